@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables over SQLite, migrations, and one service module per aggregate."""

@@ -1,0 +1,262 @@
+"""SQLModel tables. Money is stored as integer cents (``*_cents``), never REAL.
+
+Schema changes go through Alembic migrations in ``store/migrations`` (never ``create_all``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about this database, e.g. its ``database_id`` (keyring namespace)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, index=True)  # the OS login name
+    role: str  # Role: admin | biller
+    active: bool = True
+    created_at: datetime
+    created_by: str = ""
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when. ``changes`` is JSON {field: [old, new]}; never a secret value."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user_login: str
+    entity: str = Field(index=True)  # connection, payer, rule, code, carc_override, user, config
+    entity_id: int | None = Field(default=None, index=True)
+    entity_label: str = ""
+    action: str  # created, changed, deactivated, reactivated, key_replaced, ...
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class Payer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    insurance_class: str = "commercial"  # InsuranceClass
+    outbound_id: str = ""  # payer ID used on outgoing claims (837 NM109)
+    active: bool = True
+
+
+class PayerInboundId(SQLModel, table=True):
+    """An Inbound ID (the payer ID an 835 arrives under) belongs to at most one payer."""
+
+    value: str = Field(primary_key=True)
+    payer_id: int = Field(foreign_key="payer.id", index=True)
+
+
+class PayerConnection(SQLModel, table=True):
+    """A connection to a payer for electronic claims. The API key lives in the keyring."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    payer_id: int = Field(foreign_key="payer.id", index=True)
+    name: str
+    gateway_type: str  # GatewayType
+    endpoint: str
+    submitter_id: str = ""
+    receiver_id: str = ""
+    compliance_rules: str = "[]"  # JSON list of identifiers
+    api_key_set: bool = False
+    api_key_hint: str = ""  # e.g. "••••1234"; never more of the key
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
+
+
+class PostingCode(SQLModel, table=True):
+    """Payment and adjustment codes used when posting (PCON, AIWO, ... and custom ones)."""
+
+    code: str = Field(primary_key=True)
+    kind: str  # CodeKind: payment | adjustment
+    description: str = ""
+    standard: bool = False
+    active: bool = True
+
+
+class PayerRule(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("inbound_id", "payer_id", name="uq_rule_inbound_payer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: str = Field(index=True)
+    payer_id: int = Field(foreign_key="payer.id", index=True)
+    description: str = ""
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
+
+
+class PayerRuleLevel(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("rule_id", "level", name="uq_rule_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int = Field(foreign_key="payerrule.id", index=True)
+    level: str  # PayerLevel
+    payment_code: str = Field(foreign_key="postingcode.code")
+    adjustment_code: str = Field(foreign_key="postingcode.code")
+    insurance_adjustments: str = "post"  # InsuranceAdjustments
+    insurance_balance: str = "transfer"  # InsuranceBalance
+    patient_balance: str = "keep"  # PatientBalance
+    patient_adjustment_code: str | None = Field(default=None, foreign_key="postingcode.code")
+
+
+class CarcOverride(SQLModel, table=True):
+    """Company-payer override: an excluded CARC is never posted for this payer."""
+
+    __table_args__ = (
+        UniqueConstraint("payer_id", "carc", "group_code", name="uq_carc_override"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    payer_id: int = Field(foreign_key="payer.id", index=True)
+    carc: str
+    group_code: str = ""  # "" means any group
+    excluded: bool = True
+    active: bool = True
+
+
+class ImportedFile(SQLModel, table=True):
+    """Every file handed to import, including rejected ones (shown with their reason)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str
+    sha256: str = Field(index=True)
+    kind: str = ""  # "835", "837" or "" when unreadable
+    status: str  # imported | rejected
+    errors: str = "[]"  # JSON list of reasons when rejected
+    segment_count: int = 0
+    loaded_at: datetime = Field(index=True)
+    loaded_by: str = ""
+    validation_state: str = "pending"  # pending | done | not_applicable
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Era(SQLModel, table=True):
+    """One 835 payment (a transaction set). Ready / No Payer Rule is derived from rules."""
+
+    __table_args__ = (
+        Index("ix_era_dedupe", "check_number", "payer_key", "amount_cents", unique=True),
+        Index("ix_era_status_loaded", "status", "loaded_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: int = Field(foreign_key="importedfile.id", index=True)
+    transaction_index: int = 0  # position of the ST within the file
+    control_number: str = ""  # ST02
+    check_number: str = Field(index=True)  # TRN02
+    trn_originator: str = ""  # TRN03
+    payer_key: str = ""  # payer identity for duplicate detection (N104, else name)
+    payer_name: str = ""
+    inbound_id: str = Field(index=True)
+    inbound_id_source: str  # InboundIdSource
+    amount_cents: int
+    payment_method: str = ""
+    payment_date: date | None = Field(default=None, index=True)
+    production_date: date | None = None
+    payee_name: str = ""
+    claim_count: int = 0
+    plb_total_cents: int = 0
+    status: str = Field(default="pending", index=True)  # pending | released | released_with_errors
+    loaded_at: datetime
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class EraFinding(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    era_id: int | None = Field(default=None, foreign_key="era.id", index=True)
+    file_id: int = Field(foreign_key="importedfile.id", index=True)
+    severity: str  # Severity
+    source: str  # FindingSource
+    segment: str = ""
+    position: int | None = None
+    message: str
+
+
+class Claim(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(unique=True, index=True)  # CLM01
+    patient_name: str = Field(default="", index=True)
+    charge_cents: int
+    service_date: date | None = None
+    primary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
+    secondary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
+    tertiary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
+    payer_names: str = "{}"  # JSON {level: name} as written on the claim
+    file_id: int | None = Field(default=None, foreign_key="importedfile.id")
+    source: str = "837"  # 837 | demo
+    created_at: datetime
+
+
+class ClaimLine(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("claim_pk", "line_number", name="uq_claim_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_pk: int = Field(foreign_key="claim.id", index=True)
+    line_number: int
+    procedure: str
+    modifiers: str = ""  # comma-separated
+    charge_cents: int
+    units: str = "1"  # Decimal as text, exact
+    service_date: date | None = None
+    control_number: str | None = Field(default=None, index=True)  # REF*6R
+
+
+class Release(SQLModel, table=True):
+    """The single release of one 835 payment. ``era_id`` is unique: released at most once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    era_id: int = Field(foreign_key="era.id", unique=True)
+    deposit_date: date
+    batch: str = Field(index=True)
+    released_by: str
+    released_at: datetime
+    status: str  # released | released_with_errors
+    claims_posted: int = 0
+    error_report: str = "[]"  # JSON list of lines needing manual posting
+    summary: str = "{}"  # JSON: per-claim posting result, denials, PLB
+
+
+class LedgerEntry(SQLModel, table=True):
+    """Append-only. ``amount_cents`` is the change to ``party``'s share of the claim balance."""
+
+    __table_args__ = (Index("ix_ledger_claim_party", "claim_pk", "party"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_pk: int = Field(foreign_key="claim.id")
+    line_id: int | None = Field(default=None, foreign_key="claimline.id")
+    kind: str  # charge | payment | adjustment | transfer | reversal
+    party: str  # Party
+    amount_cents: int
+    code: str = ""  # posting code (PCON, AIWO, ...)
+    group_code: str = ""  # CAS group
+    reason_code: str = ""  # CARC
+    era_id: int | None = Field(default=None, foreign_key="era.id", index=True)
+    release_id: int | None = Field(default=None, foreign_key="release.id", index=True)
+    payer_id: int | None = Field(default=None, foreign_key="payer.id")
+    reverses_id: int | None = Field(default=None, foreign_key="ledgerentry.id")
+    batch: str = ""
+    memo: str = ""
+    created_at: datetime
+    created_by: str = ""
+
+
+class PlbEntry(SQLModel, table=True):
+    """Provider-level adjustments, recorded against the payment (not a claim) on release."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    era_id: int = Field(foreign_key="era.id", index=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    provider_id: str
+    reason: str
+    reference: str = ""
+    amount_cents: int
