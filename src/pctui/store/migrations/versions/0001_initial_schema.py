@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 60492d1b0671
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:57:53.384651
+Create Date: 2026-11-22 16:58:09.462988
 """
 from alembic import op
 import sqlalchemy as sa
