@@ -27,8 +27,9 @@ class ServiceLine:
     modifiers: tuple[str, ...] = ()
     charge: Decimal = ZERO  # SV102
     units: Decimal = Decimal(1)  # SV104
-    service_date: date | None = None  # DTM*472
+    service_date: date | None = None  # DTP*472 (the start of a range)
     control_number: str | None = None  # REF*6R
+    unit_code: str = "UN"  # SV103: UN units, MJ minutes (last, so positional use stays valid)
 
 
 @dataclass(slots=True)

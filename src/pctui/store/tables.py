@@ -207,6 +207,7 @@ class ClaimLine(SQLModel, table=True):
     modifiers: str = ""  # comma-separated
     charge_cents: int
     units: str = "1"  # Decimal as text, exact
+    unit_code: str = "UN"  # SV103: UN units, MJ minutes
     service_date: date | None = None
     control_number: str | None = Field(default=None, index=True)  # REF*6R
 

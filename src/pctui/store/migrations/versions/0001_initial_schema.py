@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:58:09.462988
+Create Date: 2026-11-22 17:01:07.160696
 """
 from alembic import op
 import sqlalchemy as sa
@@ -211,6 +211,7 @@ def upgrade() -> None:
     sa.Column('modifiers', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('charge_cents', sa.Integer(), nullable=False),
     sa.Column('units', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('unit_code', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('service_date', sa.Date(), nullable=True),
     sa.Column('control_number', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.ForeignKeyConstraint(['claim_pk'], ['claim.id'], ),
