@@ -42,6 +42,7 @@ class FindingSource(StrEnum):
     STRUCTURE = "structure"  # our own fast pass: envelopes, counts, required segments
     BALANCE = "balance"  # BPR02 = sum(CLP04) - sum(PLB)
     VALIDATION = "validation"  # pyx12 5010 X221A1 / X222A1 map
+    MATCHING = "matching"  # the file against what pctui knows: payers set up, claims on file
 
 
 @dataclass(frozen=True, slots=True)

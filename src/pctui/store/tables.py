@@ -191,7 +191,7 @@ class Claim(SQLModel, table=True):
     primary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
     secondary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
     tertiary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
-    payer_names: str = "{}"  # JSON {level: name} as written on the claim
+    payer_names: str = "{}"  # JSON {level: {"name": NM103, "id": NM109}} as written on the claim
     file_id: int | None = Field(default=None, foreign_key="importedfile.id")
     source: str = "837"  # 837 | demo
     created_at: datetime
