@@ -1,0 +1,567 @@
+"""Claims: importing 837P claims, their charge ledger, and balances by who owes them.
+
+Balances are never stored: every claim's balance per party (primary, secondary, tertiary,
+patient) is the sum of its :class:`LedgerEntry` rows. An import writes one ``charge`` entry per
+service line, owed by the primary payer, so line balances start right; a claim whose total
+charge (CLM02) differs from its lines gets one claim-level entry (``line_id`` NULL) for the
+difference, so the claim balance always starts at its charge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import case, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from pctui.core.claim import Claim as ClaimModel
+from pctui.core.claim import ClaimPayerRef, ServiceLine
+from pctui.core.codes import Party, PayerLevel
+from pctui.core.era import Finding, FindingSource, Severity
+from pctui.core.money import ZERO, from_cents, to_cents
+from pctui.store.db import Store
+from pctui.store.tables import Claim, ClaimLine, Era, ImportedFile, LedgerEntry, Payer, Release
+from pctui.x12.read837 import read_837
+
+SOURCE_837 = "837"
+SOURCE_DEMO = "demo"
+CHARGE = "charge"
+_PAYER_COLUMN = {
+    PayerLevel.PRIMARY: "primary_payer_id",
+    PayerLevel.SECONDARY: "secondary_payer_id",
+    PayerLevel.TERTIARY: "tertiary_payer_id",
+}
+# Past this many claims naming one unknown payer, the rest are summed up in one finding.
+_UNKNOWN_PAYER_FINDINGS_EACH = 25
+_IN_CHUNK = 500  # SQLite host-parameter limit is far above; keeps statements small
+
+# Told about a payer named on a claim that matched no payer (claim, level, payer, why).
+UnmatchedPayer = Callable[[ClaimModel, PayerLevel, ClaimPayerRef, str], None]
+
+
+# -- payers on claims ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PayerMatch:
+    payer: Payer | None
+    problem: str | None = None  # why no payer was chosen, when one was named
+
+
+class PayerBook:
+    """The project's payers, looked up by outbound ID (NM109) first, then by name."""
+
+    def __init__(self, payers: Iterable[Payer]) -> None:
+        self.by_id: dict[str, list[Payer]] = defaultdict(list)
+        self.by_name: dict[str, list[Payer]] = defaultdict(list)
+        # Active payers first, so a deactivated twin never wins over a live one.
+        for payer in sorted(payers, key=lambda p: (not p.active, p.code)):
+            if payer.outbound_id.strip():
+                self.by_id[_key(payer.outbound_id)].append(payer)
+            self.by_name[_key(payer.name)].append(payer)
+
+    @classmethod
+    def load(cls, session: Session) -> PayerBook:
+        return cls(session.exec(select(Payer)).all())
+
+    def match(self, ref: ClaimPayerRef) -> PayerMatch:
+        name = _key(ref.name)
+        candidates = self.by_id.get(_key(ref.payer_id or ""), [])
+        if len(candidates) > 1:
+            candidates = [p for p in candidates if _key(p.name) == name] or candidates
+        if not candidates:
+            candidates = self.by_name.get(name, []) if name else []
+        if len({p.active for p in candidates}) > 1:
+            candidates = [p for p in candidates if p.active]
+        if len(candidates) == 1:
+            return PayerMatch(candidates[0])
+        if not candidates:
+            return PayerMatch(None, "is not set up in pctui")
+        codes = ", ".join(p.code for p in candidates)
+        return PayerMatch(None, f"matches several payers in pctui ({codes}); none was chosen")
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def describe_payer(ref: ClaimPayerRef) -> str:
+    """``'ACME HEALTH' (ID 99999)`` as the claim names it."""
+    name = f"'{ref.name}'" if ref.name else "(no name)"
+    return f"{name} (ID {ref.payer_id})" if ref.payer_id else name
+
+
+# -- importing ----------------------------------------------------------------------------------
+
+
+def import_837(session: Session, text: str, file_row: ImportedFile) -> tuple[list[int], list[Finding]]:
+    """Store every new claim of an 837P file inside the caller's transaction (no commit here).
+
+    Returns the primary keys of the claims created and the findings. A claim whose CLM01 is
+    already on file is a duplicate: reported, not stored again. A file with no claims raises
+    :class:`~pctui.x12.read837.Claim837Error`, so an empty ``created`` list means every claim
+    in the file was a duplicate.
+    """
+    read = read_837(text)
+    findings = list(read.findings)
+    existing = _claims_on_file(session, [c.claim_id for c in read.claims])
+    book = PayerBook.load(session)
+    unknown_counts: dict[tuple[PayerLevel, str], int] = defaultdict(int)
+    new_claims: list[ClaimModel] = []
+    for claim in read.claims:
+        if claim.claim_id in existing:
+            findings.append(_duplicate_finding(claim, existing[claim.claim_id]))
+            continue
+        existing[claim.claim_id] = _ClaimOnFile(claim.charge, file_row.filename, this_file=True)
+        new_claims.append(claim)
+    created = _insert_claims(
+        session, new_claims, book, SOURCE_837, file_row.id, file_row.loaded_by,
+        lambda claim, level, ref, problem: _unknown_payer(
+            findings, unknown_counts, claim, level, ref, problem),
+    )  # fmt: skip
+    findings.extend(_unknown_payer_summaries(unknown_counts))
+    return created, findings
+
+
+def add_demo_claim(session: Session, claim: ClaimModel, created_by: str = "demo") -> int:
+    """Store one demo claim (source "demo"); a claim id already on file is left as it is.
+
+    Demo payers are pctui's own, so a payer that does not match is a bug: ValueError.
+    """
+    existing = session.exec(select(Claim.id).where(Claim.claim_id == claim.claim_id)).first()
+    if existing is not None:
+        return existing
+
+    def refuse(claim: ClaimModel, level: PayerLevel, ref: ClaimPayerRef, problem: str) -> None:
+        raise ValueError(
+            f"demo claim {claim.claim_id}: {level.value} payer {describe_payer(ref)} {problem}"
+        )
+
+    return _insert_claims(session, [claim], PayerBook.load(session), SOURCE_DEMO, None,
+                          created_by, refuse)[0]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimOnFile:
+    charge: Decimal
+    filename: str
+    this_file: bool = False
+
+
+def _claims_on_file(session: Session, claim_ids: list[str]) -> dict[str, _ClaimOnFile]:
+    found: dict[str, _ClaimOnFile] = {}
+    unique = sorted(set(claim_ids))
+    for start in range(0, len(unique), _IN_CHUNK):
+        chunk = unique[start : start + _IN_CHUNK]
+        rows = session.exec(
+            select(Claim.claim_id, Claim.charge_cents, Claim.source, ImportedFile.filename)
+            .outerjoin(ImportedFile, col(ImportedFile.id) == Claim.file_id)
+            .where(col(Claim.claim_id).in_(chunk))
+        ).all()
+        for claim_id, charge_cents, source, filename in rows:
+            where = filename or ("demo data" if source == SOURCE_DEMO else "an earlier import")
+            found[claim_id] = _ClaimOnFile(from_cents(charge_cents), where)
+    return found
+
+
+def _duplicate_finding(claim: ClaimModel, on_file: _ClaimOnFile) -> Finding:
+    where = "earlier in this file" if on_file.this_file else f"from {on_file.filename}"
+    message = f"Claim {claim.claim_id} is already in pctui ({where}); not imported again"
+    if on_file.charge != claim.charge:
+        message += (
+            f". The claim on file has charge {on_file.charge:.2f}; this one says "
+            f"{claim.charge:.2f}"
+        )
+    return Finding(Severity.WARNING, FindingSource.MATCHING, message, "CLM")
+
+
+def _unknown_payer(
+    findings: list[Finding],
+    counts: dict[tuple[PayerLevel, str], int],
+    claim: ClaimModel,
+    level: PayerLevel,
+    ref: ClaimPayerRef,
+    problem: str,
+) -> None:
+    payer = describe_payer(ref)
+    counts[(level, f"{payer} {problem}")] += 1
+    if counts[(level, f"{payer} {problem}")] <= _UNKNOWN_PAYER_FINDINGS_EACH:
+        findings.append(Finding(
+            Severity.WARNING, FindingSource.MATCHING,
+            f"Claim {claim.claim_id}: {level.value} payer {payer} {problem}", "NM1"))  # fmt: skip
+
+
+def _unknown_payer_summaries(counts: dict[tuple[PayerLevel, str], int]) -> list[Finding]:
+    return [
+        Finding(
+            Severity.WARNING, FindingSource.MATCHING,
+            f"{count - _UNKNOWN_PAYER_FINDINGS_EACH} more claims: {level.value} payer {what}",
+            "NM1",
+        )  # fmt: skip
+        for (level, what), count in counts.items()
+        if count > _UNKNOWN_PAYER_FINDINGS_EACH
+    ]
+
+
+def _insert_claims(
+    session: Session,
+    claims: list[ClaimModel],
+    book: PayerBook,
+    source: str,
+    file_id: int | None,
+    created_by: str,
+    on_unmatched: UnmatchedPayer,
+) -> list[int]:
+    """Claims, then their lines, then the opening charge entries: three batched flushes."""
+    now = datetime.now(UTC)
+    rows: list[Claim] = []
+    for claim in claims:
+        row = Claim(
+            claim_id=claim.claim_id,
+            patient_name=claim.patient_name,
+            charge_cents=to_cents(claim.charge),
+            service_date=claim.service_date or _earliest_date(claim.service_lines),
+            payer_names=_payer_names_json(claim.payers),
+            file_id=file_id,
+            source=source,
+            created_at=now,
+        )
+        for level, ref in claim.payers.items():
+            match = book.match(ref)
+            if match.payer is not None:
+                setattr(row, _PAYER_COLUMN[level], match.payer.id)
+            elif (ref.name or ref.payer_id) and match.problem:
+                on_unmatched(claim, level, ref, match.problem)
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+    lines: list[tuple[Claim, ServiceLine, ClaimLine]] = []
+    for row, claim in zip(rows, claims, strict=True):
+        for line in claim.service_lines:
+            lines.append((row, line, _line_row(row, line)))
+    session.add_all([line_row for _, _, line_row in lines])
+    session.flush()
+    session.add_all(_opening_entries(rows, lines, now, created_by))
+    session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+def _line_row(claim_row: Claim, line: ServiceLine) -> ClaimLine:
+    assert claim_row.id is not None
+    return ClaimLine(
+        claim_pk=claim_row.id,
+        line_number=line.line_number,
+        procedure=line.procedure,
+        modifiers=",".join(line.modifiers),
+        charge_cents=to_cents(line.charge),
+        units=units_text(line.units),
+        unit_code=line.unit_code,
+        service_date=line.service_date,
+        control_number=line.control_number,
+    )
+
+
+def _opening_entries(
+    rows: list[Claim],
+    lines: list[tuple[Claim, ServiceLine, ClaimLine]],
+    now: datetime,
+    created_by: str,
+) -> list[LedgerEntry]:
+    """The whole charge is owed by the primary payer: one entry per line, plus any difference."""
+    entries: list[LedgerEntry] = []
+    line_totals: dict[int, int] = defaultdict(int)
+    for claim_row, _line, line_row in lines:
+        assert claim_row.id is not None
+        line_totals[claim_row.id] += line_row.charge_cents
+        entries.append(_charge_entry(claim_row, line_row.id, line_row.charge_cents, now,
+                                     created_by, f"Line {line_row.line_number} charge"))
+    for claim_row in rows:
+        assert claim_row.id is not None
+        difference = claim_row.charge_cents - line_totals[claim_row.id]
+        if difference:
+            memo = "Claim charge" if claim_row.id not in line_totals else (
+                "Claim charge not on any service line")
+            entries.append(_charge_entry(claim_row, None, difference, now, created_by, memo))
+    return entries
+
+
+def _charge_entry(
+    claim_row: Claim, line_id: int | None, cents: int, now: datetime, created_by: str, memo: str
+) -> LedgerEntry:
+    assert claim_row.id is not None
+    return LedgerEntry(
+        claim_pk=claim_row.id,
+        line_id=line_id,
+        kind=CHARGE,
+        party=Party.PRIMARY.value,
+        amount_cents=cents,
+        payer_id=claim_row.primary_payer_id,
+        memo=memo,
+        created_at=now,
+        created_by=created_by,
+    )
+
+
+def _payer_names_json(payers: dict[PayerLevel, ClaimPayerRef]) -> str:
+    return json.dumps(
+        {level.value: {"name": ref.name, "id": ref.payer_id} for level, ref in payers.items()},
+        sort_keys=True,
+    )
+
+
+def _earliest_date(lines: list[ServiceLine]) -> date | None:
+    dates = [line.service_date for line in lines if line.service_date]
+    return min(dates) if dates else None
+
+
+def units_text(units: Decimal) -> str:
+    """Units as exact text without a trailing ``.00``: ``1``, ``10``, ``1.5``."""
+    return format(units.normalize(), "f")
+
+
+# -- listing and balances -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimBalance:
+    """One row of the Claims view: what was charged, paid, adjusted, and who owes the rest."""
+
+    pk: int
+    claim_id: str
+    patient_name: str
+    service_date: date | None
+    charge: Decimal
+    paid: Decimal
+    adjusted: Decimal
+    balance: dict[Party, Decimal]
+
+    @property
+    def total_balance(self) -> Decimal:
+        return sum(self.balance.values(), ZERO)
+
+
+def _search_filter(search: str | None):  # noqa: ANN202 - a SQL expression or None
+    text = (search or "").strip()
+    if not text:
+        return None
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        col(Claim.claim_id).ilike(pattern, escape="\\"),
+        col(Claim.patient_name).ilike(pattern, escape="\\"),
+    )
+
+
+def count_claims(store: Store, search: str | None = None) -> int:
+    """How many claims match ``search`` (claim id or patient, any part, any case)."""
+    query = select(func.count()).select_from(Claim)
+    where = _search_filter(search)
+    if where is not None:
+        query = query.where(where)
+    with store.read() as session:
+        return int(session.exec(query).one())
+
+
+def list_claims(
+    store: Store, search: str | None = None, offset: int = 0, limit: int = 200
+) -> list[ClaimBalance]:
+    """One page of claims by claim id, with balances summed from the ledger in one query.
+
+    The page is chosen first (by the claim id index), so only its claims' entries are summed.
+    A reversal counts as the kind of entry it reverses, so reversing a payment lowers "paid".
+    """
+    with store.read() as session:
+        return _claim_balances(session, search, offset, limit)
+
+
+def _claim_balances(
+    session: Session, search: str | None, offset: int, limit: int
+) -> list[ClaimBalance]:
+    page = select(Claim.id).order_by(Claim.claim_id).offset(max(offset, 0)).limit(max(limit, 0))
+    where = _search_filter(search)
+    if where is not None:
+        page = page.where(where)
+    page_ids = page.subquery()
+    entry = aliased(LedgerEntry)
+    reversed_entry = aliased(LedgerEntry)
+    kind = case((entry.kind == "reversal", reversed_entry.kind), else_=entry.kind)
+
+    def total(condition) -> object:  # noqa: ANN001
+        return func.coalesce(func.sum(case((condition, entry.amount_cents), else_=0)), 0)
+
+    query = (
+        select(
+            Claim.id, Claim.claim_id, Claim.patient_name, Claim.service_date, Claim.charge_cents,
+            total(kind == "payment"), total(kind == "adjustment"),
+            *(total(entry.party == party.value) for party in Party),
+        )  # fmt: skip
+        .join(page_ids, page_ids.c.id == Claim.id)
+        .outerjoin(entry, entry.claim_pk == Claim.id)
+        .outerjoin(reversed_entry, reversed_entry.id == entry.reverses_id)
+        .group_by(Claim.id)
+        .order_by(Claim.claim_id)
+    )
+    result = []
+    for pk, claim_id, patient, service_date, charge, paid, adjusted, *owed in session.exec(query):
+        result.append(ClaimBalance(
+            pk, claim_id, patient, service_date, from_cents(charge),
+            # Payments and adjustments lower a balance, so their entries are negative.
+            from_cents(-paid), from_cents(-adjusted),
+            {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
+        ))  # fmt: skip
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One ledger entry as the claim's ledger shows it."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    party: Party
+    amount: Decimal  # the change to the party's share of the balance
+    code: str
+    group_code: str
+    reason_code: str
+    line_number: int | None
+    procedure: str | None
+    era_id: int | None
+    check_number: str | None  # TRN02 of the 835 the entry came from
+    release_id: int | None
+    batch: str
+    payer_code: str | None
+    reverses_id: int | None
+    memo: str
+    created_by: str
+
+
+def claim_ledger(store: Store, claim_pk: int) -> list[LedgerLine]:
+    """Every entry of one claim, oldest first, with its code, source payment and batch."""
+    with store.read() as session:
+        return ledger_lines(session, claim_pk)
+
+
+def ledger_lines(session: Session, claim_pk: int) -> list[LedgerLine]:
+    query = (
+        select(LedgerEntry, ClaimLine.line_number, ClaimLine.procedure, Era.check_number,
+               Release.batch, Payer.code)  # fmt: skip
+        .outerjoin(ClaimLine, col(ClaimLine.id) == LedgerEntry.line_id)
+        .outerjoin(Era, col(Era.id) == LedgerEntry.era_id)
+        .outerjoin(Release, col(Release.id) == LedgerEntry.release_id)
+        .outerjoin(Payer, col(Payer.id) == LedgerEntry.payer_id)
+        .where(LedgerEntry.claim_pk == claim_pk)
+        .order_by(col(LedgerEntry.id))
+    )
+    lines = []
+    for entry, line_number, procedure, check, release_batch, payer_code in session.exec(query):
+        assert entry.id is not None
+        lines.append(LedgerLine(
+            entry.id, entry.created_at, entry.kind, Party(entry.party),
+            from_cents(entry.amount_cents), entry.code, entry.group_code, entry.reason_code,
+            line_number, procedure, entry.era_id, check, entry.release_id,
+            entry.batch or release_batch or "", payer_code, entry.reverses_id, entry.memo,
+            entry.created_by,
+        ))  # fmt: skip
+    return lines
+
+
+# -- the posting engine's input -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PayerOnClaim:
+    """The project's payer at one level of a claim (None fields when the claim's payer is unknown)."""
+
+    level: PayerLevel
+    name: str  # as written on the claim
+    outbound_id: str | None  # NM109 as written on the claim
+    payer_pk: int | None
+    payer_code: str | None
+    insurance_class: str | None
+
+
+@dataclass(slots=True)
+class ClaimForPosting:
+    """A stored claim as the posting engine reads it: lines, payers per level, ledger so far."""
+
+    pk: int
+    claim: ClaimModel
+    line_ids: dict[int, int]  # LX line number -> ClaimLine.id
+    payers: dict[PayerLevel, PayerOnClaim] = field(default_factory=dict)
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    def balance(self, party: Party) -> Decimal:
+        return from_cents(sum(e.amount_cents for e in self.entries if e.party == party.value))
+
+
+def find_claim_pk(session: Session, claim_id: str) -> int | None:
+    return session.exec(select(Claim.id).where(Claim.claim_id == claim_id)).first()
+
+
+def load_claim_for_posting(session: Session, claim_id: str) -> ClaimForPosting | None:
+    """The claim with CLM01 ``claim_id``, or None when pctui has no such claim."""
+    row = session.exec(select(Claim).where(Claim.claim_id == claim_id)).first()
+    if row is None or row.id is None:
+        return None
+    line_rows = session.exec(
+        select(ClaimLine).where(ClaimLine.claim_pk == row.id).order_by(col(ClaimLine.line_number))
+    ).all()
+    names = json.loads(row.payer_names or "{}")
+    payers = _payers_on_claim(session, row, names)
+    claim = ClaimModel(
+        claim_id=row.claim_id,
+        charge=from_cents(row.charge_cents),
+        patient_name=row.patient_name,
+        service_lines=[_service_line(line) for line in line_rows],
+        payers={lvl: ClaimPayerRef(p.name, p.outbound_id) for lvl, p in payers.items()},
+        service_date=row.service_date,
+    )
+    entries = session.exec(
+        select(LedgerEntry).where(LedgerEntry.claim_pk == row.id).order_by(col(LedgerEntry.id))
+    ).all()
+    return ClaimForPosting(
+        pk=row.id,
+        claim=claim,
+        line_ids={line.line_number: line.id for line in line_rows if line.id is not None},
+        payers=payers,
+        entries=list(entries),
+    )
+
+
+def _payers_on_claim(session: Session, row: Claim, names: dict) -> dict[PayerLevel, PayerOnClaim]:
+    payers: dict[PayerLevel, PayerOnClaim] = {}
+    for level, column in _PAYER_COLUMN.items():
+        payer_pk = getattr(row, column)
+        written = names.get(level.value)
+        if payer_pk is None and written is None:
+            continue
+        payer = session.get(Payer, payer_pk) if payer_pk is not None else None
+        written = written or {}
+        payers[level] = PayerOnClaim(
+            level=level,
+            name=written.get("name") or (payer.name if payer else ""),
+            outbound_id=written.get("id"),
+            payer_pk=payer_pk,
+            payer_code=payer.code if payer else None,
+            insurance_class=payer.insurance_class if payer else None,
+        )
+    return payers
+
+
+def _service_line(line: ClaimLine) -> ServiceLine:
+    return ServiceLine(
+        line_number=line.line_number,
+        procedure=line.procedure,
+        modifiers=tuple(m for m in line.modifiers.split(",") if m),
+        charge=from_cents(line.charge_cents),
+        units=Decimal(line.units),
+        service_date=line.service_date,
+        control_number=line.control_number,
+        unit_code=line.unit_code,
+    )
