@@ -1,0 +1,5 @@
+import sys
+
+from pctui.cli import main
+
+sys.exit(main())

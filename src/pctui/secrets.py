@@ -1,0 +1,216 @@
+"""Payer API keys in a keyring, and the headless fallback. Nothing else.
+
+Order of choice, made explicitly (installing keyrings.cryptfile registers an entry point that
+could otherwise change keyring's automatic pick for the whole environment):
+
+1. ``PCTUI_KEYRING=memory`` — an in-process keyring (tests, throwaway demos).
+2. The OS keyring (Secret Service over D-Bus, macOS Keychain, Windows Credential Locker) when
+   ``PCTUI_KEYRING`` is unset or ``os`` and one is available.
+3. Otherwise (headless server: no D-Bus, ``NoKeyringError``) an encrypted file beside the
+   database, ``<db>.keyring.cfg``, shared by every user of that database. It is unlocked with a
+   passphrase from ``PCTUI_KEYRING_PASSPHRASE`` or typed into the app's unlock dialog; never a
+   terminal prompt (``getpass`` would corrupt the Textual screen).
+
+Keys are stored under service ``pctui:<database id>`` and username ``connection:<id>``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from enum import StrEnum
+from pathlib import Path
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+PASSPHRASE_ENV = "PCTUI_KEYRING_PASSPHRASE"
+BACKEND_ENV = "PCTUI_KEYRING"
+
+
+class KeyringLocked(RuntimeError):
+    """The encrypted-file keyring needs its passphrase before keys can be read or written."""
+
+
+class KeyringUnavailable(RuntimeError):
+    """No keyring could be used; the message says why (never includes a secret)."""
+
+
+class KeyringKind(StrEnum):
+    MEMORY = "memory"
+    OS = "os"
+    FILE = "file"
+
+
+class MemoryKeyring(KeyringBackend):
+    """Keys held in this process only. For tests and demos; nothing survives a restart."""
+
+    priority = 0  # never picked automatically
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._items.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+def key_hint(secret: str) -> str:
+    """What the screen and database may show of a key: its last 4 characters, if it is long
+    enough that 4 characters leave most of it hidden."""
+    tail = secret[-4:] if len(secret) >= 12 else ""
+    return f"••••{tail}"
+
+
+def _os_keyring() -> KeyringBackend | None:
+    """The platform keyring if one really works here, else None. Probed without prompting."""
+    try:
+        from keyring.backends import chainer, fail
+
+        backend = keyring.core.load_env() or None
+        if backend is None:
+            candidates = [
+                b
+                for b in keyring.backend.get_all_keyring()
+                if b.priority > 0  # type: ignore[operator]
+                and not isinstance(b, (fail.Keyring, chainer.ChainerBackend, MemoryKeyring))
+                and type(b).__module__.startswith("keyring.backends")
+            ]
+            backend = max(candidates, key=lambda b: b.priority, default=None)  # type: ignore[arg-type]
+        return backend
+    except Exception:  # noqa: BLE001 - any probe failure means "no OS keyring"
+        return None
+
+
+class SecretStore:
+    """API keys of payer connections, for one database."""
+
+    def __init__(self, kind: KeyringKind, backend: KeyringBackend | None, service: str,
+                 file_path: Path | None = None) -> None:
+        self.kind = kind
+        self._backend = backend
+        self.service = service
+        self.file_path = file_path
+        self._lock = threading.Lock()
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def for_database(cls, db_path: Path, database_id: str) -> SecretStore:
+        service = f"pctui:{database_id}"
+        choice = os.environ.get(BACKEND_ENV, "").strip().lower()
+        if choice == KeyringKind.MEMORY:
+            return cls(KeyringKind.MEMORY, MemoryKeyring(), service)
+        if choice in ("", KeyringKind.OS):
+            backend = _os_keyring()
+            if backend is not None:
+                return cls(KeyringKind.OS, backend, service)
+        store = cls(KeyringKind.FILE, None, service, Path(f"{db_path}.keyring.cfg"))
+        passphrase = os.environ.get(PASSPHRASE_ENV)
+        if passphrase:
+            try:
+                store.unlock(passphrase)
+            except KeyringLocked:
+                pass  # the app asks again; the CLI says so
+        return store
+
+    @classmethod
+    def in_memory(cls, service: str = "pctui:test") -> SecretStore:
+        return cls(KeyringKind.MEMORY, MemoryKeyring(), service)
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self._backend is None
+
+    @property
+    def file_exists(self) -> bool:
+        return self.file_path is not None and self.file_path.exists()
+
+    def describe(self) -> str:
+        if self.kind is KeyringKind.MEMORY:
+            return "in-memory keyring (keys are lost when pctui exits)"
+        if self.kind is KeyringKind.OS:
+            return f"OS keyring ({type(self._backend).__module__.rsplit('.', 1)[-1]})"
+        state = "locked" if self.locked else "unlocked"
+        return f"encrypted file {self.file_path} ({state})"
+
+    def unlock(self, passphrase: str) -> None:
+        """Unlock (or create, on first use) the encrypted-file keyring.
+
+        Raises KeyringLocked with a plain reason on a wrong or empty passphrase.
+        """
+        if self.kind is not KeyringKind.FILE:
+            return
+        if not passphrase or not passphrase.strip():
+            raise KeyringLocked("the passphrase is empty")
+        from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+        backend = CryptFileKeyring()
+        backend.file_path = str(self.file_path)
+        try:
+            # Setting keyring_key verifies it against the file, or creates the file.
+            backend.keyring_key = passphrase
+        except (ValueError, AssertionError) as exc:
+            raise KeyringLocked("wrong passphrase for the encrypted keyring file") from exc
+        except OSError as exc:
+            raise KeyringLocked(f"cannot use {self.file_path}: {exc.strerror}") from exc
+        if self.file_path is not None and self.file_path.exists():
+            os.chmod(self.file_path, 0o600)
+        with self._lock:
+            self._backend = backend
+
+    def lock(self) -> None:
+        if self.kind is KeyringKind.FILE:
+            with self._lock:
+                self._backend = None
+
+    # -- keys -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _username(connection_id: int) -> str:
+        return f"connection:{connection_id}"
+
+    def _require(self) -> KeyringBackend:
+        backend = self._backend
+        if backend is None:
+            raise KeyringLocked(
+                f"the keyring is locked: unlock it in the app, or set {PASSPHRASE_ENV}"
+            )
+        return backend
+
+    def set_key(self, connection_id: int, secret: str) -> str:
+        """Store the API key; returns the hint to keep in the database."""
+        backend = self._require()
+        try:
+            with self._lock:
+                backend.set_password(self.service, self._username(connection_id), secret)
+        except (KeyringError, NoKeyringError) as exc:
+            raise KeyringUnavailable(f"the keyring refused the key: {type(exc).__name__}") from None
+        return key_hint(secret)
+
+    def get_key(self, connection_id: int) -> str | None:
+        backend = self._require()
+        try:
+            return backend.get_password(self.service, self._username(connection_id))
+        except (KeyringError, NoKeyringError) as exc:
+            raise KeyringUnavailable(f"the keyring cannot be read: {type(exc).__name__}") from None
+
+    def delete_key(self, connection_id: int) -> None:
+        backend = self._require()
+        try:
+            with self._lock:
+                backend.delete_password(self.service, self._username(connection_id))
+        except PasswordDeleteError:
+            pass
+        except (KeyringError, NoKeyringError) as exc:
+            raise KeyringUnavailable(f"the keyring refused: {type(exc).__name__}") from None

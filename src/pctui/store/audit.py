@@ -1,0 +1,83 @@
+"""The audit log: who changed what, when. Never a secret value."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from pctui.store.db import Store
+from pctui.store.tables import AuditEntry
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value changed, as {field: [old, new]}."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def record(
+    session: Session,
+    user: str,
+    entity: str,
+    entity_id: int | None,
+    label: str,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=now(),
+        user_login=user,
+        entity=entity,
+        entity_id=entity_id,
+        entity_label=label,
+        action=action,
+        changes=json.dumps(changes or {}, default=str, sort_keys=True),
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: datetime
+    user: str
+    entity: str
+    entity_id: int | None
+    label: str
+    action: str
+    changes: dict[str, Any]
+
+    def describe(self) -> str:
+        """One line for the screen, e.g. 'endpoint: https://a → https://b; API key replaced'."""
+        parts = []
+        for field, value in self.changes.items():
+            if isinstance(value, list) and len(value) == 2:
+                old, new = value
+                parts.append(f"{field}: {old if old not in (None, '') else '—'} → {new}")
+            else:
+                parts.append(f"{field}: {value}")
+        return "; ".join(parts)
+
+
+def entries(
+    store: Store, entity: str | None = None, entity_id: int | None = None, limit: int = 200
+) -> list[AuditLine]:
+    with store.read() as session:
+        query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+        if entity:
+            query = query.where(AuditEntry.entity == entity)
+        if entity_id is not None:
+            query = query.where(AuditEntry.entity_id == entity_id)
+        rows = session.exec(query).all()
+    return [
+        AuditLine(r.at, r.user_login, r.entity, r.entity_id, r.entity_label, r.action,
+                  json.loads(r.changes))
+        for r in rows
+    ]

@@ -1,0 +1,1 @@
+"""Textual interface: the app, one screen module per section, reusable widgets."""

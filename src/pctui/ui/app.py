@@ -1,0 +1,155 @@
+"""The pctui application: sidebar, sections, footer keys, command palette and help."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, OptionList
+from textual.widgets.option_list import Option
+
+from pctui.secrets import SecretStore
+from pctui.store import users
+from pctui.store.db import Store
+from pctui.ui.screens.insurance_payers import InsurancePayersSection
+from pctui.ui.styles import stylesheet
+from pctui.ui.widgets.section import Section
+
+# Sidebar order. Each section's F-key follows its position (F2, F3, ...).
+SECTIONS: list[type[Section]] = [InsurancePayersSection]
+
+
+class Sidebar(OptionList):
+    """Sections grouped under ADMIN / PAYMENTS headings (headings cannot be selected)."""
+
+    def __init__(self, sections: list[type[Section]]) -> None:
+        options: list[Option] = []
+        group = ""
+        for index, section in enumerate(sections):
+            if section.GROUP != group:
+                group = section.GROUP
+                options.append(Option(group, id=f"group-{group}", disabled=True))
+            options.append(Option(f"{section.TITLE}  F{index + 2}", id=section.SECTION_ID))
+        super().__init__(*options, id="sidebar")
+
+
+class PctuiApp(App[None]):
+    TITLE = "pctui"
+    CSS_PATH = [stylesheet("app.tcss"), *(stylesheet(s.SECTION_ID + ".tcss") for s in SECTIONS)]
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        *(
+            Binding(f"f{i + 2}", f"show_section('{s.SECTION_ID}')", s.TITLE, show=False,
+                    id=f"app.section.{s.SECTION_ID}")
+            for i, s in enumerate(SECTIONS)
+        ),
+        Binding("ctrl+b", "focus_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("ctrl+u", "unlock_keyring", "Unlock keyring", id="app.unlock"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, store: Store, secrets: SecretStore | None = None,
+                 login: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.secrets = secrets or SecretStore.for_database(store.path, store.database_id)
+        self.actor = users.identify(store, login)
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with Horizontal(id="body"):
+            yield Sidebar(SECTIONS)
+            with ContentSwitcher(id="sections", initial=SECTIONS[0].SECTION_ID):
+                for section in SECTIONS:
+                    yield section(id=section.SECTION_ID)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_subtitle()
+        self.query_one(Sidebar).highlighted = 1
+        if self.actor.first_admin:
+            self.notify(
+                f"{self.actor.login} is the first user of this database and is now its admin. "
+                "Add billers with `pctui users add NAME --role biller`.",
+                title="Welcome", timeout=12,
+            )
+        elif self.actor.role is None:
+            self.notify(
+                f"{self.actor.login} is not registered here: everything is read-only. "
+                f"An admin can run `pctui users add {self.actor.login} --role biller`.",
+                title="Read-only", severity="warning", timeout=12,
+            )
+        self.current_section.focus_content()
+
+    def _update_subtitle(self) -> None:
+        keyring_state = "keyring locked" if self.secrets.locked else "keyring ready"
+        self.sub_title = f"{self.actor.describe()} · {keyring_state}"
+
+    @property
+    def current_section(self) -> Section:
+        switcher = self.query_one("#sections", ContentSwitcher)
+        return self.query_one(f"#{switcher.current}", Section)
+
+    # -- navigation -----------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#sidebar")
+    def _sidebar_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.action_show_section(event.option.id)
+
+    def action_show_section(self, section_id: str) -> None:
+        switcher = self.query_one("#sections", ContentSwitcher)
+        switcher.current = section_id
+        section = self.query_one(f"#{section_id}", Section)
+        section.refresh_data()
+        sidebar = self.query_one(Sidebar)
+        sidebar.highlighted = sidebar.get_option_index(section_id)
+        section.focus_content()
+
+    def action_focus_sidebar(self) -> None:
+        self.query_one(Sidebar).focus()
+
+    def action_help(self) -> None:
+        from pctui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(SECTIONS))
+
+    def action_unlock_keyring(self) -> None:
+        from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
+
+        if not self.secrets.locked:
+            self.notify(f"Keys are kept in the {self.secrets.describe()}.", title="Keyring")
+            return
+
+        def unlocked(result: bool | None) -> None:
+            self._update_subtitle()
+            if result:
+                self.notify("Keyring unlocked: API keys can be saved.", title="Keyring")
+
+        self.push_screen(KeyringUnlockModal(self.secrets), unlocked)
+
+    # -- command palette ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for section in SECTIONS:
+            yield SystemCommand(f"Go to {section.GROUP} → {section.TITLE}",
+                                f"Open the {section.TITLE} section",
+                                lambda s=section: self.action_show_section(s.SECTION_ID))
+            for action in section.ACTIONS:
+                yield SystemCommand(f"{section.TITLE}: {action.title}", action.help,
+                                    lambda s=section, a=action: self._run_section_action(s, a.action))
+        yield SystemCommand("Help: keys", "Every key of every section", self.action_help)
+        yield SystemCommand("Unlock keyring", "Enter the passphrase of the encrypted keyring file",
+                            self.action_unlock_keyring)
+        yield from super().get_system_commands(screen)
+
+    def _run_section_action(self, section: type[Section], action: str) -> None:
+        self.action_show_section(section.SECTION_ID)
+        self.call_later(self.query_one(f"#{section.SECTION_ID}", Section).run_action, action)

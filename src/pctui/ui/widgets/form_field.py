@@ -1,0 +1,51 @@
+"""The one form field: a label (with a red * when required) beside the input, and under the
+input its hint or what is wrong with it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+
+class FormField(Horizontal):
+    """Wraps an input widget. ``set_error`` shows what is wrong right under it."""
+
+    DEFAULT_CLASSES = "form-field"
+
+    def __init__(self, label: str, control: Widget, *, required: bool = False,
+                 hint: str = "", field_name: str = "") -> None:
+        super().__init__(id=f"field-{field_name}" if field_name else None)
+        self.label = label
+        self.control = control
+        self.required = required
+        self.hint = hint
+        self.field_name = field_name
+        if isinstance(control, (Input, Select)):
+            control.compact = True  # one line per control: forms must fit 80x24
+
+    def compose(self) -> ComposeResult:
+        marker = " [b red]*[/]" if self.required else ""
+        yield Label(f"{self.label}{marker}", classes="field-label")
+        with Vertical(classes="field-body"):
+            yield self.control
+            yield Static(self.hint, classes="field-hint", markup=False)
+            yield Static("", classes="field-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".field-hint", Static).display = bool(self.hint)
+        self.query_one(".field-error", Static).display = False
+
+    def set_hint(self, hint: str) -> None:
+        self.hint = hint
+        hint_line = self.query_one(".field-hint", Static)
+        hint_line.update(hint)
+        hint_line.display = bool(hint) and not self.has_class("-invalid")
+
+    def set_error(self, message: str | None) -> None:
+        error = self.query_one(".field-error", Static)
+        error.update(f"✗ {message}" if message else "")
+        error.display = bool(message)
+        self.set_class(bool(message), "-invalid")
+        self.query_one(".field-hint", Static).display = bool(self.hint) and not message
