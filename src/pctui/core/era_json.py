@@ -1,0 +1,219 @@
+"""A :class:`~pctui.core.era.Remittance` to plain JSON data and back (the ``Era.detail`` column).
+
+Amounts are strings with two decimals ("1234.50"), quantities and units exact decimal strings,
+dates ISO ``YYYY-MM-DD``: nothing passes through a binary float. Findings are not part of the
+detail; they are stored as their own rows so deferred validation can add to them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pctui.core.era import (
+    Adjustment,
+    ClaimPayment,
+    InboundIdSource,
+    ProviderAdjustment,
+    Remittance,
+    ServicePayment,
+)
+from pctui.core.money import parse_amount
+
+DETAIL_VERSION = 1
+
+
+def _amt(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _opt_amt(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _adjustments(items: list[Adjustment]) -> list[list[Any]]:
+    # Compact [group, reason, amount, quantity]: a large 835 has tens of thousands of these.
+    return [[a.group, a.reason, _amt(a.amount), _num(a.quantity)] for a in items]
+
+
+def _line(line: ServicePayment) -> dict[str, Any]:
+    return {
+        "procedure": line.procedure,
+        "qualifier": line.qualifier,
+        "modifiers": list(line.modifiers),
+        "charge": _amt(line.charge),
+        "paid": _amt(line.paid),
+        "revenue_code": line.revenue_code,
+        "units": _num(line.units),
+        "original_procedure": line.original_procedure,
+        "original_units": _num(line.original_units),
+        "service_date": _day(line.service_date),
+        "service_date_end": _day(line.service_date_end),
+        "control_number": line.control_number,
+        "allowed": _opt_amt(line.allowed),
+        "adjustments": _adjustments(line.adjustments),
+        "remarks": line.remarks,
+    }
+
+
+def _claim(claim: ClaimPayment) -> dict[str, Any]:
+    return {
+        "patient_control_number": claim.patient_control_number,
+        "status_code": claim.status_code,
+        "charge": _amt(claim.charge),
+        "paid": _amt(claim.paid),
+        "patient_responsibility": _opt_amt(claim.patient_responsibility),
+        "filing_indicator": claim.filing_indicator,
+        "payer_claim_control": claim.payer_claim_control,
+        "facility_code": claim.facility_code,
+        "frequency_code": claim.frequency_code,
+        "patient_name": claim.patient_name,
+        "statement_from": _day(claim.statement_from),
+        "statement_to": _day(claim.statement_to),
+        "adjustments": _adjustments(claim.adjustments),
+        "remarks": claim.remarks,
+        "amounts": {k: _amt(v) for k, v in claim.amounts.items()},
+        "references": claim.references,
+        "service_lines": [_line(line) for line in claim.service_lines],
+    }
+
+
+def remittance_to_data(era: Remittance) -> dict[str, Any]:
+    """Plain JSON-ready data for one payment (without its findings)."""
+    return {
+        "version": DETAIL_VERSION,
+        "control_number": era.control_number,
+        "interchange_control": era.interchange_control,
+        "sender_id": era.sender_id,
+        "amount": _amt(era.amount),
+        "credit_debit": era.credit_debit,
+        "payment_method": era.payment_method,
+        "payment_date": _day(era.payment_date),
+        "check_number": era.check_number,
+        "trn_originator": era.trn_originator,
+        "production_date": _day(era.production_date),
+        "payer_name": era.payer_name,
+        "payer_id": era.payer_id,
+        "ref_2u": era.ref_2u,
+        "payee_name": era.payee_name,
+        "payee_id": era.payee_id,
+        "inbound_id": era.inbound_id,
+        "inbound_id_source": era.inbound_id_source.value,
+        "segment_count": era.segment_count,
+        "claims": [_claim(c) for c in era.claims],
+        "provider_adjustments": [
+            {
+                "provider_id": p.provider_id,
+                "fiscal_date": _day(p.fiscal_date),
+                "reason": p.reason,
+                "reference": p.reference,
+                "amount": _amt(p.amount),
+            }
+            for p in era.provider_adjustments
+        ],
+    }
+
+
+# --- back to objects ---------------------------------------------------------------------------
+
+
+def _to_amt(value: str | None) -> Decimal | None:
+    return None if value is None else parse_amount(value)
+
+
+def _to_num(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _to_day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _to_adjustments(items: list[list[Any]]) -> list[Adjustment]:
+    return [Adjustment(g, r, parse_amount(a), _to_num(q)) for g, r, a, q in items]
+
+
+def _to_line(d: dict[str, Any]) -> ServicePayment:
+    return ServicePayment(
+        procedure=d["procedure"],
+        qualifier=d["qualifier"],
+        modifiers=tuple(d["modifiers"]),
+        charge=parse_amount(d["charge"]),
+        paid=parse_amount(d["paid"]),
+        revenue_code=d["revenue_code"],
+        units=_to_num(d["units"]),
+        original_procedure=d["original_procedure"],
+        original_units=_to_num(d.get("original_units")),
+        service_date=_to_day(d["service_date"]),
+        service_date_end=_to_day(d["service_date_end"]),
+        control_number=d["control_number"],
+        allowed=_to_amt(d["allowed"]),
+        adjustments=_to_adjustments(d["adjustments"]),
+        remarks=list(d["remarks"]),
+    )
+
+
+def _to_claim(d: dict[str, Any]) -> ClaimPayment:
+    return ClaimPayment(
+        patient_control_number=d["patient_control_number"],
+        status_code=d["status_code"],
+        charge=parse_amount(d["charge"]),
+        paid=parse_amount(d["paid"]),
+        patient_responsibility=_to_amt(d["patient_responsibility"]),
+        filing_indicator=d["filing_indicator"],
+        payer_claim_control=d["payer_claim_control"],
+        facility_code=d["facility_code"],
+        frequency_code=d["frequency_code"],
+        patient_name=d["patient_name"],
+        statement_from=_to_day(d["statement_from"]),
+        statement_to=_to_day(d["statement_to"]),
+        adjustments=_to_adjustments(d["adjustments"]),
+        remarks=list(d["remarks"]),
+        amounts={k: parse_amount(v) for k, v in d["amounts"].items()},
+        references=dict(d["references"]),
+        service_lines=[_to_line(x) for x in d["service_lines"]],
+    )
+
+
+def remittance_from_data(d: dict[str, Any]) -> Remittance:
+    """The payment back from :func:`remittance_to_data` output (findings empty)."""
+    return Remittance(
+        control_number=d["control_number"],
+        interchange_control=d["interchange_control"],
+        sender_id=d["sender_id"],
+        amount=parse_amount(d["amount"]),
+        credit_debit=d["credit_debit"],
+        payment_method=d["payment_method"],
+        payment_date=_to_day(d["payment_date"]),
+        check_number=d["check_number"],
+        trn_originator=d["trn_originator"],
+        production_date=_to_day(d["production_date"]),
+        payer_name=d["payer_name"],
+        payer_id=d["payer_id"],
+        ref_2u=d["ref_2u"],
+        payee_name=d["payee_name"],
+        payee_id=d["payee_id"],
+        inbound_id=d["inbound_id"],
+        inbound_id_source=InboundIdSource(d["inbound_id_source"]),
+        segment_count=d["segment_count"],
+        claims=[_to_claim(c) for c in d["claims"]],
+        provider_adjustments=[
+            ProviderAdjustment(
+                provider_id=p["provider_id"],
+                fiscal_date=_to_day(p["fiscal_date"]),
+                reason=p["reason"],
+                reference=p["reference"],
+                amount=parse_amount(p["amount"]),
+            )
+            for p in d["provider_adjustments"]
+        ],
+    )
