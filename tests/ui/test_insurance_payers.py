@@ -1,0 +1,212 @@
+"""The administrator's story in ADMIN → Insurance Payers, driven from the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from pctui.store import audit, connections, payers
+from pctui.store.connections import ConnectionDraft
+from pctui.ui.screens.connection_form import ConnectionForm
+from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.modals import ConfirmationModal
+from tests.ui.helpers import choose, screen_text, type_text
+
+KEY = "sk_live_9c1e55aa03bd7742"
+
+
+@pytest.fixture
+def bcbs(store, admin) -> int:
+    with store.write() as session:
+        return payers.save_payer(session, admin, payers.PayerDraft(
+            "BCBS", "Blue Cross Blue Shield", "commercial", "BCBSX", ["12345"])).id
+
+
+async def fill_new_connection(pilot) -> None:
+    await pilot.press("a")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConnectionForm)
+    await choose(pilot, "payer", "BCBS")
+    await pilot.press("tab")
+    await type_text(pilot, "BCBS via Availity")
+    await pilot.press("tab")
+    await type_text(pilot, KEY)
+    await choose(pilot, "gateway_type", "HTTPS")
+    await pilot.press("tab")
+    await type_text(pilot, "https://edi.bcbs.example/claims")
+    await pilot.press("tab")
+    await type_text(pilot, "SUB01")
+    await pilot.press("tab", "tab")
+    await type_text(pilot, "5010-SNIP1, 5010-SNIP2")
+
+
+async def test_an_admin_adds_a_connection_from_the_keyboard(make_app, store, secrets, bcbs,
+                                                            db_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill_new_connection(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmationModal)
+        assert "may affect live claims submission" in screen_text(pilot)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConnectionForm, ConfirmationModal))
+        table = app.query_one("#connections", DataTable)
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[:5] == ["BCBS", "BCBS via Availity", "HTTPS API", "set ••••7742", "yes"]
+        assert KEY not in screen_text(pilot)
+
+    (saved,) = connections.list_connections(store)
+    assert saved.endpoint == "https://edi.bcbs.example/claims"
+    assert saved.submitter_id == "SUB01"
+    assert saved.compliance_rules == ("5010-SNIP1", "5010-SNIP2")
+    assert secrets.get_key(saved.id) == KEY
+    store.close()
+    for path in db_path.parent.glob("pctui.db*"):
+        assert KEY.encode() not in path.read_bytes()
+    entry = audit.entries(store, "connection", saved.id)[0]
+    assert entry.user == "alice" and entry.action == "created"
+    assert entry.changes["api_key"] == "API key set"
+
+
+async def test_missing_required_fields_are_named_and_nothing_is_saved(make_app, store,
+                                                                      bcbs) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionForm)
+        errors = {f.field_name: f.query_one(".field-error").render() for f in
+                  app.screen.query(FormField) if f.has_class("-invalid")}
+        assert set(errors) == {"payer", "name", "gateway_type", "endpoint"}
+        assert "required" in str(errors["name"])
+        assert "Not saved" in screen_text(pilot)
+    assert connections.list_connections(store) == []
+
+
+async def test_an_invalid_endpoint_is_explained_beside_the_field(make_app, store, bcbs) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill_new_connection(pilot)
+        endpoint = app.screen.query_one("#endpoint")
+        endpoint.value = "http://insecure.example"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        field = app.screen.query_one("#field-endpoint", FormField)
+        assert "https://" in str(field.query_one(".field-error").render())
+    assert connections.list_connections(store) == []
+
+
+async def test_declining_the_live_claims_warning_saves_nothing(make_app, store, secrets,
+                                                               bcbs) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill_new_connection(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionForm)  # back in the form, nothing lost
+        assert app.screen.query_one("#name").value == "BCBS via Availity"
+    assert connections.list_connections(store) == []
+    assert audit.entries(store, "connection") == []
+
+
+async def test_escape_with_unsaved_changes_asks_and_discards(make_app, store, bcbs) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill_new_connection(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmationModal)
+        assert "Leave without saving" in screen_text(pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConnectionForm, ConfirmationModal))
+    assert connections.list_connections(store) == []
+
+
+async def test_escape_on_an_untouched_form_just_closes_it(make_app, bcbs) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConnectionForm, ConfirmationModal))
+
+
+async def test_a_biller_can_look_but_not_change(make_app, store, admin, secrets, bcbs) -> None:
+    connections.save_connection(store, secrets, admin, ConnectionDraft(
+        bcbs, "BCBS direct", "https", "https://edi.bcbs.example/claims"), api_key=KEY)
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "only an admin may change it (you are a biller)" in screen_text(pilot)
+        for key in ("a", "e", "k", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, (ConnectionForm, ConfirmationModal)), key
+        assert any("read-only" in n.message for n in app._notifications)
+        assert app.query_one("#connections", DataTable).row_count == 1
+    (row,) = connections.list_connections(store)
+    assert row.active and row.name == "BCBS direct"
+
+
+async def test_replacing_the_key_and_deactivating_are_recorded_in_the_audit_log(
+    make_app, store, admin, secrets, bcbs
+) -> None:
+    view = connections.save_connection(store, secrets, admin, ConnectionDraft(
+        bcbs, "BCBS direct", "https", "https://edi.bcbs.example/claims"), api_key=KEY)
+    new_key = "sk_live_ffffeeee11112222"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        await type_text(pilot, new_key)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "set ••••2222" in screen_text(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "API key replaced" in text and "deactivated" in text
+        assert new_key not in text and KEY not in text
+    assert secrets.get_key(view.id) == new_key
+    (row,) = connections.list_connections(store)
+    assert not row.active and row.api_key_hint == "••••2222"
+
+
+async def test_editing_a_connection_keeps_its_key_when_the_field_is_left_empty(
+    make_app, store, admin, secrets, bcbs
+) -> None:
+    view = connections.save_connection(store, secrets, admin, ConnectionDraft(
+        bcbs, "BCBS direct", "https", "https://edi.bcbs.example/claims"), api_key=KEY)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        endpoint = app.screen.query_one("#endpoint")
+        endpoint.focus()
+        endpoint.value = ""
+        await type_text(pilot, "https://v2.bcbs.example/claims")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    (row,) = connections.list_connections(store)
+    assert row.endpoint == "https://v2.bcbs.example/claims"
+    assert secrets.get_key(view.id) == KEY
+    assert audit.entries(store, "connection", view.id)[0].changes == {
+        "endpoint": ["https://edi.bcbs.example/claims", "https://v2.bcbs.example/claims"]}
