@@ -1,0 +1,158 @@
+"""A claim's ledger in memory: append-only entries, balances derived by who owes them.
+
+Every entry's ``amount`` is the signed change to ``party``'s share of the claim balance: a charge
+is +, a payment or adjustment is −, a transfer is a − on one party and a + on another, and a
+reversal negates an earlier entry exactly. So for every claim, at every moment,
+``charge = paid + adjusted + sum(balances)`` holds by construction (see :func:`ledger_totals`).
+At rest the store keeps the same entries as ``LedgerEntry`` rows with integer cents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from pctui.core.claim import Claim, ServiceLine
+from pctui.core.codes import Party, PayerLevel
+from pctui.core.money import ZERO
+
+
+class EntryKind(StrEnum):
+    CHARGE = "charge"
+    PAYMENT = "payment"
+    ADJUSTMENT = "adjustment"
+    TRANSFER = "transfer"
+    REVERSAL = "reversal"
+
+
+def party_of(level: PayerLevel) -> Party:
+    return Party(level.value)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One ledger entry. ``line`` is the claim line's LX number (``None``: the whole claim)."""
+
+    kind: EntryKind
+    party: Party
+    amount: Decimal
+    line: int | None = None
+    code: str = ""  # posting code: PCON, AIWO, ...
+    group_code: str = ""  # CAS group (CO, PR, OA, PI, CR)
+    reason_code: str = ""  # CARC
+    payer_id: int | None = None  # the payer whose 835 posted it; reversals match on it
+    era_id: int | None = None  # the 835 payment it came from
+    entry_id: int | None = None  # set once stored; reversals point at it
+    reverses_id: int | None = None
+    reversed_kind: EntryKind | None = None  # the kind of the entry a reversal undoes
+    memo: str = ""
+
+    @property
+    def effective_kind(self) -> EntryKind:
+        """What the entry counts as in the totals: a reversal counts as what it undoes."""
+        if self.kind is EntryKind.REVERSAL and self.reversed_kind is not None:
+            return self.reversed_kind
+        return self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerTotals:
+    """What a biller reads on the Claims list: charge, paid, adjusted, balance by party."""
+
+    charge: Decimal
+    paid: Decimal
+    adjusted: Decimal
+    balances: dict[Party, Decimal]
+
+    @property
+    def balance(self) -> Decimal:
+        return sum(self.balances.values(), ZERO)
+
+    @property
+    def is_balanced(self) -> bool:
+        """charge = payments + adjustments + balances owed, to the cent."""
+        return self.charge == self.paid + self.adjusted + self.balance
+
+
+def ledger_totals(entries: Iterable[LedgerLine]) -> LedgerTotals:
+    """Totals over a claim's entries. A reversal whose kind is unknown is looked up by id."""
+    entries = list(entries)
+    kind_by_id = {e.entry_id: e.kind for e in entries if e.entry_id is not None}
+    charge = paid = adjusted = ZERO
+    balances = dict.fromkeys(Party, ZERO)
+    for entry in entries:
+        balances[entry.party] += entry.amount
+        kind = entry.effective_kind
+        if kind is EntryKind.REVERSAL and entry.reverses_id is not None:
+            kind = kind_by_id.get(entry.reverses_id, kind)
+        if kind is EntryKind.CHARGE:
+            charge += entry.amount
+        elif kind is EntryKind.PAYMENT:
+            paid -= entry.amount
+        elif kind is EntryKind.ADJUSTMENT:
+            adjusted -= entry.amount
+    return LedgerTotals(charge, paid, adjusted, balances)
+
+
+@dataclass(slots=True)
+class ClaimLedger:
+    """A claim with its lines and payers (``claim``) and every entry posted to it so far."""
+
+    claim: Claim
+    entries: list[LedgerLine] = field(default_factory=list)
+
+    @property
+    def claim_id(self) -> str:
+        return self.claim.claim_id
+
+    @property
+    def lines(self) -> Sequence[ServiceLine]:
+        return self.claim.service_lines
+
+    def has_level(self, level: PayerLevel) -> bool:
+        return level in self.claim.payers
+
+    def next_party(self, level: PayerLevel) -> Party:
+        """The next payer on the claim after ``level`` (skipping absent levels), else the patient."""
+        following = level.next
+        while following is not None:
+            if following in self.claim.payers:
+                return party_of(following)
+            following = following.next
+        return Party.PATIENT
+
+    def balance(self, party: Party) -> Decimal:
+        return sum((e.amount for e in self.entries if e.party is party), ZERO)
+
+    def line_balance(self, party: Party, line: int | None) -> Decimal:
+        """The part of ``party``'s balance booked on one line (``None``: on the claim itself)."""
+        return sum((e.amount for e in self.entries if e.party is party and e.line == line), ZERO)
+
+    def balances(self) -> dict[Party, Decimal]:
+        return ledger_totals(self.entries).balances
+
+    def totals(self) -> LedgerTotals:
+        return ledger_totals(self.entries)
+
+    def with_entries(self, new: Iterable[LedgerLine]) -> ClaimLedger:
+        return ClaimLedger(self.claim, [*self.entries, *new])
+
+
+def opening_charges(claim: Claim) -> list[LedgerLine]:
+    """The charge entries a new claim starts with: each line's charge, owed by the first payer.
+
+    A claim total that differs from the sum of its lines (or a claim without lines) books the
+    difference on the claim itself, so the ledger's charge always equals CLM02. A claim with no
+    payer at all is owed by the patient.
+    """
+    owner = next((party_of(level) for level in PayerLevel if level in claim.payers), Party.PATIENT)
+    entries = [
+        LedgerLine(EntryKind.CHARGE, owner, line.charge, line=line.line_number)
+        for line in claim.service_lines
+    ]
+    rest = claim.charge - sum((line.charge for line in claim.service_lines), ZERO)
+    if rest or not entries:
+        entries.append(LedgerLine(EntryKind.CHARGE, owner, rest))
+    return entries
