@@ -1,10 +1,11 @@
 """Claims: importing 837P claims, their charge ledger, and balances by who owes them.
 
 Balances are never stored: every claim's balance per party (primary, secondary, tertiary,
-patient) is the sum of its :class:`LedgerEntry` rows. An import writes one ``charge`` entry per
-service line, owed by the primary payer, so line balances start right; a claim whose total
-charge (CLM02) differs from its lines gets one claim-level entry (``line_id`` NULL) for the
-difference, so the claim balance always starts at its charge.
+patient) is the sum of its :class:`LedgerEntry` rows. An import writes the opening charges of
+:func:`pctui.core.ledger.opening_charges`: one ``charge`` entry per service line, owed by the
+claim's first payer (the primary, in every normal claim), so line balances start right; a claim
+whose total charge (CLM02) differs from its lines gets one claim-level entry (``line_id`` NULL)
+for the difference, so the claim balance always starts at its charge.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
+from pctui.core.ledger import ClaimLedger, EntryKind, LedgerLine, opening_charges
 from pctui.core.money import ZERO, from_cents, to_cents
 from pctui.store.db import Store
 from pctui.store.tables import Claim, ClaimLine, Era, ImportedFile, LedgerEntry, Payer, Release
+from pctui.x12.envelope import ScannedFile
 from pctui.x12.read837 import read_837
 
 SOURCE_837 = "837"
 SOURCE_DEMO = "demo"
-CHARGE = "charge"
 _PAYER_COLUMN = {
     PayerLevel.PRIMARY: "primary_payer_id",
     PayerLevel.SECONDARY: "secondary_payer_id",
@@ -100,15 +102,25 @@ def describe_payer(ref: ClaimPayerRef) -> str:
 # -- importing ----------------------------------------------------------------------------------
 
 
-def import_837(session: Session, text: str, file_row: ImportedFile) -> tuple[list[int], list[Finding]]:
+def import_837(
+    session: Session,
+    text: str,
+    file_row: ImportedFile,
+    scanned: ScannedFile | None = None,
+) -> tuple[list[int], list[Finding]]:
     """Store every new claim of an 837P file inside the caller's transaction (no commit here).
 
-    Returns the primary keys of the claims created and the findings. A claim whose CLM01 is
-    already on file is a duplicate: reported, not stored again. A file with no claims raises
-    :class:`~pctui.x12.read837.Claim837Error`, so an empty ``created`` list means every claim
-    in the file was a duplicate.
+    Returns the primary keys of the claims created and the findings about the claims (charges,
+    payers, duplicates). The envelope scan's own findings (``scanned.findings`` and each
+    transaction set's) are not repeated here: the intake stores those for every kind of file.
+    Pass ``scanned`` when the intake has already scanned the text.
+
+    A claim whose CLM01 is already on file is a duplicate: reported, not stored again. A file
+    that cannot be read raises :class:`~pctui.x12.read837.Claim837Error` (a ``FileRejected``),
+    and so does a file without claims, so an empty ``created`` means every claim was a
+    duplicate.
     """
-    read = read_837(text)
+    read = read_837(scanned if scanned is not None else text)
     findings = list(read.findings)
     existing = _claims_on_file(session, [c.claim_id for c in read.claims])
     book = PayerBook.load(session)
@@ -175,8 +187,7 @@ def _duplicate_finding(claim: ClaimModel, on_file: _ClaimOnFile) -> Finding:
     message = f"Claim {claim.claim_id} is already in pctui ({where}); not imported again"
     if on_file.charge != claim.charge:
         message += (
-            f". The claim on file has charge {on_file.charge:.2f}; this one says "
-            f"{claim.charge:.2f}"
+            f". The claim on file has charge {on_file.charge:.2f}; this one says {claim.charge:.2f}"
         )
     return Finding(Severity.WARNING, FindingSource.MATCHING, message, "CLM")
 
@@ -200,7 +211,8 @@ def _unknown_payer(
 def _unknown_payer_summaries(counts: dict[tuple[PayerLevel, str], int]) -> list[Finding]:
     return [
         Finding(
-            Severity.WARNING, FindingSource.MATCHING,
+            Severity.WARNING,
+            FindingSource.MATCHING,
             f"{count - _UNKNOWN_PAYER_FINDINGS_EACH} more claims: {level.value} payer {what}",
             "NM1",
         )  # fmt: skip
@@ -247,7 +259,7 @@ def _insert_claims(
             lines.append((row, line, _line_row(row, line)))
     session.add_all([line_row for _, _, line_row in lines])
     session.flush()
-    session.add_all(_opening_entries(rows, lines, now, created_by))
+    session.add_all(_opening_entries(rows, claims, lines, now, created_by))
     session.flush()
     return [row.id for row in rows if row.id is not None]
 
@@ -269,43 +281,36 @@ def _line_row(claim_row: Claim, line: ServiceLine) -> ClaimLine:
 
 def _opening_entries(
     rows: list[Claim],
+    claims: list[ClaimModel],
     lines: list[tuple[Claim, ServiceLine, ClaimLine]],
     now: datetime,
     created_by: str,
 ) -> list[LedgerEntry]:
-    """The whole charge is owed by the primary payer: one entry per line, plus any difference."""
+    """The core's opening charges for each claim, with LX numbers turned into line ids."""
+    line_ids = {
+        (claim_row.id, line.line_number): line_row.id for claim_row, line, line_row in lines
+    }
     entries: list[LedgerEntry] = []
-    line_totals: dict[int, int] = defaultdict(int)
-    for claim_row, _line, line_row in lines:
+    for claim_row, claim in zip(rows, claims, strict=True):
         assert claim_row.id is not None
-        line_totals[claim_row.id] += line_row.charge_cents
-        entries.append(_charge_entry(claim_row, line_row.id, line_row.charge_cents, now,
-                                     created_by, f"Line {line_row.line_number} charge"))
-    for claim_row in rows:
-        assert claim_row.id is not None
-        difference = claim_row.charge_cents - line_totals[claim_row.id]
-        if difference:
-            memo = "Claim charge" if claim_row.id not in line_totals else (
-                "Claim charge not on any service line")
-            entries.append(_charge_entry(claim_row, None, difference, now, created_by, memo))
+        for opening in opening_charges(claim):
+            entries.append(LedgerEntry(
+                claim_pk=claim_row.id,
+                line_id=None if opening.line is None else line_ids[(claim_row.id, opening.line)],
+                kind=opening.kind.value,
+                party=opening.party.value,
+                amount_cents=to_cents(opening.amount),
+                memo=_charge_memo(opening, claim),
+                created_at=now,
+                created_by=created_by,
+            ))  # fmt: skip
     return entries
 
 
-def _charge_entry(
-    claim_row: Claim, line_id: int | None, cents: int, now: datetime, created_by: str, memo: str
-) -> LedgerEntry:
-    assert claim_row.id is not None
-    return LedgerEntry(
-        claim_pk=claim_row.id,
-        line_id=line_id,
-        kind=CHARGE,
-        party=Party.PRIMARY.value,
-        amount_cents=cents,
-        payer_id=claim_row.primary_payer_id,
-        memo=memo,
-        created_at=now,
-        created_by=created_by,
-    )
+def _charge_memo(opening: LedgerLine, claim: ClaimModel) -> str:
+    if opening.line is not None:
+        return f"Line {opening.line} charge"
+    return "Claim charge not on any service line" if claim.service_lines else "Claim charge"
 
 
 def _payer_names_json(payers: dict[PayerLevel, ClaimPayerRef]) -> str:
@@ -370,17 +375,18 @@ def count_claims(store: Store, search: str | None = None) -> int:
 def list_claims(
     store: Store, search: str | None = None, offset: int = 0, limit: int = 200
 ) -> list[ClaimBalance]:
-    """One page of claims by claim id, with balances summed from the ledger in one query.
+    """One page of claims in claim id order, with totals summed from the ledger in one query.
 
-    The page is chosen first (by the claim id index), so only its claims' entries are summed.
-    A reversal counts as the kind of entry it reverses, so reversing a payment lowers "paid".
+    The page is chosen first (through the claim id index), so only its claims' entries are
+    summed. A reversal counts as the kind of entry it undoes, as in
+    :func:`pctui.core.ledger.ledger_totals`, so reversing a payment lowers "paid".
     """
     with store.read() as session:
-        return _claim_balances(session, search, offset, limit)
+        return claim_balances(session, search, offset, limit)
 
 
-def _claim_balances(
-    session: Session, search: str | None, offset: int, limit: int
+def claim_balances(
+    session: Session, search: str | None = None, offset: int = 0, limit: int = 200
 ) -> list[ClaimBalance]:
     page = select(Claim.id).order_by(Claim.claim_id).offset(max(offset, 0)).limit(max(limit, 0))
     where = _search_filter(search)
@@ -388,48 +394,53 @@ def _claim_balances(
         page = page.where(where)
     page_ids = page.subquery()
     entry = aliased(LedgerEntry)
-    reversed_entry = aliased(LedgerEntry)
-    kind = case((entry.kind == "reversal", reversed_entry.kind), else_=entry.kind)
+    undone = aliased(LedgerEntry)
+    kind = case((entry.kind == EntryKind.REVERSAL.value, undone.kind), else_=entry.kind)
 
-    def total(condition) -> object:  # noqa: ANN001
+    def total(condition):  # noqa: ANN001, ANN202 - SQL expressions
         return func.coalesce(func.sum(case((condition, entry.amount_cents), else_=0)), 0)
 
     query = (
         select(
-            Claim.id, Claim.claim_id, Claim.patient_name, Claim.service_date, Claim.charge_cents,
-            total(kind == "payment"), total(kind == "adjustment"),
+            Claim.id,
+            Claim.claim_id,
+            Claim.patient_name,
+            Claim.service_date,
+            total(kind == EntryKind.CHARGE.value),
+            total(kind == EntryKind.PAYMENT.value),
+            total(kind == EntryKind.ADJUSTMENT.value),
             *(total(entry.party == party.value) for party in Party),
         )  # fmt: skip
         .join(page_ids, page_ids.c.id == Claim.id)
         .outerjoin(entry, entry.claim_pk == Claim.id)
-        .outerjoin(reversed_entry, reversed_entry.id == entry.reverses_id)
+        .outerjoin(undone, undone.id == entry.reverses_id)
         .group_by(Claim.id)
         .order_by(Claim.claim_id)
     )
-    result = []
+    rows = []
     for pk, claim_id, patient, service_date, charge, paid, adjusted, *owed in session.exec(query):
-        result.append(ClaimBalance(
+        rows.append(ClaimBalance(
             pk, claim_id, patient, service_date, from_cents(charge),
             # Payments and adjustments lower a balance, so their entries are negative.
             from_cents(-paid), from_cents(-adjusted),
             {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
         ))  # fmt: skip
-    return result
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerLine:
-    """One ledger entry as the claim's ledger shows it."""
+class LedgerEntryView:
+    """One ledger entry as the claim's ledger shows it: code, source payment and batch."""
 
     id: int
     created_at: datetime
-    kind: str
+    kind: EntryKind
     party: Party
     amount: Decimal  # the change to the party's share of the balance
     code: str
     group_code: str
     reason_code: str
-    line_number: int | None
+    line_number: int | None  # None: booked on the claim itself
     procedure: str | None
     era_id: int | None
     check_number: str | None  # TRN02 of the 835 the entry came from
@@ -441,16 +452,22 @@ class LedgerLine:
     created_by: str
 
 
-def claim_ledger(store: Store, claim_pk: int) -> list[LedgerLine]:
-    """Every entry of one claim, oldest first, with its code, source payment and batch."""
+def claim_ledger(store: Store, claim_pk: int) -> list[LedgerEntryView]:
+    """Every entry of one claim, oldest first."""
     with store.read() as session:
-        return ledger_lines(session, claim_pk)
+        return ledger_entries(session, claim_pk)
 
 
-def ledger_lines(session: Session, claim_pk: int) -> list[LedgerLine]:
+def ledger_entries(session: Session, claim_pk: int) -> list[LedgerEntryView]:
     query = (
-        select(LedgerEntry, ClaimLine.line_number, ClaimLine.procedure, Era.check_number,
-               Release.batch, Payer.code)  # fmt: skip
+        select(
+            LedgerEntry,
+            ClaimLine.line_number,
+            ClaimLine.procedure,
+            Era.check_number,
+            Release.batch,
+            Payer.code,
+        )  # fmt: skip
         .outerjoin(ClaimLine, col(ClaimLine.id) == LedgerEntry.line_id)
         .outerjoin(Era, col(Era.id) == LedgerEntry.era_id)
         .outerjoin(Release, col(Release.id) == LedgerEntry.release_id)
@@ -458,17 +475,17 @@ def ledger_lines(session: Session, claim_pk: int) -> list[LedgerLine]:
         .where(LedgerEntry.claim_pk == claim_pk)
         .order_by(col(LedgerEntry.id))
     )
-    lines = []
+    views = []
     for entry, line_number, procedure, check, release_batch, payer_code in session.exec(query):
         assert entry.id is not None
-        lines.append(LedgerLine(
-            entry.id, entry.created_at, entry.kind, Party(entry.party),
+        views.append(LedgerEntryView(
+            entry.id, entry.created_at, EntryKind(entry.kind), Party(entry.party),
             from_cents(entry.amount_cents), entry.code, entry.group_code, entry.reason_code,
             line_number, procedure, entry.era_id, check, entry.release_id,
             entry.batch or release_batch or "", payer_code, entry.reverses_id, entry.memo,
             entry.created_by,
         ))  # fmt: skip
-    return lines
+    return views
 
 
 # -- the posting engine's input -----------------------------------------------------------------
@@ -476,28 +493,32 @@ def ledger_lines(session: Session, claim_pk: int) -> list[LedgerLine]:
 
 @dataclass(frozen=True, slots=True)
 class PayerOnClaim:
-    """The project's payer at one level of a claim (None fields when the claim's payer is unknown)."""
+    """A claim's payer at one level: as written on the claim, and the pctui payer it matched."""
 
     level: PayerLevel
-    name: str  # as written on the claim
+    name: str  # NM103 as written on the claim
     outbound_id: str | None  # NM109 as written on the claim
-    payer_pk: int | None
+    payer_pk: int | None  # None: the payer is not set up in pctui
     payer_code: str | None
     insurance_class: str | None
 
 
 @dataclass(slots=True)
 class ClaimForPosting:
-    """A stored claim as the posting engine reads it: lines, payers per level, ledger so far."""
+    """A stored claim as a release reads it: the engine's :class:`ClaimLedger` and what it needs
+    to write entries back (the claim's pk, each LX line's ``ClaimLine.id``, the payer rows)."""
 
     pk: int
-    claim: ClaimModel
+    ledger: ClaimLedger
     line_ids: dict[int, int]  # LX line number -> ClaimLine.id
     payers: dict[PayerLevel, PayerOnClaim] = field(default_factory=dict)
-    entries: list[LedgerEntry] = field(default_factory=list)
 
-    def balance(self, party: Party) -> Decimal:
-        return from_cents(sum(e.amount_cents for e in self.entries if e.party == party.value))
+    @property
+    def claim(self) -> ClaimModel:
+        return self.ledger.claim
+
+    def payer_at(self, level: PayerLevel) -> PayerOnClaim | None:
+        return self.payers.get(level)
 
 
 def find_claim_pk(session: Session, claim_id: str) -> int | None:
@@ -512,8 +533,7 @@ def load_claim_for_posting(session: Session, claim_id: str) -> ClaimForPosting |
     line_rows = session.exec(
         select(ClaimLine).where(ClaimLine.claim_pk == row.id).order_by(col(ClaimLine.line_number))
     ).all()
-    names = json.loads(row.payer_names or "{}")
-    payers = _payers_on_claim(session, row, names)
+    payers = _payers_on_claim(session, row)
     claim = ClaimModel(
         claim_id=row.claim_id,
         charge=from_cents(row.charge_cents),
@@ -522,31 +542,53 @@ def load_claim_for_posting(session: Session, claim_id: str) -> ClaimForPosting |
         payers={lvl: ClaimPayerRef(p.name, p.outbound_id) for lvl, p in payers.items()},
         service_date=row.service_date,
     )
+    line_numbers = {line.id: line.line_number for line in line_rows}
     entries = session.exec(
         select(LedgerEntry).where(LedgerEntry.claim_pk == row.id).order_by(col(LedgerEntry.id))
     ).all()
+    kinds = {entry.id: EntryKind(entry.kind) for entry in entries}
     return ClaimForPosting(
         pk=row.id,
-        claim=claim,
-        line_ids={line.line_number: line.id for line in line_rows if line.id is not None},
+        ledger=ClaimLedger(claim, [_ledger_line(e, line_numbers, kinds) for e in entries]),
+        line_ids={number: line_id for line_id, number in line_numbers.items() if line_id},
         payers=payers,
-        entries=list(entries),
     )
 
 
-def _payers_on_claim(session: Session, row: Claim, names: dict) -> dict[PayerLevel, PayerOnClaim]:
+def _ledger_line(
+    entry: LedgerEntry, line_numbers: dict[int | None, int], kinds: dict[int | None, EntryKind]
+) -> LedgerLine:
+    return LedgerLine(
+        kind=EntryKind(entry.kind),
+        party=Party(entry.party),
+        amount=from_cents(entry.amount_cents),
+        line=line_numbers.get(entry.line_id) if entry.line_id is not None else None,
+        code=entry.code,
+        group_code=entry.group_code,
+        reason_code=entry.reason_code,
+        payer_id=entry.payer_id,
+        era_id=entry.era_id,
+        entry_id=entry.id,
+        reverses_id=entry.reverses_id,
+        reversed_kind=kinds.get(entry.reverses_id) if entry.reverses_id is not None else None,
+        memo=entry.memo,
+    )
+
+
+def _payers_on_claim(session: Session, row: Claim) -> dict[PayerLevel, PayerOnClaim]:
+    written: dict[str, dict] = json.loads(row.payer_names or "{}")
     payers: dict[PayerLevel, PayerOnClaim] = {}
     for level, column in _PAYER_COLUMN.items():
         payer_pk = getattr(row, column)
-        written = names.get(level.value)
-        if payer_pk is None and written is None:
+        on_claim = written.get(level.value)
+        if payer_pk is None and on_claim is None:
             continue
         payer = session.get(Payer, payer_pk) if payer_pk is not None else None
-        written = written or {}
+        on_claim = on_claim or {}
         payers[level] = PayerOnClaim(
             level=level,
-            name=written.get("name") or (payer.name if payer else ""),
-            outbound_id=written.get("id"),
+            name=on_claim.get("name") or (payer.name if payer else ""),
+            outbound_id=on_claim.get("id"),
             payer_pk=payer_pk,
             payer_code=payer.code if payer else None,
             insurance_class=payer.insurance_class if payer else None,

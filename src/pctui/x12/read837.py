@@ -2,8 +2,10 @@
 
 Only what posting needs is read: CLM01/CLM02, the patient, the payer at each level (SBR01 P/S/T
 with loop 2010BB or 2330B ``NM1*PR``) and the service lines (LX, SV1, DTP*472, REF*6R). A file
-that cannot be read raises :class:`Claim837Error` naming the segment and the problem; problems in
-a readable file become :class:`~pctui.core.era.Finding` objects.
+that cannot be read raises :class:`Claim837Error` (a :class:`~pctui.x12.envelope.FileRejected`)
+naming the segment and the problem; problems in the claims of a readable file become
+:class:`~pctui.core.era.Finding` objects. Envelopes are split by :mod:`pctui.x12.envelope`, whose
+own findings (segment counts, control numbers) stay on its :class:`ScannedFile`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pctui.core.claim import Claim, ClaimPayerRef, ServiceLine
 from pctui.core.codes import PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.money import ZERO, AmountError, parse_amount
+from pctui.x12.envelope import FileRejected, ScannedFile, scan
 
 SBR_LEVELS: dict[str, PayerLevel] = {
     "P": PayerLevel.PRIMARY,
@@ -35,21 +38,23 @@ _LEVELS_NOT_KEPT = {
 _OTHER_CLAIM_KINDS = {"X223": "837I (institutional)", "X224": "837D (dental)"}
 
 
-class Claim837Error(ValueError):
-    """The text is not a readable 837P; the message names the segment and the problem."""
+class Claim837Error(FileRejected):
+    """The file is not a readable 837P; the reason names the segment and the problem."""
 
 
 @dataclass(slots=True)
 class Read837:
-    """Every claim in a file, in file order, and the problems found while reading it."""
+    """Every claim in a file, in file order, and the problems found in the claims."""
 
+    envelope: ScannedFile
     claims: list[Claim] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
 
-def read_837(text: str) -> Read837:
-    """Read every claim in every ISA/GS/ST envelope of an 837P file."""
-    return _Reader837().read(text)
+def read_837(source: str | ScannedFile) -> Read837:
+    """Read every claim in every ISA/GS/ST envelope of an 837P file (text or an envelope scan)."""
+    scanned = scan(source) if isinstance(source, str) else source
+    return _Reader837(scanned).read()
 
 
 def person_name(last: str, first: str = "", middle: str = "", suffix: str = "") -> str:
@@ -79,8 +84,8 @@ class _OpenClaim:
 class _Reader837:
     """One pass over the segments; ``section`` says which loop the last HL/CLM/SBR/LX opened."""
 
-    def __init__(self) -> None:
-        self.result = Read837()
+    def __init__(self, scanned: ScannedFile) -> None:
+        self.result = Read837(scanned)
         self.position = 0
         self.segment_id = ""
         self.in_transaction = False
@@ -94,29 +99,27 @@ class _Reader837:
 
     # -- the pass --------------------------------------------------------------------------
 
-    def read(self, text: str) -> Read837:
-        text = text.lstrip("\ufeff \t\r\n")
+    def read(self) -> Read837:
+        for transaction in self.result.envelope.transactions:
+            if transaction.kind != "837":
+                self.position, self.segment_id = transaction.first_segment, "ST"
+                raise self._error(f"transaction set {transaction.kind} is not an 837 claim")
+        for interchange in self.result.envelope.interchanges:
+            self._read_interchange(interchange.text, interchange.first_segment)
+        if not self.result.claims:
+            raise Claim837Error("no claims (CLM segments) found")
+        return self.result
+
+    def _read_interchange(self, text: str, first_segment: int) -> None:
         try:
             reader = X12Reader(io.StringIO(text))
-        except pyx12.errors.X12Error as exc:
-            raise Claim837Error(f"not an X12 file: {exc}") from exc
-        try:
             for seg in reader:
-                self.position = reader.get_cur_line()
+                self.position = first_segment + reader.get_cur_line() - 1
                 self.segment_id = seg.get_seg_id() or ""
                 self._segment(seg)
             self._close_claim()
         except (pyx12.errors.X12Error, pyx12.errors.EngineError) as exc:
             raise self._error(f"cannot be read: {exc}") from exc
-        reader.cleanup()
-        for _kind, _code, message, _value, line in reader.pop_errors():
-            self.result.findings.append(
-                Finding(Severity.WARNING, FindingSource.STRUCTURE, f"Envelope: {message}",
-                        position=line)
-            )
-        if not self.result.claims:
-            raise Claim837Error("no claims (CLM segments) found")
-        return self.result
 
     def _segment(self, seg: Segment) -> None:
         sid = self.segment_id
@@ -147,7 +150,9 @@ class _Reader837:
             self._line_control_number(seg)
 
     def _error(self, problem: str) -> Claim837Error:
-        return Claim837Error(f"segment {self.position} ({self.segment_id}): {problem}")
+        return Claim837Error(
+            f"segment {self.position} ({self.segment_id}): {problem}", segment=self.position
+        )
 
     def _finding(self, message: str, severity: Severity = Severity.WARNING) -> None:
         self.result.findings.append(
@@ -158,9 +163,6 @@ class _Reader837:
 
     def _start_transaction(self, seg: Segment) -> None:
         self._close_claim()
-        kind = _el(seg, "01")
-        if kind != "837":
-            raise self._error(f"transaction set {kind or '(blank)'} is not an 837 claim")
         version = _el(seg, "03") or self.gs_version
         for marker, name in _OTHER_CLAIM_KINDS.items():
             if marker in version:
@@ -272,8 +274,9 @@ class _Reader837:
         if not claim_id:
             raise self._error("the claim has no patient control number (CLM01)")
         charge = self._amount(_el(seg, "02"), f"claim {claim_id} total charge (CLM02)")
-        claim = Claim(claim_id=claim_id, charge=charge,
-                      patient_name=self.patient_name or self.subscriber_name)
+        claim = Claim(
+            claim_id=claim_id, charge=charge, patient_name=self.patient_name or self.subscriber_name
+        )
         if self.subscriber_level is not None:
             claim.payers[self.subscriber_level] = self.subscriber_payer or ClaimPayerRef("")
             if self.subscriber_payer is None:
@@ -312,7 +315,9 @@ class _Reader837:
             raise self._error(f"service line {line.line_number} has no procedure code (SV101-2)")
         line.procedure = procedure
         line.modifiers = tuple(m for m in (_el(seg, f"01-{i}") for i in range(3, 7)) if m)
-        line.charge = self._amount(_el(seg, "02"), f"service line {line.line_number} charge (SV102)")
+        line.charge = self._amount(
+            _el(seg, "02"), f"service line {line.line_number} charge (SV102)"
+        )
         line.unit_code = _el(seg, "03") or "UN"
         line.units = self._units(_el(seg, "04"), line.line_number)
         self.open.line_has_sv1 = True
@@ -326,8 +331,7 @@ class _Reader837:
             self.open.line.service_date = datetime.strptime(start, "%Y%m%d").date()
         except ValueError:
             raise self._error(
-                f"service line {self.open.line.line_number} date '{raw}' is not a date "
-                "(CCYYMMDD)"
+                f"service line {self.open.line.line_number} date '{raw}' is not a date (CCYYMMDD)"
             ) from None
 
     def _line_control_number(self, seg: Segment) -> None:
@@ -338,7 +342,8 @@ class _Reader837:
         if self.open is not None and self.open.line is not None and not self.open.line_has_sv1:
             raise Claim837Error(
                 f"segment {self.open.line_position} (LX): claim {self.open.claim.claim_id} "
-                f"service line {self.open.line.line_number} has no professional service (SV1)"
+                f"service line {self.open.line.line_number} has no professional service (SV1)",
+                segment=self.open.line_position,
             )
 
     def _close_claim(self) -> None:
@@ -390,4 +395,3 @@ class _Reader837:
         if not units.is_finite() or units <= 0:
             raise self._error(f"service line {line_number} units '{raw}' is not a positive number")
         return units
-
