@@ -85,7 +85,7 @@ class Store:
             from pctui.store.migrate import upgrade
 
             upgrade(store)
-            store.database_id = store._ensure_database_id()
+            store.database_id = store._ensure_reference_data()
         except Exception as exc:  # noqa: BLE001 - any open failure becomes one clear message
             store.close()
             if isinstance(exc, StoreError):
@@ -113,12 +113,25 @@ class Store:
                 session.rollback()
                 raise
 
-    def _ensure_database_id(self) -> str:
+    def _ensure_reference_data(self) -> str:
+        """Give a new database its id and the standard posting codes; returns the id."""
+        from pctui.core.codes import STANDARD_ADJUSTMENT_CODES, STANDARD_PAYMENT_CODES, CodeKind
+
+        with self.read() as session:
+            row = session.get(tables.Meta, "database_id")
+            if row is not None and session.get(tables.PostingCode, "AWCA") is not None:
+                return row.value
         with self.write() as session:
             row = session.get(tables.Meta, "database_id")
             if row is None:
                 row = tables.Meta(key="database_id", value=uuid.uuid4().hex)
                 session.add(row)
+            for kind, codes in ((CodeKind.PAYMENT, STANDARD_PAYMENT_CODES),
+                                (CodeKind.ADJUSTMENT, STANDARD_ADJUSTMENT_CODES)):
+                for code, description in codes.items():
+                    if session.get(tables.PostingCode, code) is None:
+                        session.add(tables.PostingCode(code=code, kind=kind.value,
+                                                       description=description, standard=True))
             return row.value
 
     def meta(self, key: str) -> str | None:
