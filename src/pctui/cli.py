@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from pctui import __version__
+from pctui.core.money import display
 from pctui.store.db import Store, StoreError, default_db_path
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -78,6 +80,96 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def _progress_bar(done: int, total: int, current: str) -> None:
+    """A one-line progress bar on stderr, redrawn in place (terminals only)."""
+    width = 30
+    filled = width * done // max(total, 1)
+    name = current if len(current) <= 40 else "..." + current[-37:]
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}\x1b[K")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_import(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import intake, users
+
+    if not args.paths and not args.validate_pending:
+        _err("import: give at least one file or folder (or --validate-pending)")
+        return EXIT_USAGE
+    actor = users.identify(store)
+    progress = _progress_bar if sys.stderr.isatty() and args.paths else None
+    results = intake.import_paths(
+        store, args.paths, actor, progress,
+        validate_below_segments=intake.INLINE_VALIDATION_MAX_SEGMENTS,
+    )  # fmt: skip
+    runs = intake.validate_pending(store) if args.validate_pending else []
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        _print_import_results(results, runs)
+    failed = any(r.status is intake.ImportStatus.REJECTED for r in results)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _print_import_results(results: list[Any], runs: list[Any]) -> None:
+    if not results and not runs:
+        print("no files found")
+    for r in results:
+        what = f"{r.status.value:<9} {r.kind or '-':<4} {r.file}"
+        if r.created:
+            noun = "payment" if r.kind == "835" else "claim"
+            what += f"  ({len(r.created)} {noun}{'s' if len(r.created) != 1 else ''} stored)"
+        if r.validation_state.value == "pending":
+            what += "  [full 5010 validation pending]"
+        print(what)
+        for error in r.errors:
+            print(f"    rejected: {error}")
+        for finding in r.findings:
+            print(f"    {finding.finding.severity.value}: {finding.text}")
+    for run in runs:
+        print(f"validated {run.filename}: {len(run.findings)} findings "
+              f"({run.segments} segments in {run.seconds:.1f} s)")
+        for finding in run.findings:
+            print(f"    {finding.finding.severity.value}: {finding.text}")
+
+
+def cmd_eras(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import eras
+
+    if args.rejected:
+        refused = eras.rejected_files(store, include_duplicates=True, limit=args.limit)
+        if args.json:
+            _print_json([f.to_json() for f in refused])
+        else:
+            _table([[str(f.id), f"{f.loaded_at:%Y-%m-%d %H:%M}", f.status, f.filename,
+                     "; ".join(f.reasons)] for f in refused],
+                   ["ID", "LOADED", "STATUS", "FILE", "WHY"])
+        return EXIT_OK
+    filters = eras.EraFilter(
+        paid_from=args.paid_from, paid_to=args.paid_to, check_number=args.check,
+        inbound=args.inbound, loaded_from=args.loaded_from, loaded_to=args.loaded_to,
+        status=eras.EraStatus(args.status) if args.status else None,
+    )  # fmt: skip
+    rows = eras.list_eras(store, filters, limit=args.limit)
+    if args.json:
+        _print_json([r.to_json() for r in rows])
+    else:
+        _table([[str(r.id), f"{r.loaded_at:%Y-%m-%d}", r.check_number, r.inbound_id,
+                 r.payer_code or r.payer, r.payment_date.isoformat() if r.payment_date else "",
+                 display(r.amount), str(r.claims), r.status.label] for r in rows],
+               ["ID", "LOADED", "CHECK/EFT", "INBOUND ID", "PAYER", "PAID ON", "AMOUNT",
+                "CLAIMS", "STATUS"])
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -104,6 +196,32 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "biller"])
     users_sub.add_parser("list", parents=[json_parent], help="list users")
     users.set_defaults(handler=cmd_users)
+
+    imp = sub.add_parser(
+        "import", parents=[json_parent], help="import 835 and 837P files (a folder: every file inside)",
+        description="Import 835 remittances and 837P claims, one result per file. A folder means "
+        "every file directly inside it (not sub-folders or hidden files). Files under "
+        "20,000 segments also get pyx12's full 5010 validation now; larger ones are validated "
+        "later by the app or by --validate-pending.",
+    )  # fmt: skip
+    imp.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
+    imp.add_argument("--validate-pending", action="store_true",
+                     help="also run full validation for every imported 835 still waiting for it")
+    imp.set_defaults(handler=cmd_import)
+
+    eras_cmd = sub.add_parser("eras", parents=[json_parent], help="list 835 payments")
+    eras_cmd.add_argument("--status", choices=["ready", "no_payer_rule", "released",
+                                               "released_with_errors"])
+    eras_cmd.add_argument("--check", metavar="TEXT", help="check/EFT number contains TEXT")
+    eras_cmd.add_argument("--inbound", metavar="ID", help="an Inbound ID, payer code or payer name")
+    eras_cmd.add_argument("--paid-from", type=_iso_date, metavar="YYYY-MM-DD")
+    eras_cmd.add_argument("--paid-to", type=_iso_date, metavar="YYYY-MM-DD")
+    eras_cmd.add_argument("--loaded-from", type=_iso_date, metavar="YYYY-MM-DD")
+    eras_cmd.add_argument("--loaded-to", type=_iso_date, metavar="YYYY-MM-DD")
+    eras_cmd.add_argument("--limit", type=int, metavar="N", help="at most N rows")
+    eras_cmd.add_argument("--rejected", action="store_true",
+                          help="list rejected and duplicate files with their reasons instead")
+    eras_cmd.set_defaults(handler=cmd_eras)
     return parser
 
 
