@@ -129,7 +129,7 @@ def store(ledger: ClaimLedger, new: list[LedgerLine]) -> ClaimLedger:
     return ledger.with_entries(numbered)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), ledger=claims(), rules=st.fixed_dictionaries(
     {level: rule_levels() for level in PayerLevel}))  # fmt: skip
 def test_any_sequence_of_835s_keeps_every_claim_balanced(data, ledger, rules):
@@ -153,7 +153,7 @@ def test_any_sequence_of_835s_keeps_every_claim_balanced(data, ledger, rules):
             assert result.entries == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data(), ledger=claims(), rules=st.fixed_dictionaries(
     {level: rule_levels() for level in PayerLevel}))  # fmt: skip
 def test_a_reversal_puts_every_balance_back_where_it_was(data, ledger, rules):

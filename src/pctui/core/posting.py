@@ -12,7 +12,11 @@ Decisions where SPEC 2.3 is silent (an experienced biller's expectations):
   exactly (payments, adjustments, PR moves, transfers, patient adjustments), so the balances
   return to what they were before it. The 835's own amounts are not posted; when CLP04 differs
   from the negated original payment, the reversal is still made and an error-report line says
-  so. No earlier posting: an error-report line, nothing posted.
+  so. No earlier posting: an error-report line, nothing posted. Charges and entries made by
+  hand (no ``era_id``) are never reversed by an 835.
+- **CARC overrides** belong to the payer of the rule that applies, so they travel with that
+  level's settings (``RuleLevelSettings.exclusions``); the store passes only active, excluded
+  ones.
 - **Line matching.** First by REF*6R against the claim line's REF*6R; a control number that
   matches no line falls back to procedure + date + units. Procedure is SVC01-2, or SVC06-2 (the
   code as billed) when the payer changed it. Units are SVC07 when given (units billed), else
@@ -549,10 +553,22 @@ class _LevelPosting:
         settled = {line.line_number for _, line in matched}
         return {ln.line_number for ln in self.ledger.lines} - settled
 
-    def _entry(self, kind: EntryKind, party: Party, amount: Decimal, **kw: object) -> None:
-        self.entries.append(
-            LedgerLine(kind, party, amount, payer_id=self.payer_id, era_id=self.era_id, **kw)  # type: ignore[arg-type]
-        )
+    def _entry(
+        self,
+        kind: EntryKind,
+        party: Party,
+        amount: Decimal,
+        *,
+        line: int | None = None,
+        code: str = "",
+        group_code: str = "",
+        reason_code: str = "",
+        memo: str = "",
+    ) -> None:
+        self.entries.append(LedgerLine(
+            kind, party, amount, line=line, code=code, group_code=group_code,
+            reason_code=reason_code, payer_id=self.payer_id, era_id=self.era_id, memo=memo,
+        ))  # fmt: skip
 
     def _report_unmatched(self, unmatched: list[ServicePayment]) -> None:
         for svc in unmatched:
@@ -617,10 +633,10 @@ class _LevelPosting:
         amount = self._postable(item)
         if not amount:
             return
-        common = {"line": item.line, "group_code": item.group, "reason_code": item.reason}
         memo = f"PR-{item.reason} patient responsibility to {self.next_party.value}"
-        self._entry(EntryKind.TRANSFER, self.party, -amount, memo=memo, **common)
-        self._entry(EntryKind.TRANSFER, self.next_party, amount, memo=memo, **common)
+        for party, change in ((self.party, -amount), (self.next_party, amount)):
+            self._entry(EntryKind.TRANSFER, party, change, line=item.line, group_code=item.group,
+                        reason_code=item.reason, memo=memo)  # fmt: skip
         self.owed -= amount
 
     def _adjust(self, item: _Cas) -> None:
