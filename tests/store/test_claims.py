@@ -23,6 +23,7 @@ from pctui.store.claims import (
     import_837,
     list_claims,
     load_claim_for_posting,
+    load_claims_for_posting,
 )
 from pctui.store.db import Store
 from pctui.x12.read837 import Claim837Error
@@ -527,3 +528,29 @@ def test_a_demo_claim_naming_a_payer_that_is_not_set_up_is_refused(store: Store)
         with store.write() as session:
             add_demo_claim(session, demo_claim(payer="NOBODY"))
     assert claim_rows(store) == []
+
+
+def test_a_release_loads_all_its_claims_at_once(store: Store) -> None:
+    add_payer(store, "ACME", "Acme Health", outbound_id="ACME1")
+    import_text(
+        store,
+        claim_file(
+            [(f"B{n}", "20.00", [("99211", "12.00"), ("36415", "8.00")], ACME) for n in range(3)]
+        ),
+    )
+
+    with store.read() as session:
+        loaded = load_claims_for_posting(session, ["B2", " B0", "MISSING", "B2"])
+
+    assert sorted(loaded) == ["B0", "B2"]
+    b2 = loaded["B2"]
+    assert [ln.procedure for ln in b2.claim.service_lines] == ["99211", "36415"]
+    assert b2.ledger.line_balance(Party.PRIMARY, 2) == D("8.00")
+    assert b2.payers[PayerLevel.PRIMARY].payer_code == "ACME"
+    with store.read() as session:
+        line_ids = session.exec(
+            select(tables.ClaimLine.line_number, tables.ClaimLine.id).where(
+                tables.ClaimLine.claim_pk == b2.pk
+            )
+        ).all()
+    assert b2.line_ids == dict(line_ids)

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import pyx12.errors
 from pyx12.segment import Segment
@@ -64,8 +65,28 @@ def person_name(last: str, first: str = "", middle: str = "", suffix: str = "") 
 
 
 def _el(seg: Segment, ref: str) -> str:
-    value = seg.get_value(ref)
-    return value.strip() if value else ""
+    """``"02"`` (a whole element) or ``"01-2"`` (a component), stripped; "" when absent.
+
+    Reads pyx12's parsed elements directly: ``Segment.get_value`` re-parses the reference on
+    every call, which was most of the reading time on big files.
+    """
+    position, component = _reference(ref)
+    elements = seg.elements
+    if position > len(elements):
+        return ""
+    composite = elements[position - 1]
+    if component is None:
+        whole = composite.elements[0].value if len(composite) == 1 else composite.format()
+        return whole.strip()
+    if component > len(composite):
+        return ""
+    return composite[component - 1].value.strip()
+
+
+@lru_cache(maxsize=64)
+def _reference(ref: str) -> tuple[int, int | None]:
+    element, _, component = ref.partition("-")
+    return int(element), int(component) if component else None
 
 
 @dataclass(slots=True)
