@@ -325,3 +325,16 @@ def test_names_read_like_a_biller_writes_them() -> None:
     assert person_name("SMITH", "TED") == "SMITH, TED"
     assert person_name("SMITH", "TED", "J", "JR") == "SMITH, TED J JR"
     assert person_name("ACME CLINIC") == "ACME CLINIC"
+
+
+def test_a_subscriber_payer_without_its_name_loop_is_kept_as_unnamed_with_a_finding() -> None:
+    result = read_837(one_claim(payer=None))
+
+    assert result.claims[0].payers == {PayerLevel.PRIMARY: ClaimPayerRef("", None)}
+    assert [(f.message, f.segment, f.position) for f in result.findings] == [
+        (
+            "Claim C1: the primary payer has no name or ID (loop 2010BB NM1*PR is missing)",
+            "CLM",
+            15,
+        )
+    ]
