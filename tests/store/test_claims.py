@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,8 @@ from pctui.store.db import Store
 from pctui.x12.read837 import Claim837Error
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
+if not FIXTURES.is_dir():  # a checkout whose shared/ sits elsewhere (as in tests/conftest.py)
+    FIXTURES = Path(os.environ.get("PCTUI_FIXTURES", "../shared/fixtures/x12")).resolve()
 D = Decimal
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,8 +16,8 @@ from pctui.x12.envelope import FileRejected, scan
 from pctui.x12.read837 import Claim837Error, person_name, read_837
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
-if not FIXTURES.is_dir():  # the repo may sit elsewhere; the shared folder is beside /work/main
-    FIXTURES = Path("/work/shared/fixtures/x12")
+if not FIXTURES.is_dir():  # a checkout whose shared/ sits elsewhere (as in tests/conftest.py)
+    FIXTURES = Path(os.environ.get("PCTUI_FIXTURES", "../shared/fixtures/x12")).resolve()
 
 
 # -- a small 837P writer for generated files ------------------------------------------------------
