@@ -1,8 +1,9 @@
 """A :class:`~pctui.core.era.Remittance` to plain JSON data and back (the ``Era.detail`` column).
 
 Amounts are strings with two decimals ("1234.50"), quantities and units exact decimal strings,
-dates ISO ``YYYY-MM-DD``: nothing passes through a binary float. Findings are not part of the
-detail; they are stored as their own rows so deferred validation can add to them.
+dates ISO ``YYYY-MM-DD``: nothing passes through a binary float. Service-line and claim keys whose
+value is empty (None, "", [], {}) are left out to keep large payments small. Findings are not part
+of the detail; they are stored as their own rows so deferred validation can add to them.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ DETAIL_VERSION = 1
 
 
 def _amt(value: Decimal) -> str:
-    return f"{value:.2f}"
+    # Amounts are quantized to cents (money.parse_amount), so str() gives exactly "1234.50".
+    return str(value) if value.as_tuple().exponent == -2 else f"{value:.2f}"
 
 
 def _opt_amt(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else _amt(value)
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None and v != "" and v != [] and v != {}}
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -46,7 +52,7 @@ def _adjustments(items: list[Adjustment]) -> list[list[Any]]:
 
 
 def _line(line: ServicePayment) -> dict[str, Any]:
-    return {
+    return _compact({
         "procedure": line.procedure,
         "qualifier": line.qualifier,
         "modifiers": list(line.modifiers),
@@ -62,11 +68,11 @@ def _line(line: ServicePayment) -> dict[str, Any]:
         "allowed": _opt_amt(line.allowed),
         "adjustments": _adjustments(line.adjustments),
         "remarks": line.remarks,
-    }
+    })
 
 
 def _claim(claim: ClaimPayment) -> dict[str, Any]:
-    return {
+    return _compact({
         "patient_control_number": claim.patient_control_number,
         "status_code": claim.status_code,
         "charge": _amt(claim.charge),
@@ -84,7 +90,7 @@ def _claim(claim: ClaimPayment) -> dict[str, Any]:
         "amounts": {k: _amt(v) for k, v in claim.amounts.items()},
         "references": claim.references,
         "service_lines": [_line(line) for line in claim.service_lines],
-    }
+    })
 
 
 def remittance_to_data(era: Remittance) -> dict[str, Any]:
@@ -144,43 +150,43 @@ def _to_adjustments(items: list[list[Any]]) -> list[Adjustment]:
 
 def _to_line(d: dict[str, Any]) -> ServicePayment:
     return ServicePayment(
-        procedure=d["procedure"],
-        qualifier=d["qualifier"],
-        modifiers=tuple(d["modifiers"]),
+        procedure=d.get("procedure", ""),
+        qualifier=d.get("qualifier", ""),
+        modifiers=tuple(d.get("modifiers", ())),
         charge=parse_amount(d["charge"]),
         paid=parse_amount(d["paid"]),
-        revenue_code=d["revenue_code"],
-        units=_to_num(d["units"]),
-        original_procedure=d["original_procedure"],
+        revenue_code=d.get("revenue_code"),
+        units=_to_num(d.get("units")),
+        original_procedure=d.get("original_procedure"),
         original_units=_to_num(d.get("original_units")),
-        service_date=_to_day(d["service_date"]),
-        service_date_end=_to_day(d["service_date_end"]),
-        control_number=d["control_number"],
-        allowed=_to_amt(d["allowed"]),
-        adjustments=_to_adjustments(d["adjustments"]),
-        remarks=list(d["remarks"]),
+        service_date=_to_day(d.get("service_date")),
+        service_date_end=_to_day(d.get("service_date_end")),
+        control_number=d.get("control_number"),
+        allowed=_to_amt(d.get("allowed")),
+        adjustments=_to_adjustments(d.get("adjustments", [])),
+        remarks=list(d.get("remarks", [])),
     )
 
 
 def _to_claim(d: dict[str, Any]) -> ClaimPayment:
     return ClaimPayment(
-        patient_control_number=d["patient_control_number"],
-        status_code=d["status_code"],
+        patient_control_number=d.get("patient_control_number", ""),
+        status_code=d.get("status_code", ""),
         charge=parse_amount(d["charge"]),
         paid=parse_amount(d["paid"]),
-        patient_responsibility=_to_amt(d["patient_responsibility"]),
-        filing_indicator=d["filing_indicator"],
-        payer_claim_control=d["payer_claim_control"],
-        facility_code=d["facility_code"],
-        frequency_code=d["frequency_code"],
-        patient_name=d["patient_name"],
-        statement_from=_to_day(d["statement_from"]),
-        statement_to=_to_day(d["statement_to"]),
-        adjustments=_to_adjustments(d["adjustments"]),
-        remarks=list(d["remarks"]),
-        amounts={k: parse_amount(v) for k, v in d["amounts"].items()},
-        references=dict(d["references"]),
-        service_lines=[_to_line(x) for x in d["service_lines"]],
+        patient_responsibility=_to_amt(d.get("patient_responsibility")),
+        filing_indicator=d.get("filing_indicator"),
+        payer_claim_control=d.get("payer_claim_control"),
+        facility_code=d.get("facility_code"),
+        frequency_code=d.get("frequency_code"),
+        patient_name=d.get("patient_name"),
+        statement_from=_to_day(d.get("statement_from")),
+        statement_to=_to_day(d.get("statement_to")),
+        adjustments=_to_adjustments(d.get("adjustments", [])),
+        remarks=list(d.get("remarks", [])),
+        amounts={k: parse_amount(v) for k, v in d.get("amounts", {}).items()},
+        references=dict(d.get("references", {})),
+        service_lines=[_to_line(x) for x in d.get("service_lines", [])],
     )
 
 

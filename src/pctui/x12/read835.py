@@ -12,7 +12,7 @@ with a different separator than ISA16 declares, and the 835 balancing rules (lin
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -41,6 +41,7 @@ REQUIRED_SEGMENTS = {
 }
 _MIA_REMARKS = (5, 20, 21, 22, 23)
 _MOA_REMARKS = (3, 4, 5, 6, 7)
+_CACHE_LIMIT = 50_000
 
 
 def read_835(text: str) -> list[Remittance]:
@@ -54,12 +55,6 @@ def read_remittances(scanned: ScannedFile) -> list[Remittance]:
     for interchange in scanned.interchanges:
         reader.read(interchange)
     return reader.remittances
-
-
-def segments(interchange: Interchange) -> Iterator[tuple[int, Segment]]:
-    """(file segment number, segment) for one interchange, through pyx12's X12Reader."""
-    with X12Reader(io.StringIO(interchange.text)) as src:
-        yield from enumerate(src, start=interchange.first_segment)
 
 
 def _value(seg: Segment, n: int) -> str:
@@ -87,6 +82,9 @@ class _Reader835:
         self.transactions = transactions
         self.remittances: list[Remittance] = []
         self.pos = 0
+        # Large 835s repeat the same amounts and dates thousands of times; parse each text once.
+        self.amounts: dict[str, Decimal] = {}
+        self.dates: dict[str, date] = {}
         self.handlers: dict[str, Callable[[Segment], None]] = {
             "ST": self._st,
             "SE": self._se,
@@ -120,11 +118,14 @@ class _Reader835:
 
     def read(self, interchange: Interchange) -> None:
         handlers = self.handlers
-        for number, seg in segments(interchange):
-            self.pos = number
-            handler = handlers.get(seg.seg_id)  # type: ignore[arg-type]
-            if handler is not None and (self.era is not None or seg.seg_id == "ST"):
-                handler(seg)
+        number = interchange.first_segment - 1
+        with X12Reader(io.StringIO(interchange.text)) as src:
+            for seg in src:
+                number += 1
+                handler = handlers.get(seg.seg_id)  # type: ignore[arg-type]
+                if handler is not None and (self.era is not None or seg.seg_id == "ST"):
+                    self.pos = number
+                    handler(seg)
 
     # --- findings and value parsing ----------------------------------------------------
 
@@ -138,8 +139,14 @@ class _Reader835:
         raw = _value(seg, n)
         if not raw:
             return None
+        cached = self.amounts.get(raw)
+        if cached is not None:
+            return cached
         try:
-            return parse_amount(raw)
+            value = parse_amount(raw)
+            if len(self.amounts) < _CACHE_LIMIT:
+                self.amounts[raw] = value
+            return value
         except AmountError:
             self._find(
                 f"Segment {self.pos} ({seg.seg_id}), element {n}: {raw!r} is not a valid "
@@ -180,9 +187,15 @@ class _Reader835:
         raw = _value(seg, n)
         if not raw:
             return None
+        cached = self.dates.get(raw)
+        if cached is not None:
+            return cached
         if len(raw) == 8 and raw.isdigit():
             try:
-                return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+                value = date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+                if len(self.dates) < _CACHE_LIMIT:
+                    self.dates[raw] = value
+                return value
             except ValueError:
                 pass
         self._find(

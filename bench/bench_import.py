@@ -1,0 +1,131 @@
+"""Time ``pctui import`` of a large 835 against a bare pyx12 X12Reader pass over the same file.
+
+Each side runs in its own fresh Python process, in the same run, so peak memory (ru_maxrss) is the
+import's own. The import side calls the real CLI entry point (``pctui.cli.main(["--db", ..,
+"import", "--json", FILE])``): open the database (migrations), read, check, store, print. The
+clock starts after Python and the modules are loaded and the database exists (as in daily use;
+creating a new database runs its migrations once, about 0.2 s); interpreter start-up (the same for
+any command) is reported separately as the wall time of the whole child process.
+
+    .venv/bin/python bench/bench_import.py                 # generates a 100k-segment file
+    .venv/bin/python bench/bench_import.py --file big.835  # or times an existing file
+    .venv/bin/python bench/bench_import.py --validate 5000 # also time pyx12 full validation
+
+Targets (issue 4): import within 3x the bare reader; peak memory under 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+
+BARE = r"""
+import json, resource, sys, time
+from pyx12.x12file import X12Reader
+started = time.perf_counter()
+with X12Reader(sys.argv[1]) as reader:
+    segments = sum(1 for _ in reader)
+seconds = time.perf_counter() - started
+print(json.dumps({"segments": segments, "seconds": seconds,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+IMPORT = r"""
+import contextlib, io, json, resource, sys, time
+from pctui import cli
+from pctui.store.db import Store
+Store.open(sys.argv[2]).close()  # an existing database, as in daily use (migrations done)
+out = io.StringIO()
+started = time.perf_counter()
+with contextlib.redirect_stdout(out):
+    code = cli.main(["--db", sys.argv[2], "import", "--json", sys.argv[1]])
+seconds = time.perf_counter() - started
+result = json.loads(out.getvalue())[0]
+print(json.dumps({"exit": code, "seconds": seconds, "status": result["status"],
+                  "payments": len(result["created"]), "segments": result["segments"],
+                  "validation": result["validation"],
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+VALIDATE = r"""
+import json, sys, time
+from pctui.x12.envelope import read_x12
+from pctui.x12.validate import validate_interchanges
+scanned = read_x12(open(sys.argv[1], "rb").read())
+started = time.perf_counter()
+findings = validate_interchanges(scanned.interchanges)
+seconds = time.perf_counter() - started
+print(json.dumps({"segments": scanned.segment_count, "seconds": seconds,
+                  "findings": len(findings)}))
+"""
+
+
+def _child(code: str, *args: str) -> tuple[dict, float]:
+    env = dict(os.environ, PYTHONPATH=str(SRC), PCTUI_KEYRING="memory")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"benchmark child failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), wall
+
+
+def _generate(path: Path, segments: int, seed: int = 835) -> None:
+    sys.path.insert(0, str(HERE))
+    from gen835 import generate
+
+    path.write_text(generate(segments, seed=seed), encoding="ascii", newline="")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, help="an existing 835 (default: generate one)")
+    parser.add_argument("--segments", type=int, default=100_000)
+    parser.add_argument("--validate", type=int, metavar="SEGMENTS", default=0,
+                        help="also time pyx12 full validation of a file this size")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        file = args.file or work / "bench.835"
+        if args.file is None:
+            _generate(file, args.segments)
+        size = file.stat().st_size
+        bare, bare_wall = _child(BARE, str(file))
+        imported, import_wall = _child(IMPORT, str(file), str(work / "bench.db"))
+        bare_rate = bare["segments"] / bare["seconds"]
+        import_rate = bare["segments"] / imported["seconds"]
+        ratio = imported["seconds"] / bare["seconds"]
+        print(f"file: {file.name}, {bare['segments']:,} segments, {size / 1e6:.1f} MB, "
+              f"{imported['payments']} payments stored ({imported['status']}, validation "
+              f"{imported['validation']})")
+        print(f"bare X12Reader : {bare['seconds']:6.2f} s  {bare_rate:9,.0f} seg/s  "
+              f"peak {bare['max_rss_mb']:5.0f} MB")
+        print(f"pctui import   : {imported['seconds']:6.2f} s  {import_rate:9,.0f} seg/s  "
+              f"peak {imported['max_rss_mb']:5.0f} MB  (whole process incl. start-up "
+              f"{import_wall:.2f} s)")
+        print(f"ratio import / bare reader: {ratio:.2f}x (target within 3x) "
+              f"{'OK' if ratio <= 3 else 'OVER TARGET'}")
+        print(f"peak memory of the import process: {imported['max_rss_mb']:.0f} MB "
+              f"(target < 200 MB) {'OK' if imported['max_rss_mb'] < 200 else 'OVER TARGET'}")
+        if args.validate:
+            small = work / "validate.835"
+            _generate(small, args.validate, seed=7)
+            checked, _ = _child(VALIDATE, str(small))
+            print(f"pyx12 full 5010 validation: {checked['segments']:,} segments in "
+                  f"{checked['seconds']:.2f} s = {checked['segments'] / checked['seconds']:,.0f} "
+                  f"seg/s ({checked['findings']} findings)")
+    return 0 if ratio <= 3 and imported["max_rss_mb"] < 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
