@@ -11,11 +11,18 @@ from textual.widgets import Static
 from pctui.ui.widgets.section import Section
 
 
+_NAMES = {"question_mark": "?", "enter": "Enter", "escape": "Esc", "space": "Space",
+          "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "delete": "Del"}
+
+
+def _one_key(key: str) -> str:
+    *mods, base = key.split("+")
+    name = _NAMES.get(base, base.upper() if len(base) <= 3 and base[0] == "f" else base)
+    return "+".join([*(m.capitalize() for m in mods), name.upper() if mods else name])
+
+
 def _key_label(binding: Binding) -> str:
-    return ", ".join(k.replace("question_mark", "?").replace("ctrl+", "^").upper()
-                     if k.startswith("f") and k[1:].isdigit() else
-                     k.replace("question_mark", "?").replace("ctrl+", "^")
-                     for k in binding.key.split(","))
+    return ", ".join(_one_key(k.strip()) for k in binding.key.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -32,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
         for b in PctuiApp.BINDINGS:
             assert isinstance(b, Binding)
             lines.append(f"  {_key_label(b):<14} {b.description}")
-        lines.append("  ^P             Command palette: every section and action")
+        lines.append("  Ctrl+P         Command palette: every section and action")
         lines.append("  Tab / ⇧Tab     Move between fields and panes")
         for section in self.sections:
             lines += ["", f"[b]{section.GROUP} → {section.TITLE}[/]"]
