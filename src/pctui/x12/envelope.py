@@ -128,13 +128,15 @@ def read_x12(data: bytes) -> ScannedFile:
 
 def decode_x12(data: bytes) -> str:
     """Decode a file's bytes to X12 text starting at ``ISA`` (see the module notes)."""
-    data = data.rstrip(_TRAILING_PADDING)
-    if not data.strip():
-        raise FileRejected("the file is empty")
     text = _decode_unicode_forms(data)
     if text is None:
+        data = data.rstrip(_TRAILING_PADDING)
+        if not data.strip():
+            raise FileRejected("the file is empty")
         text = _decode_ascii_or_utf8(data)
-    text = text.lstrip("\ufeff \t\r\n")
+    text = text.lstrip("\ufeff \t\r\n").rstrip("\x00\x1a \t\r\n")
+    if not text:
+        raise FileRejected("the file is empty")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise FileRejected(
@@ -233,6 +235,9 @@ def split_interchanges(text: str) -> tuple[list[Interchange], list[Finding]]:
     pos = 0
     segment_no = 1
     while pos < len(text):
+        if "\n" in text[pos : pos + ISA_LENGTH - 1] or "\r" in text[pos : pos + ISA_LENGTH - 1]:
+            # Lines wrapped inside the ISA: the terminator is not a line break, so none is data.
+            text = text[:pos] + text[pos:].replace("\r", "").replace("\n", "")
         delimiters, version, control = _read_isa(text, pos, segment_no, findings)
         end = _interchange_end(text, pos, delimiters, segment_no)
         chunk, chunk_findings = _normalize(text[pos:end], delimiters, segment_no)
