@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.x12.era_samples import sample_payment
 
 from pctui.x12.envelope import FileRejected, decode_x12, read_x12, scan
 from pctui.x12.write835 import X12Style, write_835
-from tests.x12.era_samples import sample_payment
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():

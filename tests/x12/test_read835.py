@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.x12.era_samples import sample_payment
 
 from pctui.core.era import (
     Adjustment,
@@ -22,7 +23,6 @@ from pctui.core.era_json import remittance_from_data, remittance_to_data
 from pctui.x12.envelope import decode_x12
 from pctui.x12.read835 import read_835
 from pctui.x12.write835 import X12Style, write_835
-from tests.x12.era_samples import sample_payment
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tests.x12.era_samples import sample_payment
+
 from pctui.core.era import FindingSource, Severity
 from pctui.x12.envelope import read_x12, scan
 from pctui.x12.validate import validate_interchanges
 from pctui.x12.write835 import X12Style, write_835
-from tests.x12.era_samples import sample_payment
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():
