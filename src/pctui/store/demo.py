@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.store import connections, payers
+from pctui.store.carc import write_override
 from pctui.store.db import Store
-from pctui.store.tables import Payer, PayerConnection
+from pctui.store.rules import RuleDraft, default_levels, write_rule
+from pctui.store.tables import CarcOverride, Payer, PayerConnection, PayerInboundId, PayerRule
 from pctui.store.users import Actor
 
 DEMO_PAYERS = [
@@ -37,16 +39,65 @@ DEMO_CONNECTIONS = [
 ]
 
 
+# Rule settings that differ from the payer's class defaults, by payer code: (description,
+# {level field: value} applied to every level).
+DEMO_RULE_VARIATIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "MCDCA": ("Medi-Cal: patient balances written off (AMCD)",
+              {"patient_balance": "adjust", "patient_adjustment_code": "AMCD"}),
+    "AETNA": ("Out of network: contractual adjustments not posted",
+              {"insurance_adjustments": "skip"}),
+    "WCF": ("Workers' comp: the injured worker owes nothing (AWCA)",
+            {"patient_balance": "adjust", "patient_adjustment_code": "AWCA"}),
+}
+
+DEMO_OVERRIDES = [
+    # payer code, CARC, group ("" = any group), excluded, active
+    ("AETNA", "45", "CO", True, True),
+    ("BCBS", "97", "CO", True, True),
+    ("MCR", "253", "", True, False),
+]
+
+
+def _add_rules_and_overrides(session: Session, actor: Actor, summary: dict[str, Any]) -> None:
+    """One rule per demo payer Inbound ID (class defaults, a few variations) and some overrides."""
+    payer_rows = {p.code: p for p in session.exec(select(Payer)).all()}
+    have_rules = {(r.inbound_id, r.payer_id) for r in session.exec(select(PayerRule)).all()}
+    for code, _name, klass, _outbound, inbound_ids in DEMO_PAYERS:
+        payer = payer_rows[code]
+        description, changes = DEMO_RULE_VARIATIONS.get(code, ("", {}))
+        for inbound in inbound_ids:
+            owner = session.get(PayerInboundId, inbound)
+            if (inbound, payer.id) in have_rules or (owner and owner.payer_id != payer.id):
+                continue  # there already, or an admin moved this Inbound ID to another payer
+            levels = default_levels(klass)
+            for settings in levels.values():
+                for field_name, value in changes.items():
+                    setattr(settings, field_name, value)
+            write_rule(session, actor, RuleDraft(inbound, payer.id, description, levels))
+            summary["rules"] += 1
+    have_overrides = {(o.payer_id, o.carc, o.group_code)
+                      for o in session.exec(select(CarcOverride)).all()}
+    for code, carc, group, excluded, active in DEMO_OVERRIDES:
+        payer_id = payer_rows[code].id
+        assert payer_id is not None
+        if (payer_id, carc, group) not in have_overrides:
+            write_override(session, actor, payer_id, carc, group, excluded, active)
+            summary["carc_overrides"] += 1
+
+
 def build_demo(store: Store, actor: Actor, secrets: SecretStore) -> dict[str, Any]:
     """Add the demo payers and connections (and later parts' demo data) that are missing."""
     actor.require_admin("Demo data")
-    summary: dict[str, Any] = {"payers": 0, "connections": 0, "keys_skipped": 0}
+    summary: dict[str, Any] = {"payers": 0, "connections": 0, "keys_skipped": 0, "rules": 0,
+                               "carc_overrides": 0}
     with store.write() as session:
         for code, name, klass, outbound, inbound in DEMO_PAYERS:
             if session.exec(select(Payer).where(Payer.code == code)).first() is None:
                 payers.save_payer(session, actor, payers.PayerDraft(code, name, klass, outbound,
                                                                     inbound))
                 summary["payers"] += 1
+    with store.write() as session:
+        _add_rules_and_overrides(session, actor, summary)
     with store.read() as session:
         by_code = {p.code: p.id for p in session.exec(select(Payer)).all()}
         existing = {(c.payer_id, c.name) for c in session.exec(select(PayerConnection)).all()}
@@ -67,7 +118,9 @@ def build_demo(store: Store, actor: Actor, secrets: SecretStore) -> dict[str, An
 
 
 def describe(summary: dict[str, Any]) -> list[str]:
-    lines = [f"Demo data added: {summary['payers']} payers, {summary['connections']} connections."]
+    lines = [f"Demo data added: {summary['payers']} payers, {summary['connections']} connections, "
+             f"{summary.get('rules', 0)} payer rules, {summary.get('carc_overrides', 0)} CARC "
+             "overrides."]
     if summary.get("keys_skipped"):
         lines.append(f"{summary['keys_skipped']} demo API keys were not stored because the keyring "
                      "is locked; set PCTUI_KEYRING_PASSPHRASE to store them.")
