@@ -80,6 +80,86 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_config(args: argparse.Namespace, store: Store) -> int:
+    if args.config_command == "export":
+        return _config_export(args, store)
+    return _config_import(args, store)
+
+
+def _config_export(args: argparse.Namespace, store: Store) -> int:
+    from pathlib import Path
+
+    from pctui.store import config_doc
+
+    text = json.dumps(config_doc.export_config(store), indent=2, ensure_ascii=False) + "\n"
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.output)
+    temp = target.with_name(f".{target.name}.partial")  # a reader never sees half a file
+    try:
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        _err(f"cannot write {target}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    print(f"Configuration written to {target}.")
+    return EXIT_OK
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f'the key "{key}" appears twice in one object')
+        seen[key] = value
+    return seen
+
+
+def _config_import(args: argparse.Namespace, store: Store) -> int:
+    from pathlib import Path
+
+    from pctui.store import config_doc, users
+
+    name = args.file
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        _err(f"cannot read {name}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    except UnicodeDecodeError as exc:
+        _err(f"{name}: not UTF-8 text (byte {exc.start} cannot be read)")
+        return EXIT_FAILED
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_repeated_keys)
+    except json.JSONDecodeError as exc:
+        _err(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+        return EXIT_FAILED
+    except ValueError as exc:
+        _err(f"{name}: {exc}")
+        return EXIT_FAILED
+    actor = users.identify(store)
+    try:
+        report = config_doc.import_config(store, actor, doc)
+    except ValidationFailed as exc:
+        count = len(exc.errors)
+        _err(f"{name}: {count} problem{'s' if count != 1 else ''}; nothing was imported")
+        for path, problem in exc.errors.items():
+            print(f"{path}: {problem}", file=sys.stderr)
+        if args.json:
+            _print_json({"file": name, "status": "rejected", "errors": [
+                {"path": path, "problem": problem} for path, problem in exc.errors.items()]})
+        return EXIT_FAILED
+    if args.json:
+        _print_json({"file": name, "status": "imported", **report.as_json()})
+    else:
+        print(f"{name}: imported." if report.any_change else f"{name}: already up to date.")
+        for line in report.describe():
+            print(line)
+    return EXIT_OK
+
+
 def _progress_bar(done: int, total: int, current: str) -> None:
     """A one-line progress bar on stderr, redrawn in place (terminals only)."""
     width = 30
@@ -196,6 +276,24 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "biller"])
     users_sub.add_parser("list", parents=[json_parent], help="list users")
     users.set_defaults(handler=cmd_users)
+
+    config = sub.add_parser(
+        "config", help="payers, rules, CARC overrides and connections as one JSON document",
+        description="Export or import the configuration (SPEC 3 shape plus custom posting codes). "
+        "API keys are never exported or imported.",
+    )  # fmt: skip
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    export = config_sub.add_parser("export", help="print the configuration as JSON")
+    export.add_argument("--output", "-o", metavar="FILE",
+                        help="write to FILE instead of standard output")
+    config_import = config_sub.add_parser(
+        "import", parents=[json_parent], help="create or update what a JSON document describes",
+        description="Checks the whole document first; with any problem nothing changes and each "
+        "problem is printed as `path: problem`. Otherwise applies it in one transaction. "
+        "Nothing absent from the document is deleted. Importing it twice changes nothing.",
+    )  # fmt: skip
+    config_import.add_argument("file", metavar="FILE", help="the JSON document (- for stdin)")
+    config.set_defaults(handler=cmd_config)
 
     imp = sub.add_parser(
         "import", parents=[json_parent], help="import 835 and 837P files (a folder: every file inside)",
