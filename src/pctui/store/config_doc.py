@@ -15,6 +15,7 @@ payment_code``); only a document without problems is applied, in one write trans
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ from pctui.store.codes import CodeView, code_fields_problems, codes_in, normaliz
 from pctui.store.connections import ConnectionDraft, validate_connection
 from pctui.store.db import Store
 from pctui.store.errors import ValidationFailed
-from pctui.store.rules import LEVEL_FIELDS, RuleDraft, RuleLevelDraft, levels_problems, write_rule
+from pctui.store.rules import LEVEL_FIELDS, RuleDraft, RuleLevelDraft, level_problems, write_rule
 from pctui.store.tables import (
     CarcOverride,
     Payer,
@@ -155,7 +156,7 @@ def _connection_entry(c: PayerConnection, codes: dict[int | None, str]) -> dict[
 
 
 class _Problems:
-    """Problems by path, the first one per path kept, in the order they were found."""
+    """Problems by path, the first one per path kept."""
 
     def __init__(self) -> None:
         self.errors: dict[str, str] = {}
@@ -167,40 +168,50 @@ class _Problems:
         for key, problem in problems.items():
             self.add(f"{prefix}.{key}", problem)
 
+    def in_document_order(self) -> dict[str, str]:
+        """Section by section, entry by entry, as a reader goes through the document."""
+        found = list(self.errors)
+
+        def key(path: str) -> tuple[int, int, int]:
+            match = re.match(r"^(\w+)(?:\[(\d+)\])?", path)
+            section, index = (match.group(1), match.group(2)) if match else ("", None)
+            rank = SECTIONS.index(section) if section in SECTIONS else -1
+            return rank, int(index) if index is not None else -1, found.index(path)
+
+        return {path: self.errors[path] for path in sorted(found, key=key)}
+
+
+_FALLBACK: dict[str, Any] = {"levels": {}}
+
 
 def _shape(problems: _Problems, path: str, value: Any, spec: str) -> dict[str, Any] | None:
-    """The entry with defaults filled in and types checked, or None when it is unusable."""
+    """The entry with absent keys at their defaults and types checked, or None when it is not
+    an object. A value of the wrong type is reported and replaced, so checking goes on."""
     if not isinstance(value, dict):
         problems.add(path, "must be an object")
         return None
     required, optional = _SPEC[spec]
     known = (*required, *optional)
-    entry: dict[str, Any] = {}
-    ok = True
     for key in value:
-        if key not in known:
-            ok = False
-            if spec == "connections" and key.lower() in _KEY_WORDS:
-                problems.add(f"{path}.{key}", "API keys are never imported from a document; "
-                             "set the key in Insurance Payers")
-            else:
-                problems.add(f"{path}.{key}", f"unknown key (expected {', '.join(known)})")
-    for key in required:
-        if key not in value:
-            problems.add(f"{path}.{key}", "required")
-            ok = False
+        if key in known:
+            continue
+        if spec == "connections" and str(key).lower() in _KEY_WORDS:
+            problems.add(f"{path}.{key}", "API keys are never imported from a document; "
+                         "set the key in Insurance Payers")
+        else:
+            problems.add(f"{path}.{key}", f"unknown key (expected {', '.join(known)})")
+    entry: dict[str, Any] = {}
     for key in known:
-        raw = value.get(key, optional.get(key))
-        checked = _typed(problems, f"{path}.{key}", key, raw)
-        ok = ok and checked is not _BAD
-        entry[key] = checked
-    return entry if ok else None
+        fallback = optional[key] if key in optional else _FALLBACK.get(key, "")
+        if key not in value and key in required:
+            problems.add(f"{path}.{key}", "required")
+            entry[key] = fallback
+            continue
+        entry[key] = _typed(problems, f"{path}.{key}", key, value.get(key, fallback), fallback)
+    return entry
 
 
-_BAD = object()
-
-
-def _typed(problems: _Problems, path: str, key: str, raw: Any) -> Any:
+def _typed(problems: _Problems, path: str, key: str, raw: Any, fallback: Any) -> Any:
     if key == "levels":
         return raw  # checked level by level
     if raw is None and key in _NULLABLE:
@@ -209,43 +220,39 @@ def _typed(problems: _Problems, path: str, key: str, raw: Any) -> Any:
         if isinstance(raw, bool):
             return raw
         problems.add(path, "must be true or false")
-        return _BAD
+        return fallback
     if key in _LISTS:
         if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
             return list(raw)
         problems.add(path, "must be a list of text values")
-        return _BAD
+        return list(fallback)
     if key == "carc" and isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)  # 45 and "45" mean the same reason code
     if isinstance(raw, str):
         return raw
     problems.add(path, "must be text" + (" or null" if key in _NULLABLE else ""))
-    return _BAD
+    return fallback if fallback is not None else ""
 
 
-def _shape_levels(problems: _Problems, path: str, value: Any) -> dict[PayerLevel, RuleLevelDraft] | None:
-    if not isinstance(value, dict):
-        problems.add(path, "must be an object with primary, secondary and tertiary")
-        return None
+def _shape_levels(problems: _Problems, path: str, value: Any) -> dict[PayerLevel, RuleLevelDraft]:
+    """The levels that could be read; each missing or unreadable one is reported."""
     names = [lvl.value for lvl in PayerLevel]
-    levels: dict[PayerLevel, RuleLevelDraft] = {}
-    ok = True
+    if not isinstance(value, dict):
+        problems.add(path, f"must be an object with {', '.join(names)}")
+        return {}
     for key in value:
         if key not in names:
             problems.add(f"{path}.{key}", f"unknown Payer Level (expected {', '.join(names)})")
-            ok = False
+    levels: dict[PayerLevel, RuleLevelDraft] = {}
     for level in PayerLevel:
         if level.value not in value:
             problems.add(f"{path}.{level.value}",
                          "required: all three Payer Levels must be filled in")
-            ok = False
             continue
         entry = _shape(problems, f"{path}.{level.value}", value[level.value], "level")
-        if entry is None:
-            ok = False
-            continue
-        levels[level] = RuleLevelDraft(**entry)
-    return levels if ok else None
+        if entry is not None:
+            levels[level] = RuleLevelDraft(**entry)
+    return levels
 
 
 # -- the document, checked -------------------------------------------------------------------
@@ -275,13 +282,15 @@ def _read_document(doc: Any, problems: _Problems) -> _Doc:
             continue
         for i, item in enumerate(items):
             path = f"{section}[{i}]"
-            if section == "rules":
-                _read_rule(problems, path, item, parsed)
-                continue
             entry = _shape(problems, path, item, section)
             if entry is None:
                 continue
-            if section == "payers":
+            if section == "rules":
+                levels = _shape_levels(problems, f"{path}.levels", entry["levels"])
+                parsed.rules.append((path, entry["payer_code"].strip().upper(), RuleDraft(
+                    entry["inbound_id"].strip(), None, entry["description"].strip(), levels,
+                    entry["active"])))
+            elif section == "payers":
                 parsed.payers.append((path, payers.PayerDraft(
                     entry["code"].strip().upper(), entry["name"].strip(),
                     entry["insurance_class"], entry["outbound_id"].strip(),
@@ -294,20 +303,6 @@ def _read_document(doc: Any, problems: _Problems) -> _Doc:
             else:
                 parsed.connections.append((path, entry))
     return parsed
-
-
-def _read_rule(problems: _Problems, path: str, item: Any, parsed: _Doc) -> None:
-    entry = _shape(problems, path, item, "rules")
-    if entry is None:
-        if isinstance(item, dict) and "levels" in item:
-            _shape_levels(problems, f"{path}.levels", item["levels"])  # report those too
-        return
-    levels = _shape_levels(problems, f"{path}.levels", entry["levels"])
-    if levels is None:
-        return
-    parsed.rules.append((path, entry["payer_code"].strip().upper(), RuleDraft(
-        entry["inbound_id"].strip(), None, entry["description"].strip(), levels,
-        entry["active"])))
 
 
 def _first_seen(problems: _Problems, path: str, key: Any, seen: dict[Any, str], what: str) -> bool:
@@ -403,8 +398,9 @@ class _Checker:
                                   "this document's payers nor in the database)")
             if len(draft.description) > 200:
                 self.problems.add(f"{path}.description", "200 characters at most")
-            self.problems.add_all(path, levels_problems(draft.levels, self.final_codes,
-                                                        draft.active))
+            for level, settings in draft.levels.items():  # missing levels are reported already
+                self.problems.add_all(f"{path}.levels.{level.value}",
+                                      level_problems(settings, self.final_codes, draft.active))
             if problem or not payer_code:
                 continue
             _first_seen(self.problems, path, key, seen,
@@ -515,7 +511,7 @@ def _check(session: Session, doc: Any) -> tuple[_Doc, dict[str, str]]:
     problems = _Problems()
     parsed = _read_document(doc, problems)
     _Checker(session, parsed, problems).run()
-    return parsed, problems.errors
+    return parsed, problems.in_document_order()
 
 
 def import_config(store: Store, actor: Actor, doc: Any) -> ConfigImportReport:
