@@ -112,6 +112,13 @@ def test_lines_wrapped_at_80_columns_are_joined() -> None:
     assert scan(wrapped).transactions[0].segment_count == scan(flat).transactions[0].segment_count
 
 
+def test_indented_segments_are_read() -> None:
+    flat = write_835([sample_payment()])
+    text = write_835([sample_payment()], style=X12Style(line_break="\r\n  "))
+    assert scan(text).transactions[0].segment_count == scan(flat).transactions[0].segment_count
+    assert scan(text).transactions[0].findings == []
+
+
 def test_interchanges_with_different_delimiters_in_one_file() -> None:
     first = write_835([sample_payment("EFT1")], interchange_control=1)
     second = write_835(

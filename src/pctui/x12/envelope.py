@@ -348,7 +348,7 @@ def _check_distinct(
 
 def _interchange_end(text: str, pos: int, d: Delimiters, segment_no: int) -> int:
     """Offset just past the IEA segment's terminator of the interchange starting at ``pos``."""
-    trailer = re.compile(re.escape(d.segment) + r"[\r\n]*IEA" + re.escape(d.element))
+    trailer = re.compile(re.escape(d.segment) + r"[ \t\r\n]*IEA" + re.escape(d.element))
     found = trailer.search(text, pos + ISA_LENGTH - 1)
     if found is None:
         last = segment_no + text.count(d.segment, pos) - 1
@@ -374,6 +374,9 @@ def _normalize(chunk: str, d: Delimiters, segment_no: int) -> tuple[str, list[Fi
             seg = "\r"
     elif "\n" in chunk or "\r" in chunk:
         chunk = chunk.replace("\r", "").replace("\n", "")
+    indent = re.compile(re.escape(seg) + r"[ \t]+")
+    if indent.search(chunk):
+        chunk = indent.sub(seg, chunk)  # blanks before a segment ID are layout, not data
     if not chunk.endswith(seg):
         chunk += seg
     doubled = seg + seg
