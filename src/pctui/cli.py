@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from pctui import __version__
-from pctui.core.money import display
+from pctui.core.money import display, json_amount
 from pctui.store.db import Store, StoreError, default_db_path
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -243,6 +243,72 @@ def cmd_eras(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_release(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import release, users
+
+    actor = users.identify(store)
+    actor.require_release()
+    batch = args.batch if args.batch is not None else release.next_batch_number(
+        store, args.deposit_date)
+    if not batch.strip():
+        _err("release: --batch must not be empty (leave it out to have one generated)")
+        return EXIT_USAGE
+    progress = _release_progress if sys.stderr.isatty() and len(args.ids) > 1 else None
+    results = release.release_eras(store, actor, args.ids, args.deposit_date, batch, progress)
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        _print_release_results(results)
+    return EXIT_OK if all(r.released for r in results) else EXIT_FAILED
+
+
+def _release_progress(done: int, total: int, result: Any) -> None:
+    _progress_bar(done, total, f"payment #{result.era_id} {result.status}")
+
+
+def _print_release_results(results: list[Any]) -> None:
+    for r in results:
+        where = f" batch {r.batch}, deposit {r.deposit_date}" if r.released else ""
+        print(f"#{r.era_id} {r.status}{where}: {r.message}")
+        for line in r.errors:
+            print(f"    {line}")
+
+
+def cmd_claims(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import claims
+
+    rows = []
+    page = 5_000
+    while True:  # paged so a very large list never needs one huge query
+        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page)
+        rows.extend(chunk)
+        if len(chunk) < page:
+            break
+    if args.json:
+        _print_json([_claim_json(r) for r in rows])
+    else:
+        _table([[r.claim_id, r.patient_name, display(r.charge), display(r.paid),
+                 display(r.adjusted), *(display(r.balance[p]) for p in _PARTIES)] for r in rows],
+               ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY", "SECONDARY",
+                "TERTIARY", "PATIENT OWES"])  # fmt: skip
+    return EXIT_OK
+
+
+_PARTIES = ("primary", "secondary", "tertiary", "patient")
+
+
+def _claim_json(row: Any) -> dict[str, Any]:
+    return {
+        "claim_id": row.claim_id,
+        "patient_name": row.patient_name,
+        "service_date": row.service_date.isoformat() if row.service_date else None,
+        "charge": json_amount(row.charge),
+        "paid": json_amount(row.paid),
+        "adjusted": json_amount(row.adjusted),
+        "balance": {str(party): json_amount(amount) for party, amount in row.balance.items()},
+    }
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -320,6 +386,23 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd.add_argument("--rejected", action="store_true",
                           help="list rejected and duplicate files with their reasons instead")
     eras_cmd.set_defaults(handler=cmd_eras)
+
+    rel = sub.add_parser(
+        "release", parents=[json_parent], help="release 835 payments (post them onto claims)",
+        description="Release 835 payments by id (see `pctui eras`), one result per payment. "
+        "Each payment is posted in one transaction: all of it or nothing. Exit 0 when every "
+        "payment was released (with or without error-report lines), 1 when any was refused.",
+    )  # fmt: skip
+    rel.add_argument("ids", nargs="+", type=int, metavar="ID", help="payment ids")
+    rel.add_argument("--deposit-date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
+    rel.add_argument("--batch", metavar="B",
+                     help="batch number (default: the next free B<deposit date>-NN)")
+    rel.set_defaults(handler=cmd_release)
+
+    claims_cmd = sub.add_parser("claims", parents=[json_parent],
+                                help="list claims with their balances")
+    claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
+    claims_cmd.set_defaults(handler=cmd_claims)
     return parser
 
 
