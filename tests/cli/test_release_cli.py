@@ -1,0 +1,225 @@
+"""`pctui release` and `pctui claims` as a script or a cron job sees them: exit codes, JSON keys,
+amounts as strings to the cent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from pctui import cli
+from pctui.core.codes import Role
+from pctui.store import users
+from pctui.store.db import Store
+from pctui.x12.write835 import write_835
+
+# The practice builders (payers, rules, 837 and 835 files) are shared with the store tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
+from test_release import (  # noqa: E402
+    BCBS_IN,
+    MCD_IN,
+    add_payer,
+    add_rule,
+    clp,
+    file_837,
+    payment,
+    primary_pays,
+    svc,
+)
+
+
+@pytest.fixture
+def run(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run the CLI as an OS login (default the biller 'bob'); 'carol' is the database's admin."""
+    login = {"name": "carol"}
+    monkeypatch.setattr(users, "os_login", lambda: login["name"])
+
+    def invoke(*argv: str, as_login: str = "bob") -> tuple[int, str, str]:
+        login["name"] = as_login
+        code = cli.main(["--db", str(db_path), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    store = Store.open(db_path)
+    admin = users.identify(store, "carol")
+    users.add_user(store, admin, "bob", Role.BILLER)
+    bcbs = add_payer(store, "BCBS", "Blue Cross", [BCBS_IN])
+    mcd = add_payer(store, "MCD", "Medi-Cal", [MCD_IN], insurance_class="medicaid")
+    add_rule(store, BCBS_IN, bcbs)
+    add_rule(store, MCD_IN, mcd, "PMCD", "AMCD",
+             secondary={"patient_balance": "adjust", "patient_adjustment_code": "AMCD"})  # fmt: skip
+    store.close()
+    return invoke
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    """An 837 with two claims and the 835s that pay them."""
+    claims = file_837([
+        ("PCN100", [("99213", "120.00"), ("36415", "80.00")],
+         {"P": ("BLUE CROSS", "BCBS-OUT"), "S": ("MEDI-CAL", "MCD-OUT")}),
+        ("PCN101", [("99214", "185.00")], {"P": ("BLUE CROSS", "BCBS-OUT")}),
+    ])  # fmt: skip
+    primary = payment("EFT1", BCBS_IN, primary_pays(), clp(
+        "PCN101", "1", svc("PCN101", 1, "99214", "185.00", "100.00", ("CO", "45", "60"),
+                           ("PR", "3", "25"))))  # fmt: skip
+    secondary = payment("MCD9", MCD_IN, clp(
+        "PCN100", "2", svc("PCN100", 1, "99213", "120.00", "20.00"),
+        svc("PCN100", 2, "36415", "80.00", "5.00", ("CO", "45", "5"))), payer="MEDI-CAL")
+    with_errors = payment("EFT2", BCBS_IN, clp(
+        "NOPE1", "1", svc("NOPE1", 1, "99213", "90.00", "45.50", ("CO", "45", "44.50"))))
+    no_rule = payment("CHK9", "55555", primary_pays("PCN101"))
+    paths = {
+        "claims": claims,
+        "primary": write_835([primary], interchange_control=1),
+        "secondary": write_835([secondary], interchange_control=2),
+        "with_errors": write_835([with_errors], interchange_control=3),
+        "no_rule": write_835([no_rule], interchange_control=4),
+    }
+    for name, text in paths.items():
+        (tmp_path / f"{name}.x12").write_text(text)
+    return {name: tmp_path / f"{name}.x12" for name in paths}
+
+
+def imported(run, path: Path) -> int:
+    code, out, _ = run("import", "--json", str(path))
+    (result,) = json.loads(out)
+    assert code == 0 and result["status"] == "imported", result
+    return result["created"][0]
+
+
+def claims_json(run) -> dict[str, dict]:
+    code, out, _ = run("claims", "--json")
+    assert code == 0
+    return {row["claim_id"]: row for row in json.loads(out)}
+
+
+def test_import_release_and_list_claims_to_the_cent(run, files: dict[str, Path]) -> None:
+    imported(run, files["claims"])
+    primary = imported(run, files["primary"])
+    secondary = imported(run, files["secondary"])
+
+    code, out, _ = run("release", str(primary), "--deposit-date", "2026-11-22", "--json")
+
+    assert code == 0
+    (result,) = json.loads(out)
+    assert {k: result[k] for k in ("id", "status", "claims_posted", "errors")} == {
+        "id": primary, "status": "released", "claims_posted": 2, "errors": []}
+    assert result["batch"] == "B20261122-01"  # generated: none was given
+    assert claims_json(run) == {
+        "PCN100": {"claim_id": "PCN100", "patient_name": "DOE, JANE", "service_date": "2026-03-02",
+                   "charge": "200.00", "paid": "130.00", "adjusted": "30.00",
+                   "balance": {"primary": "0.00", "secondary": "40.00", "tertiary": "0.00",
+                               "patient": "0.00"}},
+        "PCN101": {"claim_id": "PCN101", "patient_name": "DOE, JANE", "service_date": "2026-03-02",
+                   "charge": "185.00", "paid": "100.00", "adjusted": "60.00",
+                   "balance": {"primary": "0.00", "secondary": "0.00", "tertiary": "0.00",
+                               "patient": "25.00"}},
+    }  # fmt: skip
+
+    code, out, _ = run("release", str(secondary), "--deposit-date", "2026-11-29",
+                       "--batch", "DEP-77")  # fmt: skip
+
+    assert code == 0
+    assert out == f"#{secondary} released batch DEP-77, deposit 2026-11-29: Released: 1 claim posted\n"
+    row = claims_json(run)["PCN100"]
+    assert (row["paid"], row["adjusted"], row["balance"]) == ("155.00", "45.00", {
+        "primary": "0.00", "secondary": "0.00", "tertiary": "0.00", "patient": "0.00"})
+
+
+def test_released_with_errors_is_a_release_and_prints_the_error_report(
+    run, files: dict[str, Path]
+) -> None:
+    era = imported(run, files["with_errors"])
+
+    code, out, _ = run("release", str(era), "--deposit-date", "2026-11-22", "--batch", "B7")
+
+    assert code == 0
+    assert out.splitlines() == [
+        f"#{era} released_with_errors batch B7, deposit 2026-11-22: Released with errors: "
+        "0 claims posted, 1 line needs manual posting",
+        "    NOPE1: Patient account was not found (amount 45.50)",
+    ]
+    code, out, _ = run("eras", "--json")
+    assert [e["status"] for e in json.loads(out)] == ["released_with_errors"]
+
+
+def test_a_payment_without_a_rule_exits_1_with_the_reason(run, files: dict[str, Path]) -> None:
+    imported(run, files["claims"])
+    good = imported(run, files["primary"])
+    blocked = imported(run, files["no_rule"])
+
+    code, out, _ = run("release", str(blocked), str(good), "--deposit-date", "2026-11-22",
+                       "--json")  # fmt: skip
+
+    assert code == 1
+    results = json.loads(out)
+    assert [(r["id"], r["status"], r["claims_posted"]) for r in results] == [
+        (blocked, "refused", 0), (good, "released", 2)]
+    assert results[0]["message"] == "No payer rule established for Inbound ID 55555"
+    code, out, _ = run("release", str(blocked), "--deposit-date", "2026-11-22")
+    assert code == 1
+    assert out == f"#{blocked} refused: No payer rule established for Inbound ID 55555\n"
+
+
+def test_releasing_twice_exits_1_and_says_who_released_it(run, files: dict[str, Path]) -> None:
+    imported(run, files["claims"])
+    era = imported(run, files["primary"])
+    assert run("release", str(era), "--deposit-date", "2026-11-22")[0] == 0
+
+    code, out, err = run("release", str(era), "--deposit-date", "2026-11-23", "--json",
+                         as_login="carol")  # fmt: skip
+
+    assert code == 1 and err == ""
+    (result,) = json.loads(out)
+    assert result["status"] == "refused"
+    assert result["message"].startswith("Already released by bob at ")
+    assert claims_json(run)["PCN100"]["paid"] == "130.00"
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["release", "1", "--deposit-date", "2026-13-01"], "'2026-13-01' is not a date"),
+        (["release", "1", "--deposit-date", "22/11/2026"], "is not a date (YYYY-MM-DD)"),
+        (["release", "1"], "the following arguments are required: --deposit-date"),
+        (["release", "--deposit-date", "2026-11-22"], "the following arguments are required: ID"),
+        (["release", "one", "--deposit-date", "2026-11-22"], "invalid int value: 'one'"),
+        (["release", "1", "--deposit-date", "2026-11-22", "--batch", " "], "--batch must not be"),
+    ],
+)
+def test_wrong_usage_exits_2(
+    run, db_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], problem: str
+) -> None:
+    try:
+        code = cli.main(["--db", str(db_path), *argv])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    assert code == 2
+    assert problem in capsys.readouterr().err
+
+
+def test_an_unregistered_login_cannot_release(run, files: dict[str, Path]) -> None:
+    imported(run, files["claims"])
+    era = imported(run, files["primary"])
+
+    code, out, err = run("release", str(era), "--deposit-date", "2026-11-22", as_login="mallory")
+
+    assert (code, out) == (1, "")
+    assert "mallory is not registered in this database" in err
+    assert claims_json(run)["PCN100"]["paid"] == "0.00"
+
+
+def test_claims_searches_and_prints_a_table(run, files: dict[str, Path]) -> None:
+    imported(run, files["claims"])
+
+    code, out, _ = run("claims", "--search", "pcn101")
+
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split() == ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY",
+                              "SECONDARY", "TERTIARY", "PATIENT", "OWES"]  # fmt: skip
+    assert row.split() == ["PCN101", "DOE,", "JANE", "185.00", "0.00", "0.00", "185.00", "0.00",
+                           "0.00", "0.00"]  # fmt: skip
