@@ -1,0 +1,126 @@
+"""What the Payer Rules forms share: errors beside their fields, Ctrl+S saves in a worker,
+Escape asks first when something was changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from textual import on, work
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
+from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.modals import ConfirmationModal
+
+if TYPE_CHECKING:
+    from pctui.ui.app import PctuiApp
+
+T = TypeVar("T")
+
+
+def field_key(error_key: str) -> str:
+    """A service error key ("levels.tertiary.payment_code") as a FormField name (ids take no dots)."""
+    return error_key.replace(".", "-")
+
+
+class RecordForm(ModalScreen[T | None], Generic[T]):
+    """Subclasses compose FormFields, a ``#form-status`` line, and implement ``action_save``."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self._initial: tuple[object, ...] = ()
+
+    @property
+    def pctui(self) -> PctuiApp:
+        from pctui.ui.app import PctuiApp
+
+        assert isinstance(self.app, PctuiApp)
+        return self.app
+
+    def on_mount(self) -> None:
+        self.mark_clean()
+
+    # -- dirty tracking -------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[object, ...]:
+        """Every value the user can change in this form."""
+        return tuple(w.value for w in self.query("Input, Select, Checkbox")
+                     if isinstance(w, (Input, Select, Checkbox)))
+
+    def mark_clean(self) -> None:
+        self._initial = self.snapshot()
+
+    @property
+    def dirty(self) -> bool:
+        return self.snapshot() != self._initial
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if not self.dirty:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmationModal("Discard changes?", "You changed this form. Leave without saving?",
+                              "Discard", "Keep editing"),
+            lambda ok: self.dismiss(None) if ok else None,
+        )
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#form-status", Static).update(text)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Each error beside its field; those without a field on the status line."""
+        fields = {f.field_name: f for f in self.query(FormField)}
+        placed: set[str] = set()
+        for name, form_field in fields.items():
+            message = next((m for k, m in errors.items() if field_key(k) == name), None)
+            form_field.set_error(message)
+            if message:
+                placed.add(name)
+        if not errors:
+            self.set_status("")
+            return
+        named = self.error_summary([f for n, f in fields.items() if n in placed])
+        loose = [f"{k}: {m}" for k, m in errors.items() if field_key(k) not in placed]
+        self.set_status("Not saved: " + "; ".join(
+            ([f"fix {named}"] if named else []) + loose) + ".")
+        for form_field in fields.values():
+            if form_field.field_name in placed:
+                form_field.control.focus()
+                break
+
+    def error_summary(self, fields: list[FormField]) -> str:
+        """The fields to fix, for the status line."""
+        return ", ".join(f.label for f in fields)
+
+    # -- saving ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="save")
+    def save_in_background(self, save: Callable[[], Any]) -> None:
+        """Run the service call off the UI thread; close with its result or show why not."""
+        try:
+            result = save()
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.show_errors, exc.errors)
+            return
+        except (PermissionDenied, NotFound) as exc:
+            self.app.call_from_thread(self.set_status, f"Not saved: {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, result)
