@@ -37,6 +37,12 @@ class FormField(Horizontal):
         self.query_one(".field-hint", Static).display = bool(self.hint)
         self.query_one(".field-error", Static).display = False
 
+    def set_required(self, required: bool) -> None:
+        """Show or hide the red * (for a field required only in some cases)."""
+        self.required = required
+        marker = " [b red]*[/]" if required else ""
+        self.query_one(".field-label", Label).update(f"{self.label}{marker}")
+
     def set_hint(self, hint: str) -> None:
         self.hint = hint
         hint_line = self.query_one(".field-hint", Static)
