@@ -16,11 +16,12 @@ from pctui.secrets import SecretStore
 from pctui.store import users
 from pctui.store.db import Store
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
+from pctui.ui.screens.payer_rules import PayerRulesSection
 from pctui.ui.styles import stylesheet
 from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
-SECTIONS: list[type[Section]] = [InsurancePayersSection]
+SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection]
 
 
 class Sidebar(OptionList):
