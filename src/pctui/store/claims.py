@@ -25,7 +25,14 @@ from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
-from pctui.core.ledger import ClaimLedger, EntryKind, LedgerLine, opening_charges
+from pctui.core.ledger import (
+    ClaimLedger,
+    EntryKind,
+    LedgerLine,
+    LedgerTotals,
+    ledger_totals,
+    opening_charges,
+)
 from pctui.core.money import ZERO, from_cents, to_cents
 from pctui.store.db import Store
 from pctui.store.tables import Claim, ClaimLine, Era, ImportedFile, LedgerEntry, Payer, Release
@@ -705,4 +712,50 @@ def _service_line(
         service_date=service_date,
         control_number=control_number,
         unit_code=unit_code,
+    )
+
+
+# -- one claim in full: the Claims view's ledger ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDetail:
+    """One claim as its ledger view shows it: lines, payers per level, every entry, totals."""
+
+    pk: int
+    claim: ClaimModel
+    payers: dict[PayerLevel, PayerOnClaim]
+    entries: list[LedgerEntryView]
+    totals: LedgerTotals  # from the whole ledger: charge = paid + adjusted + balances
+    line_totals: dict[int | None, LedgerTotals]  # per LX line number; None: on the claim itself
+    came_from: str  # the 837 file's name, or "demo data"
+
+
+def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:
+    """The claim with primary key ``claim_pk`` with its lines, payers and ledger; None if gone."""
+    with store.read() as session:
+        row = session.get(Claim, claim_pk)
+        if row is None:
+            return None
+        payers = {p.id: p for p in session.exec(select(Payer)).all()}
+        lines = _lines_by_claim(session, [claim_pk]).get(claim_pk, [])
+        ledger = _entries_by_claim(session, [claim_pk]).get(claim_pk, [])
+        loaded = _claim_for_posting(row, lines, ledger, payers)
+        entries = ledger_entries(session, claim_pk)
+        filename = None
+        if row.file_id is not None:
+            filename = session.exec(
+                select(ImportedFile.filename).where(ImportedFile.id == row.file_id)
+            ).first()
+    by_line: dict[int | None, list[LedgerLine]] = defaultdict(list)
+    for entry in loaded.ledger.entries:
+        by_line[entry.line].append(entry)
+    return ClaimDetail(
+        pk=claim_pk,
+        claim=loaded.claim,
+        payers=loaded.payers,
+        entries=entries,
+        totals=ledger_totals(loaded.ledger.entries),
+        line_totals={line: ledger_totals(found) for line, found in by_line.items()},
+        came_from=filename or ("demo data" if row.source == SOURCE_DEMO else "an earlier import"),
     )
