@@ -307,3 +307,28 @@ def test_a_payer_is_deactivated_not_deleted_and_it_is_audited(store, admin, bcbs
     assert (entry.action, entry.changes) == ("deactivated", {"active": [True, False]})
     with store.read() as session:
         assert session.get(PayerInboundId, "12345").payer_id == bcbs.id
+
+
+def test_demo_gives_every_demo_inbound_id_a_rule_and_running_it_again_adds_nothing(
+    store, admin, secrets
+) -> None:
+    from pctui.store import demo
+
+    first = demo.build_demo(store, admin, secrets)
+    assert (first["rules"], first["carc_overrides"]) == (7, 3)
+    entries = len(audit.entries(store, limit=1000))
+    again = demo.build_demo(store, admin, secrets)
+    assert (again["payers"], again["rules"], again["carc_overrides"]) == (0, 0, 0)
+    assert len(audit.entries(store, limit=1000)) == entries
+    assert "7 payer rules, 3 CARC overrides" in demo.describe(first)[0]
+    by_label = {r.label: r for r in rules.list_rules(store)}
+    assert set(by_label) == {"01312 + MCR", "1CMS01312 + MCR", "610442 + MCDCA", "84980 + BCBS",
+                             "1840980 + BCBS", "60054 + AETNA", "35076 + WCF"}
+    assert all(r.inbound_id_attached for r in by_label.values())
+    medi = by_label["610442 + MCDCA"].levels[P]
+    assert (medi.payment_code, medi.patient_balance, medi.patient_adjustment_code) == (
+        "PMCD", "adjust", "AMCD")
+    assert by_label["60054 + AETNA"].levels[T].insurance_adjustments == "skip"
+    assert by_label["84980 + BCBS"].levels[S] == RuleLevelDraft("PCON", "AIWO")
+    assert [(o.payer_code, o.label, o.active) for o in carc.list_overrides(store)] == [
+        ("AETNA", "CO-45", True), ("BCBS", "CO-97", True), ("MCR", "253 (any group)", False)]
