@@ -15,13 +15,14 @@ from textual.widgets.option_list import Option
 from pctui.secrets import SecretStore
 from pctui.store import users
 from pctui.store.db import Store
+from pctui.ui.screens.claims import ClaimsSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
 from pctui.ui.styles import stylesheet
 from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
-SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection]
+SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, ClaimsSection]
 
 
 class Sidebar(OptionList):
