@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, func, select
 
 from pctui.core.claim import Claim as ClaimModel
@@ -622,3 +623,40 @@ def test_every_claim_still_balances_after_a_mixed_release(
     assert result.status == "released_with_errors"
     for row in claims.list_claims(store, "MIX"):
         assert row.charge == row.paid + row.adjusted + row.total_balance, row.claim_id
+
+
+def test_losing_the_unique_release_row_to_another_process_is_a_refusal_not_a_traceback(
+    store: Store, biller: Actor, admin: Actor, practice: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    era_id = import_835(store, biller, payment("CHK1", BCBS_IN, primary_pays()))
+    release.release_era(store, admin, era_id, DEPOSIT, "B1")
+
+    def rival_wrote_first(*args: object) -> None:
+        # What the UNIQUE era_id constraint raises if the re-check were ever bypassed.
+        raise IntegrityError("INSERT INTO release", {},
+                             Exception("UNIQUE constraint failed: release.era_id"))  # fmt: skip
+
+    monkeypatch.setattr(release, "_release", rival_wrote_first)
+    result = release.release_era(store, biller, era_id, DEPOSIT, "B2")
+
+    assert result.status == "refused"
+    assert result.message.startswith("Already released by alice at ")
+
+
+def test_a_database_that_stays_locked_is_a_plain_refusal(
+    store: Store, biller: Actor, practice: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    era_id = import_835(store, biller, payment("CHK1", BCBS_IN, primary_pays()))
+
+    def locked(*args: object) -> None:
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(release, "_release", locked)
+    result = release.release_era(store, biller, era_id, DEPOSIT, "B1")
+
+    assert result.status == "refused"
+    assert result.message == (
+        f"Payment #{era_id} was not released: the database stayed busy with another session's "
+        "work; nothing was posted. Try again in a moment."
+    )

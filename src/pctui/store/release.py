@@ -30,8 +30,10 @@ Decisions where SPEC 2.3 leaves room (see also the engine's, in :mod:`pctui.core
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -195,7 +197,7 @@ def release_era(
                              deposit_date)  # fmt: skip
 
     try:
-        with store.write() as session:
+        with _cyclic_gc_paused(), store.write() as session:
             return _release(session, actor, era_id, deposit_date, batch)
     except _Refused as exc:
         return refused(str(exc))
@@ -214,6 +216,23 @@ def release_era(
         return _failed(era_id, batch, deposit_date, exc)
     except Exception as exc:  # noqa: BLE001 - one payment's failure must not stop the batch
         return _failed(era_id, batch, deposit_date, exc)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during one release.
+
+    A 5,000-claim payment allocates hundreds of thousands of small objects that all stay alive
+    until it is written; each collection pass walks all of them, which tripled the release time.
+    Reference counting still frees everything as usual; the collector resumes right after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _failed(era_id: int, batch: str, deposit_date: date, exc: Exception) -> ReleaseResult:
@@ -464,6 +483,17 @@ def _missing_rule(
 # -- writing ------------------------------------------------------------------------------------
 
 
+_ENTRY_COLUMNS = (
+    "claim_pk", "line_id", "kind", "party", "amount_cents", "code", "group_code", "reason_code",
+    "era_id", "release_id", "payer_id", "reverses_id", "batch", "memo", "created_at",
+    "created_by",
+)  # fmt: skip
+_INSERT_ENTRY = (
+    f"INSERT INTO ledgerentry ({', '.join(_ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})"
+)
+
+
 def _insert_entries(
     session: Session,
     posting: RemittancePosting,
@@ -473,34 +503,30 @@ def _insert_entries(
     user: str,
     now: datetime,
 ) -> None:
-    """Every new entry of the payment in one executemany."""
-    rows: list[dict[str, Any]] = []
+    """Every new entry of the payment in one executemany of plain tuples.
+
+    The driver's executemany, not SQLAlchemy's per-row parameter processing: a 5,000-claim
+    payment writes about 40,000 entries. ``created_at`` goes through the column's own bind
+    processor once, so it is stored exactly as every other row's.
+    """
+    connection = session.connection()
+    stamp_type = LedgerEntry.__table__.c.created_at.type  # type: ignore[attr-defined]
+    process = stamp_type.bind_processor(connection.dialect)
+    stamp = process(now) if process is not None else now
+    rows: list[tuple[Any, ...]] = []
     for result in posting.results:
         if not result.entries:
             continue
         claim = claims[result.claim_id]
-        for entry in result.entries:
-            rows.append({
-                "claim_pk": claim.pk,
-                "line_id": None if entry.line is None else claim.line_ids[entry.line],
-                "kind": entry.kind.value,
-                "party": entry.party.value,
-                "amount_cents": to_cents(entry.amount),
-                "code": entry.code,
-                "group_code": entry.group_code,
-                "reason_code": entry.reason_code,
-                "era_id": entry.era_id,
-                "release_id": release_id,
-                "payer_id": entry.payer_id,
-                "reverses_id": entry.reverses_id,
-                "batch": batch,
-                "memo": entry.memo,
-                "created_at": now,
-                "created_by": user,
-            })  # fmt: skip
+        line_ids = claim.line_ids
+        for e in result.entries:
+            rows.append((
+                claim.pk, None if e.line is None else line_ids[e.line], e.kind.value,
+                e.party.value, to_cents(e.amount), e.code, e.group_code, e.reason_code, e.era_id,
+                release_id, e.payer_id, e.reverses_id, batch, e.memo, stamp, user,
+            ))  # fmt: skip
     if rows:
-        # Core insert on the table: a plain executemany, no ORM bookkeeping per row.
-        session.connection().execute(insert(LedgerEntry.__table__), rows)  # type: ignore[attr-defined]
+        connection.exec_driver_sql(_INSERT_ENTRY, rows)
 
 
 def _record_provider_adjustments(
