@@ -131,6 +131,9 @@ def _config_import(args: argparse.Namespace, store: Store) -> int:
     except UnicodeDecodeError as exc:
         _err(f"{name}: not UTF-8 text (byte {exc.start} cannot be read)")
         return EXIT_FAILED
+    if not text.strip():
+        _err(f"{name}: the file is empty; expected a JSON object with payers, rules, ...")
+        return EXIT_FAILED
     try:
         doc = json.loads(text, object_pairs_hook=_no_repeated_keys)
     except json.JSONDecodeError as exc:

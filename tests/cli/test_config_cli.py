@@ -136,3 +136,10 @@ def test_a_biller_cannot_import(run, source, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(users, "os_login", lambda: "bob")
     code, _, err = run(source, "config", "import", str(doc))
     assert code == 1 and "only an admin may change it (you are a biller)" in err
+
+
+def test_an_empty_file_is_named_as_empty(run, source, tmp_path) -> None:
+    doc = tmp_path / "empty.json"
+    doc.write_text("\n", encoding="utf-8")
+    code, _, err = run(source, "config", "import", str(doc))
+    assert code == 1 and err.startswith(f"pctui: {doc}: the file is empty")
