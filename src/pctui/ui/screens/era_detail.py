@@ -1,0 +1,329 @@
+"""One 835 payment in full: claims, service lines, adjustments, remarks, PLB, findings, and
+after release what was posted and the error report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from pctui.core.codes import ADJUSTMENT_GROUPS
+from pctui.core.era import Adjustment, ClaimPayment, Finding, ServicePayment, Severity
+from pctui.core.money import display
+from pctui.core.posting import STATUS_NAMES, normalize_status
+from pctui.store import eras, release
+from pctui.store.eras import EraDetail
+from pctui.store.release import ReleaseDetail
+
+try:  # the catalogue of reason-code descriptions
+    from pctui.core.carc import describe_carc
+except ImportError:  # pragma: no cover - an older core without it: show the code alone
+    def describe_carc(code: str) -> str:
+        return ""
+
+SHORT_STATUS = {
+    "1": "Primary", "2": "Secondary", "3": "Tertiary", "4": "Denied",
+    "19": "Primary+fwd", "20": "Second.+fwd", "21": "Tert.+fwd", "22": "Reversal",
+    "23": "Not ours", "25": "Predeterm.",
+}
+# PLB03-1 adjustment reasons seen most (X12 835 provider adjustment reason codes).
+PLB_REASONS = {
+    "50": "Late charge", "51": "Interest penalty charge", "72": "Authorized return",
+    "90": "Early payment allowance", "AH": "Origination fee", "AM": "Applied to borrower's account",
+    "AP": "Acceleration of benefits", "B2": "Rebate", "B3": "Recovery allowance",
+    "BD": "Bad debt adjustment", "BN": "Bonus", "C5": "Temporary allowance",
+    "CR": "Capitation interest", "CS": "Adjustment", "CT": "Capitation payment",
+    "CV": "Capital passthru", "CW": "Certified registered nurse anesthetist passthru",
+    "DM": "Direct medical education passthru", "E3": "Withholding",
+    "FB": "Forwarding balance", "FC": "Fund allocation", "GO": "Graduate medical education passthru",
+    "HM": "Hemophilia clotting factor supplement", "IP": "Incentive premium payment",
+    "IR": "Internal Revenue Service withholding", "IS": "Interim settlement",
+    "J1": "Nonreimbursable", "L3": "Penalty", "L6": "Interest owed",
+    "LE": "Levy", "LS": "Lump sum", "OA": "Organ acquisition passthru",
+    "OB": "Offset for affiliated providers", "PI": "Periodic interim payment",
+    "PL": "Payment final", "RA": "Retro-activity adjustment", "RE": "Return on equity",
+    "SL": "Student loan repayment", "TL": "Third party liability",
+    "WO": "Overpayment recovery", "WU": "Unspecified recovery",
+}
+
+
+def status_name(code: str) -> str:
+    code = normalize_status(code)
+    return f"{STATUS_NAMES.get(code, 'Status not posted by pctui')} ({code})"
+
+
+def adjustment_text(adj: Adjustment, indent: str = "  ") -> str:
+    """``CO-45   20.00  Charge exceeds fee schedule…`` (group, reason, amount, description)."""
+    description = describe_carc(adj.reason)
+    quantity = f" (quantity {adj.quantity})" if adj.quantity is not None else ""
+    label = f"{adj.group}-{adj.reason}"
+    return f"{indent}{label:<8}{display(adj.amount):>12}  {description}{quantity}".rstrip()
+
+
+def group_legend(adjustments: list[Adjustment]) -> str:
+    groups = sorted({a.group for a in adjustments})
+    return " · ".join(f"{g} {ADJUSTMENT_GROUPS.get(g, 'unknown group')}" for g in groups)
+
+
+def line_text(number: int, line: ServicePayment) -> list[str]:
+    procedure = line.procedure or "(no procedure)"
+    if line.modifiers:
+        procedure += "-" + "-".join(line.modifiers)
+    when = line.service_date.isoformat() if line.service_date else "no date"
+    if line.service_date_end and line.service_date_end != line.service_date:
+        when += f"–{line.service_date_end.isoformat()}"
+    units = line.billed_units
+    parts = [f"{number}. {line.qualifier} {procedure}", when,
+             f"{units.normalize():f} unit{'s' if units != 1 else ''}",
+             f"charge {display(line.charge)}", f"paid {display(line.paid)}"]
+    if line.allowed is not None:
+        parts.append(f"allowed {display(line.allowed)}")
+    out = [" · ".join(parts)]
+    extra: list[str] = []
+    if line.control_number:
+        extra.append(f"line control # {line.control_number} (REF*6R)")
+    if line.original_procedure:
+        extra.append(f"billed as {line.original_procedure}")
+    if line.original_units is not None:
+        extra.append(f"billed units {line.original_units.normalize():f}")
+    if line.revenue_code:
+        extra.append(f"revenue code {line.revenue_code}")
+    if extra:
+        out.append("   " + " · ".join(extra))
+    out += [adjustment_text(a, "     ") for a in line.adjustments]
+    if line.remarks:
+        out.append(f"     remarks {', '.join(line.remarks)}")
+    return out
+
+
+def claim_text(claim: ClaimPayment) -> str:
+    lines = [
+        f"Claim {claim.patient_control_number} · {claim.patient_name or 'patient not named'}",
+        status_name(claim.status_code),
+        f"Charge {display(claim.charge)} · Paid {display(claim.paid)} · Patient responsibility "
+        f"{display(claim.patient_responsibility) if claim.patient_responsibility is not None else '—'}",
+    ]
+    if claim.payer_claim_control:
+        lines.append(f"Payer claim # {claim.payer_claim_control}")
+    if claim.statement_from:
+        to = f"–{claim.statement_to.isoformat()}" if claim.statement_to else ""
+        lines.append(f"Statement {claim.statement_from.isoformat()}{to}")
+    if claim.adjustments:
+        lines += ["", "Claim adjustments:"] + [adjustment_text(a) for a in claim.adjustments]
+    if claim.remarks:
+        lines.append(f"Remarks: {', '.join(claim.remarks)}")
+    if claim.amounts:
+        lines.append("Amounts: " + ", ".join(f"{q} {display(v)}" for q, v in claim.amounts.items()))
+    lines += ["", f"Service lines ({len(claim.service_lines)}):"]
+    for number, service in enumerate(claim.service_lines, start=1):
+        lines += ["  " + s for s in line_text(number, service)]
+    if not claim.service_lines:
+        lines.append("  none on this claim payment")
+    every = claim.adjustments + [a for s in claim.service_lines for a in s.adjustments]
+    if every:
+        lines += ["", f"Groups: {group_legend(every)}"]
+    return "\n".join(lines)
+
+
+FINDING_SOURCES = {"structure": "file check", "balance": "balance check",
+                   "validation": "5010 validation", "matching": "matching"}
+
+
+def finding_text(finding: Finding) -> str:
+    mark = "✗ Error" if finding.severity is Severity.ERROR else "⚠ Warning"
+    source = FINDING_SOURCES.get(finding.source.value, finding.source.value)
+    return f"{mark} ({source}): {finding.message}"
+
+
+def findings_text(detail: EraDetail) -> str:
+    found = detail.remittance.findings
+    state = {"pending": "Full 5010 validation is still running in the background; its findings "
+                        "will be added here.",
+             "done": "Full 5010 validation (pyx12, X221A1) has run."}.get(
+        detail.validation_state, "")
+    if not found:
+        return f"No problems found in this payment.\n\n{state}".strip()
+    errors = sum(1 for f in found if f.severity is Severity.ERROR)
+    head = f"{errors} errors, {len(found) - errors} warnings. {state}".strip()
+    return head + "\n\n" + "\n".join(finding_text(f) for f in found)
+
+
+def plb_text(detail: EraDetail) -> str:
+    r = detail.remittance
+    if not r.provider_adjustments:
+        return ("No provider-level adjustments (PLB) on this payment.\n\n"
+                f"Payment {display(r.amount)} = claim payments {display(r.claims_paid_total)}.")
+    lines = []
+    for p in r.provider_adjustments:
+        name = PLB_REASONS.get(p.reason, "")
+        ref = f" · ref {p.reference}" if p.reference else ""
+        when = f" · fiscal {p.fiscal_date.isoformat()}" if p.fiscal_date else ""
+        lines.append(f"{p.reason:<3} {display(p.amount):>12}  {name}{ref} · provider "
+                     f"{p.provider_id}{when}")
+    lines += ["", f"PLB total {display(r.provider_adjustment_total)} (positive reduces the payment)",
+              f"Payment {display(r.amount)} = claim payments {display(r.claims_paid_total)} − "
+              f"PLB {display(r.provider_adjustment_total)}"]
+    return "\n".join(lines)
+
+
+def _party(value: str | None) -> str:
+    return value if value else "—"
+
+
+def posting_text(posted: ReleaseDetail | None, status_label: str) -> str:
+    if posted is None:
+        return (f"Not released yet ({status_label}). After release this shows what was posted "
+                "per claim and the lines that need manual posting.")
+    lines = [
+        f"{'Released with errors' if posted.errors else 'Released'} by {posted.released_by} on "
+        f"{posted.released_at.astimezone():%Y-%m-%d %H:%M} · deposit {posted.deposit_date} · "
+        f"batch {posted.batch} · {posted.claims_posted} claims posted",
+        "",
+    ]
+    if posted.errors:
+        lines += [f"Error report ({len(posted.errors)} lines need manual posting):"]
+        lines += [f"  ✗ {e}" for e in posted.errors] + [""]
+    else:
+        lines += ["Error report: nothing needs manual posting.", ""]
+    if posted.zero_payments:
+        lines += ["Denials / zero-payment list:"] + [f"  {z}" for z in posted.zero_payments] + [""]
+    lines.append("Posted per claim:")
+    for c in posted.claims:
+        head = f"  {c.claim_id} · {c.outcome.replace('_', ' ')}{' · ' + c.level if c.level else ''}"
+        if c.outcome in ("posted", "reversed"):
+            head += f" · paid {display(c.paid)} · adjusted {display(c.adjusted)}"
+        lines.append(head)
+        moved = []
+        if c.patient:
+            moved.append(f"patient responsibility {display(c.patient)} → {_party(c.patient_to)}")
+        if c.transferred:
+            moved.append(f"transferred {display(c.transferred)} → {_party(c.transferred_to)}")
+        if c.patient_adjusted:
+            moved.append(f"patient balance adjusted {display(c.patient_adjusted)}")
+        if c.credit:
+            moved.append(f"credit {display(c.credit)}")
+        if moved:
+            lines.append("    " + " · ".join(moved))
+        for ln in c.lines:
+            where = f"line {ln.line} {ln.procedure}".rstrip() if ln.line is not None else "claim"
+            lines.append(f"    {where}: paid {display(ln.paid)}, adjusted {display(ln.adjusted)}"
+                         f", moved {display(ln.moved)}")
+        lines += [f"    skipped {s}" for s in c.skipped]
+        lines += [f"    ✗ {e}" for e in c.errors]
+    if posted.provider_adjustments:
+        total = sum((a for _, _, a in posted.provider_adjustments), Decimal("0.00"))
+        lines += ["", "Provider adjustments recorded against the payment:"]
+        lines += [f"  {reason} {ref} {display(amount)}".replace("  ", " ", 1)
+                  for reason, ref, amount in posted.provider_adjustments]
+        lines.append(f"  total {display(total)}")
+    if posted.notices:
+        lines += ["", "Notes:"] + [f"  {n}" for n in posted.notices]
+    return "\n".join(lines)
+
+
+class EraDetailScreen(ModalScreen[None]):
+    """The detail of one payment. Escape closes."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="era_detail.close"),
+        Binding("1", "tab('tab-claims')", "Claims", id="era_detail.claims"),
+        Binding("2", "tab('tab-plb')", "PLB", id="era_detail.plb"),
+        Binding("3", "tab('tab-findings')", "Findings", id="era_detail.findings"),
+        Binding("4", "tab('tab-posting')", "Posting", id="era_detail.posting"),
+    ]
+
+    def __init__(self, era_id: int) -> None:
+        super().__init__()
+        self.era_id = era_id
+        self.detail: EraDetail | None = None
+        self.posted: ReleaseDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        store = self.app.store  # type: ignore[attr-defined]
+        detail = self.detail = eras.era_detail(store, self.era_id)
+        self.posted = release.release_detail(store, self.era_id)
+        row, r = detail.row, detail.remittance
+        with Vertical(id="dialog", classes="wide"):
+            yield Static(f"Payment {row.check_number or '(no trace number)'} · "
+                         f"{row.payer or row.payer_code} · {display(row.amount)} · "
+                         f"{row.status.label}", id="dialog-title", markup=False)
+            yield Static(self._summary(detail), id="era-detail-summary", markup=False)
+            with TabbedContent(id="era-detail-tabs"):
+                with TabPane(f"Claims ({len(r.claims)})", id="tab-claims"):
+                    table: DataTable[Text] = DataTable(id="era-claims", cursor_type="row",
+                                                       zebra_stripes=True)
+                    yield table
+                    with VerticalScroll(id="era-claim-scroll"):
+                        yield Static("", id="era-claim-detail", classes="detail-text",
+                                     markup=False)
+                with TabPane(f"PLB ({len(r.provider_adjustments)})", id="tab-plb"):
+                    with VerticalScroll(classes="detail-scroll"):
+                        yield Static(plb_text(detail), id="era-plb", classes="detail-text",
+                                     markup=False)
+                with TabPane(f"Findings ({len(r.findings)})", id="tab-findings"):
+                    with VerticalScroll(classes="detail-scroll"):
+                        yield Static(findings_text(detail), id="era-findings",
+                                     classes="detail-text", markup=False)
+                with TabPane("Posting", id="tab-posting"):
+                    with VerticalScroll(classes="detail-scroll"):
+                        yield Static(posting_text(self.posted, row.status.label),
+                                     id="era-posting", classes="detail-text", markup=False)
+            yield Static("Esc close · 1 Claims 2 PLB 3 Findings 4 Posting · ↑↓ claim · "
+                         "Tab its lines", classes="dialog-keys", markup=False)
+
+    @staticmethod
+    def _summary(detail: EraDetail) -> str:
+        row, r = detail.row, detail.remittance
+        paid = row.payment_date.isoformat() if row.payment_date else "—"
+        method = f" by {r.payment_method}" if r.payment_method else ""
+        return (f"Paid {paid}{method} · Inbound ID {row.inbound_id or '—'} "
+                f"({row.inbound_id_source}) · payee {r.payee_name or '—'}\n"
+                f"Loaded {row.loaded_at:%Y-%m-%d %H:%M} from {Path(row.filename).name}")
+
+    def on_mount(self) -> None:
+        assert self.detail is not None
+        table = self.query_one("#era-claims", DataTable)
+        for key, label in (("claim", "Claim"), ("patient", "Patient"), ("status", "Status"),
+                           ("charge", "Charge"), ("paid", "Paid"), ("pr", "Pt resp")):
+            right = key in ("charge", "paid", "pr")
+            table.add_column(Text(label, justify="right" if right else "left"), key=key)
+        for index, c in enumerate(self.detail.remittance.claims):
+            code = normalize_status(c.status_code)
+            pr = c.patient_responsibility
+            table.add_row(
+                Text(c.patient_control_number), Text(c.patient_name or "—"),
+                Text(SHORT_STATUS.get(code, code), style="red" if code == "4" else ""),
+                Text(display(c.charge), justify="right"), Text(display(c.paid), justify="right"),
+                Text(display(pr) if pr is not None else "—", justify="right"), key=str(index))
+        self._show_claim(0)
+        table.focus()
+        if self.posted is not None:  # after release, what was posted comes first
+            self.call_after_refresh(self.action_tab, "tab-posting")
+
+    @on(DataTable.RowHighlighted, "#era-claims")
+    def _claim_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_claim(event.cursor_row)
+
+    def _show_claim(self, index: int) -> None:
+        assert self.detail is not None
+        claims = self.detail.remittance.claims
+        text = claim_text(claims[index]) if 0 <= index < len(claims) else (
+            "This payment holds no claim payments.")
+        self.query_one("#era-claim-detail", Static).update(text)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "tab-claims":
+            self.query_one("#era-claims", DataTable).focus()
+        else:
+            self.query_one(f"#{tab} VerticalScroll", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,776 @@
+"""PAYMENTS → Release 835: received payments, their status, marks, filters, import and release.
+
+The list is paged in SQL (``PAGE_SIZE`` rows in the table at a time) so it opens at once with
+tens of thousands of payments. Status is derived by the store from the payer rules, so the list
+is simply re-read: when the section is shown, when a dialog closes, and every ``POLL_SECONDS``
+(the visible page only, off the UI thread) so a rule saved in another session shows up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from pctui.core.money import ZERO, display
+from pctui.store import eras
+from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
+from pctui.store.release import ReleaseResult
+from pctui.ui.screens.release_dialog import summary_text
+from pctui.ui.widgets.section import Section, SectionAction
+
+PAGE_SIZE = 200
+POLL_SECONDS = 5.0
+
+# (column key, header, width); widths keep the first columns on screen at 80 columns.
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("mark", "Rel", 3),
+    ("loaded", "Loaded", 10),
+    ("check", "Check/EFT", 12),
+    ("inbound", "Inbound ID", 10),
+    ("payer", "Payer", 16),
+    ("paid", "Paid on", 10),
+    ("amount", "Amount", 13),
+    ("claims", "Claims", 6),
+    ("status", "Status", 25),
+)
+REJECTED_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("loaded", "Loaded", 16),
+    ("status", "Result", 9),
+    ("file", "File", 24),
+    ("reason", "Why", 60),
+)
+STATUS_STYLE = {
+    EraStatus.READY: "green",
+    EraStatus.NO_PAYER_RULE: "dim",
+    EraStatus.RELEASED: "",
+    EraStatus.RELEASED_WITH_ERRORS: "yellow",
+}
+STATUS_CHOICES = [(s.label, s.value) for s in EraStatus]
+DATE_FORMATS = ("%Y-%m-%d",)
+
+
+def parse_filter_date(text: str, what: str) -> date | None:
+    """An empty field is no filter; otherwise YYYY-MM-DD, else ValueError naming the field."""
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{what}: '{text}' is not a date (use YYYY-MM-DD)")
+
+
+def era_cells(row: EraRow, marked: bool) -> list[Text]:
+    """One list line. Blocked payments are dim on every cell (greyed out)."""
+    dim = "dim" if row.status is EraStatus.NO_PAYER_RULE else ""
+    mark = "[x]" if marked else ("[ ]" if row.status.releasable else "")
+
+    def cell(value: str, justify: str = "left") -> Text:
+        return Text(value, style=dim, justify=justify, overflow="ellipsis", no_wrap=True)  # type: ignore[arg-type]
+
+    return [
+        cell(mark),
+        cell(f"{row.loaded_at:%Y-%m-%d}"),
+        cell(row.check_number or "—"),
+        cell(row.inbound_id or "—"),
+        cell(row.payer_code or row.payer or "—"),
+        cell(row.payment_date.isoformat() if row.payment_date else "—"),
+        cell(display(row.amount), "right"),
+        cell(str(row.claims), "right"),
+        Text(row.status.label, style=STATUS_STYLE[row.status] or dim, no_wrap=True),
+    ]
+
+
+@dataclass
+class PageState:
+    """What the list shows: filters, page, and the payments marked for release."""
+
+    filters: EraFilter = field(default_factory=EraFilter)
+    page: int = 0
+    total: int = 0
+    rows: list[EraRow] = field(default_factory=list)
+    marked: dict[int, EraRow] = field(default_factory=dict)
+    generation: int = 0  # bumped on every change of filters/page; stale reads are dropped
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+class EraTable(DataTable[Text]):
+    """The payments table. Moving past its first or last row turns the page."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="release.open_row")]
+
+    class PageEdge(Message):
+        def __init__(self, forward: bool) -> None:
+            super().__init__()
+            self.forward = forward
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.PageEdge(True))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row <= 0:
+            self.post_message(self.PageEdge(False))
+        else:
+            super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.PageEdge(True))
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self.row_count and self.cursor_row <= 0:
+            self.post_message(self.PageEdge(False))
+        else:
+            super().action_page_up()
+
+
+class FilterBar(Vertical):
+    """Compact filter inputs; Enter applies, Escape closes, x (in the list) clears."""
+
+    BINDINGS = [Binding("escape", "close", "Close filters", id="release.filters_close")]
+
+    class Applied(Message):
+        def __init__(self, filters: EraFilter) -> None:
+            super().__init__()
+            self.filters = filters
+
+    class Closed(Message):
+        pass
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filter-row"):
+            yield Label("Paid", classes="filter-label")
+            yield Input(id="paid_from", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
+            yield Label("to", classes="filter-to")
+            yield Input(id="paid_to", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
+            yield Label("Check", classes="filter-label2")
+            yield Input(id="check_number", placeholder="part of it", compact=True,
+                        classes="filter-text")
+        with Horizontal(classes="filter-row"):
+            yield Label("Loaded", classes="filter-label")
+            yield Input(id="loaded_from", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
+            yield Label("to", classes="filter-to")
+            yield Input(id="loaded_to", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
+            yield Label("Payer", classes="filter-label2")
+            yield Input(id="inbound", placeholder="ID or name", compact=True,
+                        classes="filter-text")
+        with Horizontal(classes="filter-row"):
+            yield Label("Status", classes="filter-label")
+            yield Select(STATUS_CHOICES, id="status", prompt="Any status", compact=True)
+        yield Static("Enter applies · Esc closes · x (in the list) clears", id="filter-message", markup=False)
+
+    def read(self) -> EraFilter:
+        """The filters typed in; ValueError naming the field when a date is not one."""
+        def text(wid: str) -> str:
+            return self.query_one(f"#{wid}", Input).value
+
+        status = self.query_one("#status", Select).value
+        for wid in ("paid_from", "paid_to", "loaded_from", "loaded_to"):
+            self.query_one(f"#{wid}", Input).remove_class("-invalid")
+        dates: dict[str, date | None] = {}
+        for wid, what in (("paid_from", "Paid from"), ("paid_to", "Paid to"),
+                          ("loaded_from", "Loaded from"), ("loaded_to", "Loaded to")):
+            try:
+                dates[wid] = parse_filter_date(text(wid), what)
+            except ValueError:
+                self.query_one(f"#{wid}", Input).add_class("-invalid")
+                self.query_one(f"#{wid}", Input).focus()
+                raise
+        return EraFilter(
+            paid_from=dates["paid_from"], paid_to=dates["paid_to"],
+            check_number=text("check_number").strip() or None,
+            inbound=text("inbound").strip() or None,
+            loaded_from=dates["loaded_from"], loaded_to=dates["loaded_to"],
+            status=EraStatus(status) if isinstance(status, str) else None,
+        )
+
+    def clear(self) -> None:
+        for field_input in self.query(Input):
+            field_input.value = ""
+            field_input.remove_class("-invalid")
+        self.query_one("#status", Select).clear()
+        self.say("Enter applies · Esc closes · x (in the list) clears")
+
+    def say(self, message: str, error: bool = False) -> None:
+        line = self.query_one("#filter-message", Static)
+        line.update(message)
+        line.set_class(error, "-error")
+
+    def apply(self) -> None:
+        try:
+            filters = self.read()
+        except ValueError as exc:
+            self.say(f"✗ {exc}", error=True)
+            return
+        self.say("Enter applies · Esc closes · x (in the list) clears")
+        self.post_message(self.Applied(filters))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply()
+
+    @on(Select.Changed, "#status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.apply()
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed())
+
+
+def describe_filters(f: EraFilter) -> str:
+    """The active filters in a few words, for the summary line."""
+    parts: list[str] = []
+    if f.paid_from or f.paid_to:
+        parts.append(f"paid {f.paid_from or '…'}–{f.paid_to or '…'}")
+    if f.loaded_from or f.loaded_to:
+        parts.append(f"loaded {f.loaded_from or '…'}–{f.loaded_to or '…'}")
+    if f.check_number:
+        parts.append(f"check ~{f.check_number}")
+    if f.inbound:
+        parts.append(f"payer {f.inbound}")
+    if f.status:
+        parts.append(EraStatus(f.status).label)
+    return ", ".join(parts)
+
+
+class Release835Section(Section):
+    SECTION_ID = "release-835"
+    TITLE = "Release 835"
+    GROUP = "PAYMENTS"
+    BINDINGS = [
+        Binding("enter", "open_highlighted", "Open / add rule", show=False,
+                id="release.open"),
+        Binding("space", "toggle_mark", "Mark", id="release.mark"),
+        Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
+        Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
+        Binding("r", "release_marked", "Release", id="release.release"),
+        Binding("f", "filters", "Filters", id="release.filters"),
+        Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
+        Binding("i", "import_files", "Import", id="release.import"),
+        Binding("v", "toggle_rejected", "Rejected files", id="release.rejected"),
+        Binding("right_square_bracket", "next_page", "Next page", id="release.next_page"),
+        Binding("left_square_bracket", "previous_page", "Prev page", id="release.previous_page"),
+    ]
+    ACTIONS = [
+        SectionAction("Open payment / add payer rule",
+                      "Detail of the highlighted payment, or the rule form when it is blocked",
+                      "open_highlighted"),
+        SectionAction("Mark / unmark for release", "Toggle the release mark of the highlighted "
+                      "Ready payment", "toggle_mark"),
+        SectionAction("Mark all Ready on this page", "Blocked and released ones are skipped",
+                      "mark_page"),
+        SectionAction("Unmark all", "Clear every release mark", "unmark_all"),
+        SectionAction("Release marked payments", "Post the marked payments: asks the deposit "
+                      "date and batch", "release_marked"),
+        SectionAction("Filters", "Payment date, check number, payer, load date, status",
+                      "filters"),
+        SectionAction("Clear filters", "Show every payment again", "clear_filters"),
+        SectionAction("Import 835 files", "Import a file or a folder of 835/837 files",
+                      "import_files"),
+        SectionAction("Rejected files", "Files that were rejected or held nothing new, and why",
+                      "toggle_rejected"),
+        SectionAction("Next page", f"The next {PAGE_SIZE} payments", "next_page"),
+        SectionAction("Previous page", f"The previous {PAGE_SIZE} payments", "previous_page"),
+    ]
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = PageState()
+        self.showing_rejected = False
+        self._refused: list[RefusedFile] = []
+        self._counts: dict[EraStatus, int] = {}
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.read_only_banner()
+        yield Static("", id="era-summary", markup=False)
+        filter_bar = FilterBar(id="era-filters")
+        filter_bar.display = False
+        yield filter_bar
+        table = EraTable(id="eras", cursor_type="row", zebra_stripes=True)
+        for key, label, width in COLUMNS:
+            table.add_column(Text(label, justify="right" if key in ("amount", "claims")
+                                  else "left"), key=key, width=width)
+        yield table
+        rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row",
+                                             zebra_stripes=True)
+        for key, label, width in REJECTED_COLUMNS:
+            rejected.add_column(label, key=key, width=width)
+        rejected.display = False
+        yield rejected
+        yield Static("", id="era-line", markup=False)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+        self.validate_in_background()
+
+    def read_only_reason(self) -> str | None:
+        actor = self.pctui.actor
+        if actor.can_release:
+            return None
+        return (f"Release 835 is read-only for you: {actor.login} is not registered in this "
+                f"database (an admin can run `pctui users add {actor.login} --role biller`)")
+
+    @property
+    def table(self) -> EraTable:
+        return self.query_one("#eras", EraTable)
+
+    def focus_content(self) -> None:
+        (self.query_one("#rejected", DataTable) if self.showing_rejected else self.table).focus()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Re-read the visible page (and the rejected files when they are shown)."""
+        if self.showing_rejected:
+            self._show_rejected()
+            return
+        store = self.pctui.store
+        state = self.state
+        total = eras.count_eras(store, state.filters)
+        page = min(state.page, max(0, -(-total // PAGE_SIZE) - 1))
+        rows = eras.list_eras(store, state.filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+        self._apply_page(state.generation, page, total, rows, eras.status_counts(store))
+
+    def _poll(self) -> None:
+        if self.display and self.app.screen is self.screen and not self.showing_rejected:
+            self._read_page_in_background(self.state.generation, self.state.page,
+                                          self.state.filters)
+
+    def _screen_changed(self, screen: Screen) -> None:
+        if screen is self.screen and self.display:
+            self.refresh_data()
+
+    @work(thread=True, exclusive=True, group="release-835-poll")
+    def _read_page_in_background(self, generation: int, page: int, filters: EraFilter) -> None:
+        store = self.pctui.store
+        total = eras.count_eras(store, filters)
+        page = min(page, max(0, -(-total // PAGE_SIZE) - 1))
+        rows = eras.list_eras(store, filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+        counts = eras.status_counts(store)
+        self.app.call_from_thread(self._apply_page, generation, page, total, rows, counts)
+
+    def _apply_page(self, generation: int, page: int, total: int, rows: list[EraRow],
+                    counts: dict[EraStatus, int]) -> None:
+        state = self.state
+        if generation != state.generation:
+            return  # the user changed page or filters meanwhile: this read is stale
+        self._counts = counts
+        self._drop_marks_no_longer_ready(rows)
+        same_rows = page == state.page and [r.id for r in rows] == [r.id for r in state.rows]
+        previous = {r.id: r for r in state.rows}
+        state.page, state.total, state.rows = page, total, rows
+        if same_rows and self.table.row_count == len(rows):
+            for row in rows:
+                if previous.get(row.id) != row:
+                    self._redraw_row(row)
+        else:
+            self._fill_table()
+        self._show_summary()
+        self._show_line()
+
+    def _fill_table(self, cursor_row: int | None = None) -> None:
+        table = self.table
+        keep_id = self.highlighted.id if cursor_row is None and self.highlighted else None
+        table.clear()
+        for row in self.state.rows:
+            table.add_row(*era_cells(row, row.id in self.state.marked), key=str(row.id))
+        if not self.state.rows:
+            return
+        index = cursor_row if cursor_row is not None else next(
+            (i for i, r in enumerate(self.state.rows) if r.id == keep_id), 0)
+        table.move_cursor(row=max(0, min(index, len(self.state.rows) - 1)))
+
+    def _redraw_row(self, row: EraRow) -> None:
+        cells = era_cells(row, row.id in self.state.marked)
+        for (key, _, _), value in zip(COLUMNS, cells, strict=True):
+            self.table.update_cell(str(row.id), key, value)
+
+    def _drop_marks_no_longer_ready(self, rows: list[EraRow]) -> None:
+        dropped = [r for r in rows if r.id in self.state.marked and not r.status.releasable]
+        for row in dropped:
+            del self.state.marked[row.id]
+        if dropped:
+            checks = ", ".join(r.check_number for r in dropped)
+            self.notify(f"Unmarked {checks}: no longer Ready (released or its rule changed).",
+                        title="Release 835", severity="warning")
+
+    def _show_summary(self) -> None:
+        state, counts = self.state, self._counts
+        total_all = sum(counts.values())
+        parts = [
+            f"Ready {counts.get(EraStatus.READY, 0)}",
+            f"No rule {counts.get(EraStatus.NO_PAYER_RULE, 0)}",
+            f"Released {counts.get(EraStatus.RELEASED, 0) + counts.get(EraStatus.RELEASED_WITH_ERRORS, 0)}",
+        ]
+        if state.marked:
+            marked_total = sum((r.amount for r in state.marked.values()), ZERO)
+            parts.append(f"{len(state.marked)} marked ({display(marked_total)})")
+        line = " · ".join(parts)
+        filters = describe_filters(state.filters)
+        if filters:
+            where = f"{state.total} of {total_all} shown ({filters})"
+        else:
+            where = f"{total_all} payments"
+        if state.pages > 1:
+            first = state.page * PAGE_SIZE + 1
+            where += (f" · rows {first:,}–{first + len(state.rows) - 1:,}, page "
+                      f"{state.page + 1}/{state.pages} ([ ])")
+        self.query_one("#era-summary", Static).update(f"{line}\n{where}")
+
+    def _show_line(self) -> None:
+        """The highlighted payment in full (the table is narrow at 80 columns)."""
+        line = self.query_one("#era-line", Static)
+        if self.showing_rejected:
+            refused = self._highlighted_refused()
+            line.update("" if refused is None else
+                        f"{refused.filename} · {refused.status} by {refused.loaded_by or '?'} "
+                        f"on {refused.loaded_at:%Y-%m-%d %H:%M}\n" + "\n".join(refused.reasons))
+            return
+        row = self.highlighted
+        if row is None:
+            line.update("No payments match these filters: press x to clear them."
+                        if describe_filters(self.state.filters) else
+                        "No 835 payments yet: press i to import a file or a folder.")
+            return
+        paid = row.payment_date.isoformat() if row.payment_date else "—"
+        claims = f"{row.claims} claim{'s' if row.claims != 1 else ''}"
+        line.update(
+            f"{row.payer or row.payer_code or '?'} · {display(row.amount)} · {claims}\n"
+            f"Check {row.check_number or '—'} · paid {paid} · Inbound ID "
+            f"{row.inbound_id or '—'} ({row.inbound_id_source})\n"
+            f"{row.status.label}{self._next_step(row)}"
+        )
+
+    def _next_step(self, row: EraRow) -> str:
+        actor = self.pctui.actor
+        if row.status is EraStatus.NO_PAYER_RULE:
+            return (" — Enter adds its payer rule" if actor.is_admin
+                    else " — an admin must add its payer rule")
+        if row.status is EraStatus.READY and actor.can_release:
+            return " — space marks it"
+        return ""
+
+    @property
+    def highlighted(self) -> EraRow | None:
+        rows, table = self.state.rows, self.table
+        if not rows or not 0 <= table.cursor_row < len(rows):
+            return None
+        return rows[table.cursor_row]
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_line()
+
+    # -- pages and filters ----------------------------------------------------------------
+
+    def _go_to_page(self, page: int, cursor_row: int) -> None:
+        state = self.state
+        if not 0 <= page < state.pages or page == state.page:
+            return
+        state.page = page
+        state.generation += 1
+        store = self.pctui.store
+        state.rows = eras.list_eras(store, state.filters, offset=page * PAGE_SIZE,
+                                    limit=PAGE_SIZE)
+        self._fill_table(cursor_row=cursor_row if cursor_row >= 0 else len(state.rows) - 1)
+        self._show_summary()
+        self._show_line()
+
+    @on(EraTable.PageEdge)
+    def _page_edge(self, event: EraTable.PageEdge) -> None:
+        if event.forward:
+            self._go_to_page(self.state.page + 1, 0)
+        else:
+            self._go_to_page(self.state.page - 1, -1)
+
+    def action_next_page(self) -> None:
+        if self.state.page + 1 >= self.state.pages:
+            self.notify("This is the last page.")
+            return
+        self._go_to_page(self.state.page + 1, 0)
+
+    def action_previous_page(self) -> None:
+        if self.state.page == 0:
+            self.notify("This is the first page.")
+            return
+        self._go_to_page(self.state.page - 1, 0)
+
+    def set_filters(self, filters: EraFilter) -> None:
+        self.state.filters = filters
+        self.state.page = 0
+        self.state.generation += 1
+        self.refresh_data()
+
+    def action_filters(self) -> None:
+        bar = self.query_one(FilterBar)
+        if self.showing_rejected:
+            self.action_toggle_rejected()
+        if bar.display and bar.has_focus_within:
+            self._close_filters()
+            return
+        bar.display = True
+        bar.query_one("#paid_from", Input).focus()
+
+    def _close_filters(self) -> None:
+        self.query_one(FilterBar).display = False
+        self.table.focus()
+
+    @on(FilterBar.Applied)
+    def _filters_applied(self, event: FilterBar.Applied) -> None:
+        self.set_filters(event.filters)
+        found = self.state.total
+        self.query_one(FilterBar).say(f"{found} payment{'s' if found != 1 else ''} match · "
+                                      "Esc closes")
+
+    @on(FilterBar.Closed)
+    def _filters_closed(self) -> None:
+        self._close_filters()
+
+    def action_clear_filters(self) -> None:
+        self.query_one(FilterBar).clear()
+        if describe_filters(self.state.filters):
+            self.set_filters(EraFilter())
+            self.notify("Filters cleared: every payment is shown.")
+
+    # -- rejected files -------------------------------------------------------------------
+
+    def action_toggle_rejected(self) -> None:
+        self.showing_rejected = not self.showing_rejected
+        rejected = self.query_one("#rejected", DataTable)
+        rejected.display = self.showing_rejected
+        self.table.display = not self.showing_rejected
+        if self.showing_rejected:
+            self.query_one(FilterBar).display = False
+        self.refresh_data()
+        self.focus_content()
+
+    def _show_rejected(self) -> None:
+        table = self.query_one("#rejected", DataTable)
+        keep = table.cursor_row
+        self._refused = eras.rejected_files(self.pctui.store, include_duplicates=True)
+        table.clear()
+        for f in self._refused:
+            table.add_row(f"{f.loaded_at:%Y-%m-%d %H:%M}", f.status,
+                          f.filename.rsplit("/", 1)[-1], "; ".join(f.reasons), key=str(f.id))
+        if self._refused:
+            table.move_cursor(row=min(max(keep, 0), len(self._refused) - 1))
+        rejected = sum(1 for f in self._refused if f.status == "rejected")
+        self.query_one("#era-summary", Static).update(
+            f"Files refused: {rejected} rejected, {len(self._refused) - rejected} duplicates "
+            f"(newest first)\nPress v to go back to the payments.")
+        if not self._refused:
+            self.query_one("#era-line", Static).update("No file has been rejected.")
+        else:
+            self._show_line()
+
+    def _highlighted_refused(self) -> RefusedFile | None:
+        table = self.query_one("#rejected", DataTable)
+        if not self._refused or not 0 <= table.cursor_row < len(self._refused):
+            return None
+        return self._refused[table.cursor_row]
+
+    def _in_payments(self) -> bool:
+        if self.showing_rejected:
+            self.notify("This is the list of rejected files: press v to go back to the payments.")
+            return False
+        return True
+
+    # -- marks ----------------------------------------------------------------------------
+
+    def _release_refusal(self) -> str | None:
+        actor = self.pctui.actor
+        if actor.can_release:
+            return None
+        return (f"{actor.login} is not registered in this database, so you cannot release "
+                f"payments; an admin can run `pctui users add {actor.login} --role biller`.")
+
+    def _why_not_markable(self, row: EraRow) -> str | None:
+        if row.status is EraStatus.NO_PAYER_RULE:
+            who = ("press Enter to create one" if self.pctui.actor.is_admin else
+                   "ask an admin to create one")
+            return f"No payer rule for Inbound ID {row.inbound_id} — {who}."
+        if not row.status.releasable:
+            return f"Payment {row.check_number} is already {row.status.label.lower()}."
+        return self._release_refusal()
+
+    def action_toggle_mark(self) -> None:
+        if not self._in_payments():
+            return
+        row = self.highlighted
+        if row is None:
+            self.notify("No payment is highlighted.", severity="warning")
+            return
+        if (why := self._why_not_markable(row)) is not None:
+            self.notify(why, title="Cannot mark", severity="warning")
+            return
+        if row.id in self.state.marked:
+            del self.state.marked[row.id]
+        else:
+            self.state.marked[row.id] = row
+        self._redraw_row(row)
+        self._show_summary()
+
+    def action_mark_page(self) -> None:
+        if not self._in_payments():
+            return
+        if (why := self._release_refusal()) is not None:
+            self.notify(why, title="Cannot mark", severity="warning")
+            return
+        ready = [r for r in self.state.rows if r.status.releasable]
+        blocked = sum(1 for r in self.state.rows if r.status is EraStatus.NO_PAYER_RULE)
+        newly = [r for r in ready if r.id not in self.state.marked]
+        for row in newly:
+            self.state.marked[row.id] = row
+            self._redraw_row(row)
+        self._show_summary()
+        note = f" {blocked} blocked payments cannot be marked." if blocked else ""
+        self.notify(f"Marked {len(newly)} Ready payments on this page "
+                    f"({len(self.state.marked)} marked in all).{note}")
+
+    def action_unmark_all(self) -> None:
+        if not self.state.marked:
+            self.notify("No payment is marked.")
+            return
+        unmarked = list(self.state.marked.values())
+        self.state.marked.clear()
+        on_page = {r.id: r for r in self.state.rows}
+        for row in unmarked:
+            if row.id in on_page:
+                self._redraw_row(on_page[row.id])
+        self._show_summary()
+        self.notify(f"Unmarked {len(unmarked)} payments.")
+
+    # -- release --------------------------------------------------------------------------
+
+    def action_release_marked(self) -> None:
+        from pctui.ui.screens.release_dialog import ReleaseDialog
+
+        if not self._in_payments():
+            return
+        if (why := self._release_refusal()) is not None:
+            self.notify(why, title="Cannot release", severity="warning")
+            return
+        if not self.state.marked:
+            self.notify("Mark Ready payments first: space marks one, m every Ready one on "
+                        "this page.", title="Nothing marked", severity="warning")
+            return
+        marked = list(self.state.marked.values())
+
+        def released(results: list[ReleaseResult] | None) -> None:
+            if results:
+                for result in results:
+                    if result.released:
+                        self.state.marked.pop(result.era_id, None)
+                self.notify(summary_text(results), title="Release 835")
+            self.refresh_data()
+
+        self.app.push_screen(ReleaseDialog(marked), released)
+
+    # -- open: detail, or the rule form for a blocked payment -----------------------------
+
+    @on(DataTable.RowSelected, "#eras")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_highlighted()
+
+    def action_open_highlighted(self) -> None:
+        if not self._in_payments():
+            return
+        row = self.highlighted
+        if row is None:
+            self.notify("No payment is highlighted.", severity="warning")
+            return
+        if row.status is EraStatus.NO_PAYER_RULE:
+            self._open_rule_form(row)
+            return
+        from pctui.ui.screens.era_detail import EraDetailScreen
+
+        self.app.push_screen(EraDetailScreen(row.id))
+
+    def _open_rule_form(self, row: EraRow) -> None:
+        actor = self.pctui.actor
+        if not actor.is_admin:
+            role = f"you are a {actor.role.value}" if actor.role else "you are not registered"
+            self.notify(f"Payment {row.check_number} waits for a payer rule for Inbound ID "
+                        f"{row.inbound_id}. Only an admin may add payer rules ({role}): ask an "
+                        "admin to add one under Payer Rules.", title="No Payer Rule Established",
+                        severity="warning", timeout=10)
+            return
+        from pctui.ui.screens.rule_drawer import RuleDrawer
+
+        def saved(rule: object | None) -> None:
+            self.refresh_data()
+            if rule is None:
+                return
+            now = eras.get_era(self.pctui.store, row.id)
+            if now.status is EraStatus.READY:
+                self.notify(f"Rule saved: payments under Inbound ID {row.inbound_id} are Ready.",
+                            title="Payer rule")
+            else:
+                self.notify(f"Rule saved, but Inbound ID {row.inbound_id} is still blocked: it "
+                            "must belong to the rule's payer (Payer Rules → Payers).",
+                            title="Payer rule", severity="warning", timeout=10)
+
+        self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id), saved)
+
+    # -- import ---------------------------------------------------------------------------
+
+    def action_import_files(self) -> None:
+        from pctui.ui.screens.era_import import EraImportDialog
+
+        if (why := self._import_refusal()) is not None:
+            self.notify(why, title="Cannot import", severity="warning")
+            return
+
+        def imported(new_files: int | None) -> None:
+            self.state.generation += 1
+            self.refresh_data()
+            if new_files:
+                self.validate_in_background()
+
+        self.app.push_screen(EraImportDialog(), imported)
+
+    def _import_refusal(self) -> str | None:
+        actor = self.pctui.actor
+        if actor.can_release:
+            return None
+        return (f"{actor.login} is not registered in this database, so you cannot import files; "
+                f"an admin can run `pctui users add {actor.login} --role biller`.")
+
+    @work(thread=True, exclusive=True, group="release-835-validation")
+    def validate_in_background(self) -> None:
+        """pyx12's full 5010 validation of imported files still waiting for it."""
+        from pctui.store.intake import validate_pending
+
+        runs = validate_pending(self.pctui.store)
+        if runs:
+            found = sum(len(r.findings) for r in runs)
+            self.app.call_from_thread(
+                self.notify, f"Full 5010 validation done for {len(runs)} file"
+                f"{'s' if len(runs) != 1 else ''}: {found} finding{'s' if found != 1 else ''} "
+                "(shown in each payment's detail).", title="Validation")

@@ -1,0 +1,232 @@
+"""Release the marked 835 payments: deposit date and batch, then progress and one result per
+payment. Each payment is posted in its own transaction by the release service, off the UI thread."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, ProgressBar, Static
+
+from pctui.core.money import ZERO, display
+from pctui.store import release
+from pctui.store.eras import EraRow
+from pctui.store.errors import PermissionDenied, ValidationFailed
+from pctui.store.release import ReleaseResult, ReleaseStatus
+from pctui.ui.widgets.form_field import FormField
+
+LISTED = 5  # payments named in the dialog before "and N more"
+ERRORS_SHOWN = 3  # error-report lines shown per payment; the detail view has them all
+
+RESULT_MARK = {
+    ReleaseStatus.RELEASED.value: ("✓ Released", "green"),
+    ReleaseStatus.RELEASED_WITH_ERRORS.value: ("⚠ Released with errors", "yellow"),
+    ReleaseStatus.REFUSED.value: ("✗ Not released", "red"),
+    ReleaseStatus.FAILED.value: ("✗ Failed", "red"),
+}
+
+
+def parse_deposit_date(text: str) -> date:
+    """YYYY-MM-DD, else ValueError saying so."""
+    text = text.strip()
+    if not text:
+        raise ValueError("required: the date the money was deposited (YYYY-MM-DD)")
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date: use YYYY-MM-DD") from None
+
+
+def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
+    mark, style = RESULT_MARK.get(str(result.status), (str(result.status), ""))
+    text = Text()
+    text.append(mark, style=style)
+    text.append(f"  {row.check_number if row else '#' + str(result.era_id)}")
+    if row is not None:
+        text.append(f" · {row.payer_code or row.payer} · {display(row.amount)}", style="dim")
+    text.append(f"\n    {result.message}")
+    for line in result.errors[:ERRORS_SHOWN]:
+        text.append(f"\n    ✗ {line}", style="yellow")
+    if len(result.errors) > ERRORS_SHOWN:
+        text.append(f"\n    … {len(result.errors) - ERRORS_SHOWN} more lines: Enter on the "
+                    "payment shows the full error report", style="dim")
+    return text
+
+
+def summary_text(results: list[ReleaseResult]) -> str:
+    by = {s.value: sum(1 for r in results if str(r.status) == s.value) for s in ReleaseStatus}
+    released = by["released"] + by["released_with_errors"]
+    text = f"{released} of {len(results)} released"
+    if by["released_with_errors"]:
+        text += f" ({by['released_with_errors']} with errors)"
+    not_released = by["refused"] + by["failed"]
+    if not_released:
+        text += f", {not_released} not released"
+    return text + "."
+
+
+class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
+    """Returns the results (None when closed before releasing)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "release", "Release", id="release_dialog.release", priority=True),
+        Binding("escape", "close", "Close", id="release_dialog.close"),
+    ]
+
+    def __init__(self, rows: list[EraRow], today: date | None = None) -> None:
+        super().__init__()
+        self.rows = rows
+        self.today = today or date.today()
+        self.results: list[ReleaseResult] = []
+        self.running = False
+        self._generated_batch = ""
+
+    def compose(self) -> ComposeResult:
+        store = self.app.store  # type: ignore[attr-defined]
+        self._generated_batch = release.next_batch_number(store, self.today)
+        total = sum((r.amount for r in self.rows), ZERO)
+        n = len(self.rows)
+        with Vertical(id="dialog", classes="form"):
+            yield Static(f"Release {n} payment{'s' if n != 1 else ''} · {display(total)}",
+                         id="dialog-title", markup=False)
+            yield Static(self._listing(), id="release-list", markup=False)
+            yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
+                                                  placeholder="YYYY-MM-DD"),
+                            required=True, field_name="deposit_date",
+                            hint="the day the money reached the bank (YYYY-MM-DD)")
+            yield FormField("Batch", Input(self._generated_batch, id="batch"), required=True,
+                            field_name="batch",
+                            hint="next free batch for that date; you may type your own")
+            yield ProgressBar(id="release-progress", show_eta=False)
+            yield Static("", id="release-current", markup=False)
+            with VerticalScroll(id="release-results"):
+                yield Static("", id="release-results-text", markup=False)
+            yield Static("", id="form-status", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Release (^S)", id="release", variant="warning")
+                yield Button("Close (Esc)", id="close")
+
+    def _listing(self) -> str:
+        lines = [f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
+                 f"{display(r.amount)} · {r.claims} claims" for r in self.rows[:LISTED]]
+        if len(self.rows) > LISTED:
+            lines.append(f"… and {len(self.rows) - LISTED} more")
+        return "\n".join(lines)
+
+    def on_mount(self) -> None:
+        self.query_one("#release-progress", ProgressBar).display = False
+        self.query_one("#deposit-date", Input).focus()
+
+    @on(Input.Changed, "#deposit-date")
+    def _deposit_changed(self, event: Input.Changed) -> None:
+        """A new deposit date gets its own next batch, unless the user typed one."""
+        batch = self.query_one("#batch", Input)
+        if batch.value != self._generated_batch:
+            return
+        try:
+            day = parse_deposit_date(event.value)
+        except ValueError:
+            return
+        self._generated_batch = release.next_batch_number(self.app.store, day)  # type: ignore[attr-defined]
+        batch.value = self._generated_batch
+
+    @on(Input.Submitted, "#deposit-date")
+    def _deposit_submitted(self) -> None:
+        self.query_one("#batch", Input).focus()
+
+    @on(Input.Submitted, "#batch")
+    def _batch_submitted(self) -> None:
+        self.action_release()
+
+    def _read(self) -> tuple[date, str] | None:
+        errors: dict[str, str] = {}
+        deposit: date | None = None
+        try:
+            deposit = parse_deposit_date(self.query_one("#deposit-date", Input).value)
+        except ValueError as exc:
+            errors["deposit_date"] = str(exc)
+        batch = self.query_one("#batch", Input).value
+        try:
+            batch = release.check_batch(batch)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        for field in self.query(FormField):
+            field.set_error(errors.get(field.field_name))
+        if errors:
+            self.query_one("#form-status", Static).update("Not released: fix the fields above.")
+            return None
+        assert deposit is not None
+        return deposit, batch
+
+    @on(Button.Pressed, "#release")
+    def action_release(self) -> None:
+        if self.running:
+            return
+        if self.results:
+            self.notify("These payments have been released; close this window to see them.")
+            return
+        read = self._read()
+        if read is None:
+            return
+        deposit, batch = read
+        self.running = True
+        for wid in ("#deposit-date", "#batch", "#release"):
+            self.query_one(wid).disabled = True
+        self.query_one("#form-status", Static).update("")
+        bar = self.query_one("#release-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=len(self.rows), progress=0)
+        self.query_one("#release-current", Static).update(
+            f"Releasing {len(self.rows)} payments into batch {batch}…")
+        self._release([r.id for r in self.rows], deposit, batch)
+
+    @work(thread=True, exclusive=True, group="era-release")
+    def _release(self, era_ids: list[int], deposit: date, batch: str) -> None:
+        app = self.app
+
+        def progress(done: int, total: int, result: ReleaseResult) -> None:
+            app.call_from_thread(self._progress, done, total, result)
+
+        try:
+            results = release.release_eras(app.store, app.actor, era_ids, deposit, batch,  # type: ignore[attr-defined]
+                                           progress)
+        except (PermissionDenied, ValidationFailed) as exc:
+            app.call_from_thread(self._failed, str(exc))
+            return
+        app.call_from_thread(self._finished, results)
+
+    def _progress(self, done: int, total: int, result: ReleaseResult) -> None:
+        self.query_one("#release-progress", ProgressBar).update(total=total, progress=done)
+        self.results.append(result)
+        self._show_results()
+
+    def _show_results(self) -> None:
+        rows = {r.id: r for r in self.rows}
+        body = Text("\n").join(result_text(r, rows.get(r.era_id)) for r in self.results)
+        self.query_one("#release-results-text", Static).update(body)
+
+    def _failed(self, message: str) -> None:
+        self.running = False
+        self.query_one("#form-status", Static).update(f"Not released: {message}")
+        for wid in ("#deposit-date", "#batch", "#release"):
+            self.query_one(wid).disabled = False
+
+    def _finished(self, results: list[ReleaseResult]) -> None:
+        self.running = False
+        self.results = results
+        self._show_results()
+        self.query_one("#release-current", Static).update(summary_text(results))
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        if self.running:
+            self.notify("The release is still running: each payment is posted whole or not at "
+                        "all; wait for it to finish.", severity="warning")
+            return
+        self.dismiss(self.results or None)

@@ -1,0 +1,605 @@
+"""The biller's story in PAYMENTS → Release 835, driven from the keyboard with Pilot.
+
+Payments are imported through the real intake (835 text written by the project's own writer),
+payers and rules saved through the real services."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from rich.text import Text
+
+from pctui.core.carc import describe_carc
+from pctui.core.claim import Claim as ClaimModel
+from pctui.core.claim import ClaimPayerRef, ServiceLine
+from pctui.core.codes import PayerLevel
+from pctui.core.era import Adjustment, ClaimPayment, Remittance, ServicePayment
+from pctui.store import claims, eras, intake, payers, release, rules
+from pctui.store.db import Store
+from pctui.store.eras import EraStatus
+from pctui.store.tables import Era
+from pctui.store.users import Actor
+from pctui.ui.screens.era_detail import EraDetailScreen
+from pctui.ui.screens.era_import import EraImportDialog
+from pctui.ui.screens.release_835 import FilterBar, Release835Section
+from pctui.ui.screens.release_dialog import ReleaseDialog
+from pctui.ui.screens.rule_drawer import RuleDrawer
+from tests.conftest import FIXTURES
+from tests.ui.helpers import choose, screen_text, type_text
+
+D = Decimal
+DOS = date(2026, 3, 2)
+BCBS_IN, ACME_IN = "12345", "55555"
+
+
+# -- a practice: Blue Cross with its rule, a claim it pays, and three payments ------------------
+
+
+def line(claim_id: str, n: int, procedure: str, charge: str, paid: str,
+         *cas: tuple[str, str, str]) -> ServicePayment:  # fmt: skip
+    return ServicePayment(procedure=procedure, charge=D(charge), paid=D(paid), units=D(1),
+                          service_date=DOS, control_number=f"{claim_id}-{n}",
+                          adjustments=[Adjustment(g, r, D(a)) for g, r, a in cas])
+
+
+def remittance(check: str, inbound: str, payer: str, *paid: ClaimPayment,
+               paid_on: date = date(2026, 11, 20)) -> Remittance:  # fmt: skip
+    return Remittance(
+        control_number="0001", interchange_control="000000001", sender_id="SENDER",
+        amount=sum((c.paid for c in paid), D("0.00")), payment_method="ACH", payment_date=paid_on,
+        check_number=check, trn_originator="1999999999", payer_name=payer, payer_id=inbound,
+        payee_name="MAIN STREET CLINIC", claims=list(paid))
+
+
+def pays_pcn100() -> ClaimPayment:
+    """Line 1 120.00: paid 80, CO-45 20, PR-1 20. Line 2 80.00: paid 60, CO-45 20."""
+    return ClaimPayment("PCN100", "1", D("200.00"), D("140.00"), D("20.00"), service_lines=[
+        line("PCN100", 1, "99213", "120.00", "80.00", ("CO", "45", "20.00"), ("PR", "1", "20.00")),
+        line("PCN100", 2, "36415", "80.00", "60.00", ("CO", "45", "20.00")),
+    ])
+
+
+def pays_unknown_claim() -> ClaimPayment:
+    return ClaimPayment("PCN404", "1", D("50.00"), D("35.00"), service_lines=[
+        line("PCN404", 1, "99212", "50.00", "35.00", ("CO", "45", "15.00"))])
+
+
+def import_era(store: Store, actor: Actor, era: Remittance, loaded: datetime) -> int:
+    from pctui.x12.write835 import write_835
+
+    text = write_835([era], interchange_control=abs(hash(era.check_number)) % 10**9)
+    result = intake.import_bytes(store, f"{era.check_number}.835", text.encode(), actor)
+    assert result.status is intake.ImportStatus.IMPORTED, (result.errors, result.findings)
+    (era_id,) = result.created
+    with store.write() as session:  # fixed load dates: the list is ordered by them
+        row = session.get(Era, era_id)
+        assert row is not None
+        row.loaded_at = loaded
+        session.add(row)
+    return era_id
+
+
+def add_bcbs_with_rule(store: Store, admin: Actor) -> int:
+    with store.write() as session:
+        bcbs = payers.save_payer(session, admin, payers.PayerDraft(
+            "BCBS", "Blue Cross Blue Shield", "commercial", "BCBS-OUT", [BCBS_IN])).id
+    assert bcbs is not None
+    rules.save_rule(store, admin, rules.RuleDraft(BCBS_IN, bcbs,
+                                                  levels=rules.default_levels("commercial")))
+    return bcbs
+
+
+def add_acme(store: Store, admin: Actor) -> int:
+    with store.write() as session:
+        acme = payers.save_payer(session, admin, payers.PayerDraft(
+            "ACME", "Acme Health Plan", "commercial", "ACME-OUT", [])).id
+    assert acme is not None
+    return acme
+
+
+@pytest.fixture
+def practice(store: Store, admin: Actor) -> dict[str, int]:
+    """Row order (newest load first): Ready CHK-READY, blocked CHK-BLOCKED, Ready CHK-NOCLAIM."""
+    add_bcbs_with_rule(store, admin)
+    add_acme(store, admin)
+    with store.write() as session:
+        claims.add_demo_claim(session, ClaimModel(
+            "PCN100", D("200.00"), "DOE, JANE",
+            [ServiceLine(1, "99213", charge=D("120.00"), service_date=DOS,
+                         control_number="PCN100-1"),
+             ServiceLine(2, "36415", charge=D("80.00"), service_date=DOS,
+                         control_number="PCN100-2")],
+            {PayerLevel.PRIMARY: ClaimPayerRef("Blue Cross Blue Shield", "BCBS-OUT")}, DOS))
+    ids = {
+        "ready": import_era(store, admin, remittance("CHK-READY", BCBS_IN, "BLUE CROSS",
+                                                     pays_pcn100()),
+                            datetime(2026, 11, 21, 9, 0, tzinfo=UTC)),
+        "blocked": import_era(store, admin, remittance("CHK-BLOCKED", ACME_IN, "ACME HEALTH",
+                                                       pays_unknown_claim(),
+                                                       paid_on=date(2026, 10, 5)),
+                              datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+        "noclaim": import_era(store, admin, remittance("CHK-NOCLAIM", BCBS_IN, "BLUE CROSS",
+                                                       pays_unknown_claim()),
+                              datetime(2026, 11, 19, 9, 0, tzinfo=UTC)),
+    }
+    intake.validate_pending(store)  # nothing left for the background worker
+    return ids
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def section(app) -> Release835Section:
+    return app.query_one(Release835Section)
+
+
+def rows(app) -> list[list[str]]:
+    table = section(app).table
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def row_of(app, check: str) -> list[str]:
+    return next(r for r in rows(app) if r[2] == check)
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def open_release_835(pilot, check: str | None = None) -> None:
+    await pilot.press("f4")
+    await pilot.pause()
+    if check is not None:
+        index = [r[2] for r in rows(pilot.app)].index(check)
+        section(pilot.app).table.move_cursor(row=index)
+        await pilot.pause()
+
+
+# -- the list -----------------------------------------------------------------------------------
+
+
+async def test_the_list_shows_every_column_with_blocked_payments_greyed_out(
+        make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        assert rows(app) == [
+            ["[ ]", "2026-11-21", "CHK-READY", BCBS_IN, "BCBS", "2026-11-20", "140.00", "1",
+             "Ready"],
+            ["", "2026-11-20", "CHK-BLOCKED", ACME_IN, "ACME HEALTH", "2026-10-05", "35.00", "1",
+             "No Payer Rule Established"],
+            ["[ ]", "2026-11-19", "CHK-NOCLAIM", BCBS_IN, "BCBS", "2026-11-20", "35.00", "1",
+             "Ready"],
+        ]
+        blocked = section(app).table.get_row_at(1)
+        assert all(isinstance(c, Text) and "dim" in str(c.style) for c in blocked)
+        assert all("dim" not in str(c.style) for c in section(app).table.get_row_at(0))
+        assert "Ready 2 · No rule 1 · Released 0" in screen_text(pilot)
+
+
+async def test_a_blocked_payment_cannot_be_marked_and_says_why(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BLOCKED")
+        await pilot.press("space")
+        await pilot.pause()
+        assert row_of(app, "CHK-BLOCKED")[0] == ""
+        assert section(app).state.marked == {}
+        assert f"No payer rule for Inbound ID {ACME_IN} — press Enter to create one." in notes(app)
+
+
+async def test_a_biller_is_told_to_ask_an_admin(make_app, practice) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BLOCKED")
+        await pilot.press("space")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, RuleDrawer)
+        assert f"No payer rule for Inbound ID {ACME_IN} — ask an admin to create one." in notes(app)
+        assert any("Only an admin may add payer rules (you are a biller)" in n for n in notes(app))
+
+
+async def test_mark_all_marks_only_ready_payments(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        assert [r[0] for r in rows(app)] == ["[x]", "", "[x]"]
+        assert set(section(app).state.marked) == {practice["ready"], practice["noclaim"]}
+        assert "2 marked (175.00)" in screen_text(pilot)
+        assert any("1 blocked payments cannot be marked" in n for n in notes(app))
+        await pilot.press("u")
+        await pilot.pause()
+        assert [r[0] for r in rows(app)] == ["[ ]", "", "[ ]"]
+
+
+async def test_an_unregistered_login_can_look_but_not_mark(make_app, practice) -> None:
+    app = make_app("mallory")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-READY")
+        await pilot.press("space", "m", "r", "i")
+        await pilot.pause()
+        assert section(app).state.marked == {}
+        assert "mallory is not registered in this database" in screen_text(pilot)
+        assert any("cannot release payments" in n for n in notes(app))
+        assert any("cannot import files" in n for n in notes(app))
+
+
+# -- from a blocked payment to a rule -----------------------------------------------------------
+
+
+async def test_enter_on_a_blocked_payment_opens_the_rule_drawer_prefilled(make_app,
+                                                                          practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BLOCKED")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RuleDrawer)
+        assert app.screen.query_one("#inbound_id").value == ACME_IN
+
+
+async def test_saving_the_rule_turns_the_payment_ready_at_once(make_app, store,
+                                                               practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BLOCKED")
+        await pilot.press("enter")
+        await pilot.pause()
+        await choose(pilot, "payer", "ACME")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")  # attach Inbound ID 55555 to ACME
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, RuleDrawer)
+        assert row_of(app, "CHK-BLOCKED")[0] == "[ ]"
+        assert row_of(app, "CHK-BLOCKED")[8] == "Ready"
+        assert "Ready 3 · No rule 0" in screen_text(pilot)
+        await pilot.press("space")
+        await pilot.pause()
+        assert practice["blocked"] in section(app).state.marked
+    assert eras.get_era(store, practice["blocked"]).status is EraStatus.READY
+
+
+async def test_a_rule_saved_in_another_session_shows_without_restart(make_app, store, admin,
+                                                                     practice) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BLOCKED")
+        acme = payers.list_payers(store)[0].id  # ACME sorts first
+        rules.save_rule(store, admin, rules.RuleDraft(ACME_IN, acme,
+                                                      levels=rules.default_levels("commercial")),
+                        attach_inbound_id=True)
+        section(app)._poll()  # what the 5-second timer does
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert row_of(app, "CHK-BLOCKED")[8] == "Ready"
+        assert section(app).table.cursor_row == 1  # the cursor stayed on its payment
+
+
+async def test_the_list_is_re_read_when_a_dialog_closes(make_app, store, admin,
+                                                        practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        release.release_era(store, admin, practice["noclaim"], date(2026, 11, 22), "B1")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert row_of(app, "CHK-NOCLAIM")[8] == "Released with errors"
+        assert row_of(app, "CHK-NOCLAIM")[0] == ""
+
+
+# -- filters ------------------------------------------------------------------------------------
+
+
+async def test_filters_narrow_the_list_and_x_clears_them(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.query_one(FilterBar).display
+        app.query_one("#check_number").focus()
+        await type_text(pilot, "NOCLAIM")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK-NOCLAIM"]
+        assert "1 of 3 shown (check ~NOCLAIM)" in screen_text(pilot)
+
+        app.query_one("#check_number").value = ""
+        app.query_one("#inbound").focus()
+        await type_text(pilot, "acme")  # part of the payer's name
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED"]
+
+        app.query_one("#inbound").value = ""
+        app.query_one("#paid_from").focus()
+        await type_text(pilot, "2026-11-01")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK-READY", "CHK-NOCLAIM"]
+
+        app.query_one("#paid_from").value = ""
+        app.query_one("#loaded_to").focus()
+        await type_text(pilot, "2026-11-20")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED", "CHK-NOCLAIM"]
+
+        app.query_one("#loaded_to").value = ""
+        await choose(pilot, "status", "No Payer Rule")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED"]
+
+        await pilot.press("escape")  # close the bar: the filters stay
+        await pilot.pause()
+        assert not app.query_one(FilterBar).display
+        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED"]
+        await pilot.press("x")
+        await pilot.pause()
+        assert len(rows(app)) == 3
+
+
+async def test_a_date_that_is_not_one_is_named_and_nothing_changes(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("f")
+        await type_text(pilot, "2026-13-01")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "✗ Paid from: '2026-13-01' is not a date (use YYYY-MM-DD)" in screen_text(pilot)
+        assert app.query_one("#paid_from").has_class("-invalid")
+        assert len(rows(app)) == 3
+
+
+# -- detail -------------------------------------------------------------------------------------
+
+
+async def test_the_detail_shows_claims_lines_adjustments_and_findings(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-READY")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EraDetailScreen)
+        claims_table = app.screen.query_one("#era-claims")
+        assert [str(c) for c in claims_table.get_row_at(0)] == [
+            "PCN100", "—", "Primary", "200.00", "140.00", "20.00"]
+        claim = str(app.screen.query_one("#era-claim-detail").render())
+        assert "Processed as primary (1)" in claim
+        assert "1. HC 99213 · 2026-03-02 · 1 unit · charge 120.00 · paid 80.00" in claim
+        assert "line control # PCN100-1 (REF*6R)" in claim
+        assert f"CO-45          20.00  {describe_carc('45')}" in claim
+        assert f"PR-1           20.00  {describe_carc('1')}" in claim
+        assert "Groups: CO Contractual obligation · PR Patient responsibility" in claim
+        await pilot.press("3")
+        await pilot.pause()
+        findings = str(app.screen.query_one("#era-findings").render())
+        assert "Full 5010 validation (pyx12, X221A1) has run." in findings
+        await pilot.press("4")
+        await pilot.pause()
+        assert "Not released yet (Ready)" in str(app.screen.query_one("#era-posting").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, EraDetailScreen)
+
+
+async def test_findings_of_a_fixture_are_shown_in_words(make_app, store, admin) -> None:
+    (result,) = intake.import_paths(store, [FIXTURES / "835-tertiary-payment.835"], admin)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("enter")  # no rule: the admin gets the rule drawer
+        await pilot.pause()
+        assert isinstance(app.screen, RuleDrawer)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.push_screen(EraDetailScreen(result.created[0]))
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        findings = str(app.screen.query_one("#era-findings").render())
+        assert ("✗ Error (file check): Segment 20 (SVC): service line 1 of claim 0001000054 has "
+                "qualifier 'HC' but no procedure code (SVC01-2)") in findings
+        assert "⚠ Warning (file check): Segment 4 (BPR): the payment date (BPR16) is missing" \
+            in findings
+        claim = str(app.screen.query_one("#era-claim-detail").render())
+        assert f"OA-23       1,579.00  {describe_carc('23')}" in claim
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+async def test_the_import_dialog_imports_a_folder_and_reports_each_file(make_app, store,
+                                                                         tmp_path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(FIXTURES / "835-managed-care.835", inbox / "a-managed-care.835")
+    (inbox / "b-notes.txt").write_text("not an 835")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        assert rows(app) == []
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, EraImportDialog)
+        await type_text(pilot, str(inbox))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "2 files: 1 imported (1 payments), 0 duplicates, 1 rejected." in text
+        assert "✓ imported   a-managed-care.835  (835)  1 payment stored" in text
+        assert (f"✗ rejected   b-notes.txt\n    {inbox / 'b-notes.txt'}: not an X12 file: it "
+                "should begin with 'ISA'") in text
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["7170066655"]
+        await pilot.press("v")
+        await pilot.pause()
+        rejected = app.query_one("#rejected")
+        assert str(rejected.get_row_at(0)[2]) == "b-notes.txt"
+        assert "not an X12 file" in screen_text(pilot)
+    # the background worker ran pyx12's full validation after the import
+    (row,) = eras.list_eras(store)
+    assert eras.era_detail(store, row.id).validation_state == "done"
+
+
+async def test_a_path_that_does_not_exist_is_named(make_app, tmp_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        await type_text(pilot, str(tmp_path / "nowhere"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert f"no such file or folder: {tmp_path / 'nowhere'}" in screen_text(pilot)
+
+
+# -- release ------------------------------------------------------------------------------------
+
+
+async def test_mark_release_and_see_statuses_and_the_error_report(make_app, store,
+                                                                  practice) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("m")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReleaseDialog)
+        assert "Release 2 payments · 175.00" in screen_text(pilot)
+        deposit = app.screen.query_one("#deposit-date")
+        assert deposit.value == date.today().isoformat()
+        assert app.screen.query_one("#batch").value == f"B{date.today():%Y%m%d}-01"
+        deposit.value = "2026-11-22"
+        await pilot.pause()
+        assert app.screen.query_one("#batch").value == "B20261122-01"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "2 of 2 released (1 with errors)." in text
+        assert "✓ Released  CHK-READY · BCBS · 140.00\n    Released: 1 claim posted" in text
+        assert "⚠ Released with errors  CHK-NOCLAIM" in text
+        assert "PCN404: Patient account was not found" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert row_of(app, "CHK-READY")[8] == "Released"
+        assert row_of(app, "CHK-NOCLAIM")[8] == "Released with errors"
+        assert row_of(app, "CHK-BLOCKED")[8] == "No Payer Rule Established"
+        assert section(app).state.marked == {}
+        assert "Released 2" in screen_text(pilot)
+
+        section(app).table.move_cursor(row=2)
+        await pilot.press("space")  # released: no mark
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EraDetailScreen)
+        posting = str(app.screen.query_one("#era-posting").render())
+        assert "Released with errors by bob" in posting
+        assert "deposit 2026-11-22 · batch B20261122-01" in posting
+        assert "Error report (1 lines need manual posting):" in posting
+        assert "✗ PCN404: Patient account was not found" in posting
+    assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
+    detail = release.release_detail(store, practice["ready"])
+    assert detail is not None and detail.batch == "B20261122-01"
+    assert detail.released_by == "bob" and detail.deposit_date == date(2026, 11, 22)
+
+
+async def test_the_release_dialog_names_a_bad_deposit_date_and_releases_nothing(
+        make_app, store, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-READY")
+        await pilot.press("space", "r")
+        await pilot.pause()
+        app.screen.query_one("#deposit-date").value = "22/11/2026"
+        app.screen.query_one("#batch").value = "  "
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "✗ '22/11/2026' is not a date: use YYYY-MM-DD" in text
+        assert "✗ a batch number is required" in text
+        assert "Not released: fix the fields above." in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert row_of(app, "CHK-READY")[0] == "[x]"  # still marked, nothing released
+    assert eras.get_era(store, practice["ready"]).status is EraStatus.READY
+
+
+async def test_release_with_nothing_marked_says_what_to_do(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReleaseDialog)
+        assert any("Mark Ready payments first" in n for n in notes(app))
+
+
+async def test_a_payment_released_elsewhere_loses_its_mark(make_app, store, admin,
+                                                          practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-NOCLAIM")
+        await pilot.press("space")
+        await pilot.pause()
+        release.release_era(store, admin, practice["noclaim"], date(2026, 11, 22), "B9")
+        section(app)._poll()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert section(app).state.marked == {}
+        assert any("Unmarked CHK-NOCLAIM: no longer Ready" in n for n in notes(app))
+
+
+# -- paging -------------------------------------------------------------------------------------
+
+
+async def test_pages_turn_past_the_last_row(make_app, store, admin, monkeypatch) -> None:
+    from pctui.ui.screens import release_835
+
+    monkeypatch.setattr(release_835, "PAGE_SIZE", 2)
+    add_bcbs_with_rule(store, admin)
+    for n in range(5):
+        import_era(store, admin, remittance(f"CHK{n}", BCBS_IN, "BLUE CROSS",
+                                            pays_unknown_claim()),
+                   datetime(2026, 11, 1 + n, tzinfo=UTC))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        assert [r[2] for r in rows(app)] == ["CHK4", "CHK3"]
+        assert "rows 1–2, page 1/3" in screen_text(pilot)
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK2", "CHK1"]
+        assert section(app).table.cursor_row == 0
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK0"]
+        await pilot.press("up")
+        await pilot.pause()
+        assert [r[2] for r in rows(app)] == ["CHK2", "CHK1"]
+        assert section(app).table.cursor_row == 1
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert "page 1/3" in screen_text(pilot)
+
+
+def test_release_835_is_registered_after_payer_rules() -> None:
+    from pctui.ui.app import SECTIONS
+
+    ids = [s.SECTION_ID for s in SECTIONS]
+    assert ids.index("release-835") == ids.index("payer-rules") + 1
