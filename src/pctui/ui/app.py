@@ -18,11 +18,13 @@ from pctui.store.db import Store
 from pctui.ui.screens.claims import ClaimsSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
+from pctui.ui.screens.release_835 import Release835Section
 from pctui.ui.styles import stylesheet
 from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
-SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, ClaimsSection]
+SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, Release835Section,
+                                  ClaimsSection]
 
 
 class Sidebar(OptionList):
