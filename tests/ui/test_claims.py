@@ -3,6 +3,7 @@ ledger with each entry's code, source payment and batch."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -353,3 +354,35 @@ def find_claim_pk_of(store, claim_id: str) -> int:
         pk = find_claim_pk(session, claim_id)
     assert pk is not None
     return pk
+
+
+async def test_a_claim_level_adjustment_and_an_unknown_payer_are_shown_as_such(
+    make_app, store, paid_claims
+) -> None:
+    pk = paid_claims["CLM2003"]
+    with store.write() as session:
+        row = session.get(tables.Claim, pk)
+        row.payer_names = json.dumps({"primary": {"name": "Blue Cross Blue Shield", "id": "BCBSX"},
+                                      "secondary": {"name": "ACME PLAN", "id": "U1"}})  # fmt: skip
+        session.add(row)
+        session.execute(insert(tables.LedgerEntry), [{
+            "claim_pk": pk, "line_id": None, "kind": "adjustment", "party": "primary",
+            "amount_cents": -1010, "code": "AIWO", "group_code": "OA", "reason_code": "23",
+            "created_at": POSTED}])  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_claims(pilot)
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "secondary 'ACME PLAN' (U1), not set up in pctui" in text
+        assert "Charge 210.10 = Paid 0.00 + Adjusted 10.10 + Balance 200.00  ✓ balanced" in text
+        lines = app.screen.query_one("#ledger-lines", DataTable)
+        assert [[str(c) for c in lines.get_row_at(i)][:8] for i in range(lines.row_count)] == [
+            ["1", "99395-25", "2024-01-05", "1", "210.10", "0.00", "0.00", "210.10"],
+            ["claim", "on the claim", "", "", "0.00", "0.00", "10.10", "-10.10"],
+            ["Total", "", "", "", "210.10", "0.00", "10.10", "200.00"],
+        ]  # fmt: skip
+        entries = app.screen.query_one("#ledger-entries", DataTable)
+        assert [str(c) for c in entries.get_row_at(1)][1:7] == [
+            "adjustment", "primary", "-10.10", "AIWO", "OA-23", "claim"]  # fmt: skip
