@@ -109,8 +109,7 @@ class RuleDrawer(RecordForm[RuleView]):
             Select.NULL if self._choices else NEW_INBOUND_ID)
 
         with Vertical(id="drawer", classes="form"):
-            yield Static("Edit Payer Rule" if rule else "Add Payer Rule", id="dialog-title",
-                         markup=False)
+            yield Static(self._title(), id="dialog-title", markup=False)
             with VerticalScroll(id="form-body"):
                 yield FormField("Inbound ID", Select(inbound_options, id="inbound_id",
                                                      prompt="Pick the 835's Inbound ID",
@@ -140,6 +139,12 @@ class RuleDrawer(RecordForm[RuleView]):
                 yield Button("Save (^S)", id="save", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
             yield Footer(compact=True)
+
+    def _title(self) -> str:
+        if self.rule is None:
+            return "Add Payer Rule"
+        state = "" if self.rule.active else " (deactivated)"
+        return f"Edit Payer Rule {self.rule.label}{state}"
 
     def _level_fields(self, level: PayerLevel, payment: list[tuple[Text, str]],
                       adjustment: list[tuple[Text, str]]) -> ComposeResult:
