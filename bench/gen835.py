@@ -169,19 +169,24 @@ def generate(
 ) -> str:
     """An 835 text with at least ``segments`` segments."""
     gen = Generator(seed)
-    per_claim = 17  # measured average segments per generated claim (LX..LQ)
+    style = style or X12Style()
     payments: list[Remittance] = []
-    estimate = 0
-    while estimate < segments:
-        payment = gen.payment(len(payments), claims_per_payment)
-        payments.append(payment)
-        estimate += 14 + per_claim * len(payment.claims)
-    text = _write(payments, style or X12Style(), interchanges)
-    seg = (style or X12Style()).segment
-    while text.count(seg) < segments:  # the estimate was short: one more payment
-        payments.append(gen.payment(len(payments), claims_per_payment))
-        text = _write(payments, style or X12Style(), interchanges)
-    return text
+    text = ""
+    while True:
+        have = text.count(style.segment)
+        if have >= segments:
+            return text
+        # Add as many payments as the average so far says are missing, then write once more.
+        per_payment = have / len(payments) if payments else 14 + 17 * claims_per_payment
+        missing = max(1, int((segments - have) / per_payment) + 1)
+        payments.extend(gen.payment(len(payments), claims_per_payment) for _ in range(missing))
+        text = _write(payments, style, interchanges)
+
+
+def generate_payments(count: int, *, seed: int = 835, claims_per_payment: int = 1) -> str:
+    """An 835 text with exactly ``count`` payments (for list benchmarks)."""
+    gen = Generator(seed)
+    return _write([gen.payment(n, claims_per_payment) for n in range(count)], X12Style(), 1)
 
 
 def _write(payments: list[Remittance], style: X12Style, interchanges: int) -> str:

@@ -57,6 +57,7 @@ from pctui.x12.read835 import read_remittances
 from pctui.x12.validate import validate_interchanges
 
 INLINE_VALIDATION_MAX_SEGMENTS = 20_000
+_IN_CHUNK = 500  # trace numbers per duplicate-check query
 
 # Told after each file: (files done, files in the batch, the file just finished).
 ImportProgress = Callable[[int, int, str], None]
@@ -326,20 +327,18 @@ def _store_835(
         session.add(row)
         session.flush()
         assert row.id is not None
-        eras = [_era_row(era, index, row.id, now) for index, era in fresh]
-        session.add_all(eras)
-        session.flush()
+        era_ids = _insert_eras(session, [_era_values(era, i, row.id, now) for i, era in fresh])
         several = len(remittances) > 1
         findings = [FileFinding(f) for f in scanned.findings] + duplicates
-        for (_, era), era_row in zip(fresh, eras, strict=True):
+        for (_, era), era_id in zip(fresh, era_ids, strict=True):
             label = era.check_number if several else None
-            findings.extend(FileFinding(f, era_row.id, label) for f in era.findings)
+            findings.extend(FileFinding(f, era_id, label) for f in era.findings)
         _insert_findings(session, row.id, findings)
         return FileResult(
             name,
             kind="835",
             status=ImportStatus.IMPORTED,
-            created=[e.id for e in eras if e.id is not None],
+            created=era_ids,
             findings=findings,
             file_id=row.id,
             segment_count=scanned.segment_count,
@@ -351,6 +350,7 @@ def _split_duplicates(
     session: Session, remittances: list[Remittance]
 ) -> tuple[list[tuple[int, Remittance]], list[FileFinding]]:
     """New payments (with their position in the file) and a finding for each known one."""
+    on_file = _payments_on_file(session, {era.check_number for era in remittances})
     fresh: list[tuple[int, Remittance]] = []
     duplicates: list[FileFinding] = []
     in_file: set[tuple[str, str, int]] = set()
@@ -362,52 +362,72 @@ def _split_duplicates(
         )
         if key in in_file:
             duplicates.append(_duplicate_payment(f"{what} appears twice in this file; stored once"))
-            continue
-        in_file.add(key)
-        known = session.exec(
-            select(Era.id, ImportedFile)
-            .join(ImportedFile, col(ImportedFile.id) == Era.file_id)
-            .where(Era.check_number == key[0], Era.payer_key == key[1], Era.amount_cents == key[2])
-        ).first()
-        if known is not None:
-            era_id, earlier = known
+        elif key in on_file:
+            era_id, earlier = on_file[key]
             duplicates.append(
                 _duplicate_payment(
                     f"{what} is already on file as payment #{era_id} from "
                     f"{_describe_file(earlier)}; not stored again"
                 )
             )
-            continue
-        fresh.append((index, era))
+        else:
+            fresh.append((index, era))
+        in_file.add(key)
     return fresh, duplicates
+
+
+def _payments_on_file(
+    session: Session, checks: set[str]
+) -> dict[tuple[str, str, int], tuple[int, ImportedFile]]:
+    """Stored payments with these trace numbers, by (TRN02, payer key, cents); few queries."""
+    found: dict[tuple[str, str, int], tuple[int, ImportedFile]] = {}
+    wanted = sorted(checks)
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = session.exec(
+            select(Era.id, Era.check_number, Era.payer_key, Era.amount_cents, ImportedFile)
+            .join(ImportedFile, col(ImportedFile.id) == Era.file_id)
+            .where(col(Era.check_number).in_(wanted[start : start + _IN_CHUNK]))
+        ).all()
+        for era_id, check, payer, cents, file_row in rows:
+            found[(check, payer, cents)] = (era_id, file_row)
+    return found
 
 
 def _duplicate_payment(message: str) -> FileFinding:
     return FileFinding(Finding(Severity.WARNING, FindingSource.STRUCTURE, message, "TRN"))
 
 
-def _era_row(era: Remittance, index: int, file_id: int, now: datetime) -> Era:
-    return Era(
-        file_id=file_id,
-        transaction_index=index,
-        control_number=era.control_number,
-        check_number=era.check_number,
-        trn_originator=era.trn_originator or "",
-        payer_key=payer_key(era),
-        payer_name=era.payer_name,
-        inbound_id=era.inbound_id,
-        inbound_id_source=era.inbound_id_source.value,
-        amount_cents=to_cents(era.amount),
-        payment_method=era.payment_method,
-        payment_date=era.payment_date,
-        production_date=era.production_date,
-        payee_name=era.payee_name,
-        claim_count=len(era.claims),
-        plb_total_cents=to_cents(era.provider_adjustment_total),
-        status="pending",
-        loaded_at=now,
-        detail=json.dumps(remittance_to_data(era), separators=(",", ":")),
-    )
+def _era_values(era: Remittance, index: int, file_id: int, now: datetime) -> dict[str, Any]:
+    """One Era row as plain column values (bulk insert: no ORM object per payment)."""
+    return {
+        "file_id": file_id,
+        "transaction_index": index,
+        "control_number": era.control_number,
+        "check_number": era.check_number,
+        "trn_originator": era.trn_originator or "",
+        "payer_key": payer_key(era),
+        "payer_name": era.payer_name,
+        "inbound_id": era.inbound_id,
+        "inbound_id_source": era.inbound_id_source.value,
+        "amount_cents": to_cents(era.amount),
+        "payment_method": era.payment_method,
+        "payment_date": era.payment_date,
+        "production_date": era.production_date,
+        "payee_name": era.payee_name,
+        "claim_count": len(era.claims),
+        "plb_total_cents": to_cents(era.provider_adjustment_total),
+        "status": "pending",
+        "loaded_at": now,
+        "detail": json.dumps(remittance_to_data(era), separators=(",", ":")),
+    }
+
+
+def _insert_eras(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert payments in bulk; their ids in the order given."""
+    if not rows:
+        return []
+    statement = insert(Era).returning(col(Era.id), sort_by_parameter_order=True)
+    return [era_id for (era_id,) in session.execute(statement, rows).all()]
 
 
 def _insert_findings(session: Session, file_id: int, findings: list[FileFinding]) -> None:
