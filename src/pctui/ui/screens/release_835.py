@@ -28,6 +28,9 @@ from pctui.ui.screens.release_dialog import summary_text
 from pctui.ui.widgets.section import Section, SectionAction
 
 PAGE_SIZE = 200
+# Keys that act on the payments list; the rejected-files view hides them from the footer.
+PAYMENT_ACTIONS = frozenset({"toggle_mark", "mark_page", "unmark_all", "release_marked",
+                             "clear_filters", "next_page", "previous_page", "open_highlighted"})
 POLL_SECONDS = 5.0
 
 # (column key, header, width); widths keep the first columns on screen at 80 columns.
@@ -445,9 +448,10 @@ class Release835Section(Section):
     def _show_line(self) -> None:
         """The highlighted payment in full (the table is narrow at 80 columns)."""
         line = self.query_one("#era-line", Static)
+        line.set_class(self.showing_rejected, "-reasons")
         if self.showing_rejected:
             refused = self._highlighted_refused()
-            line.update("" if refused is None else
+            line.update("No file has been rejected." if refused is None else
                         f"{refused.filename} · {refused.status} by {refused.loaded_by or '?'} "
                         f"on {refused.loaded_at:%Y-%m-%d %H:%M}\n" + "\n".join(refused.reasons))
             return
@@ -461,9 +465,10 @@ class Release835Section(Section):
         claims = f"{row.claims} claim{'s' if row.claims != 1 else ''}"
         line.update(
             f"{row.payer or row.payer_code or '?'} · {display(row.amount)} · {claims}\n"
-            f"Check {row.check_number or '—'} · paid {paid} · Inbound ID "
-            f"{row.inbound_id or '—'} ({row.inbound_id_source})\n"
-            f"{row.status.label}{self._next_step(row)}"
+            f"Check {row.check_number or '—'} · paid {paid}\n"
+            f"Inbound ID {row.inbound_id or '—'} (from {row.inbound_id_source})\n"
+            f"{row.status.label}{self._next_step(row)}",
+            layout=False,  # fixed height: no re-layout on every cursor move
         )
 
     def _next_step(self, row: EraRow) -> str:
@@ -568,6 +573,7 @@ class Release835Section(Section):
             self.query_one(FilterBar).display = False
         self.refresh_data()
         self.focus_content()
+        self.refresh_bindings()
 
     def _show_rejected(self) -> None:
         table = self.query_one("#rejected", DataTable)
@@ -583,16 +589,19 @@ class Release835Section(Section):
         self.query_one("#era-summary", Static).update(
             f"Files refused: {rejected} rejected, {len(self._refused) - rejected} duplicates "
             f"(newest first)\nPress v to go back to the payments.")
-        if not self._refused:
-            self.query_one("#era-line", Static).update("No file has been rejected.")
-        else:
-            self._show_line()
+        self._show_line()
 
     def _highlighted_refused(self) -> RefusedFile | None:
         table = self.query_one("#rejected", DataTable)
         if not self._refused or not 0 <= table.cursor_row < len(self._refused):
             return None
         return self._refused[table.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the rejected-files view only its own keys are offered (hidden, not refused)."""
+        if self.showing_rejected and action in PAYMENT_ACTIONS:
+            return None
+        return True
 
     def _in_payments(self) -> bool:
         if self.showing_rejected:
