@@ -339,6 +339,12 @@ async def test_the_section_is_listed_under_payments_with_its_keys_in_help(
         await pilot.pause()
         section = app.query_one(ClaimsSection)
         assert section.GROUP == "PAYMENTS"
+        # Every command-palette entry runs a real action of the section.
+        assert all(callable(getattr(section, f"action_{a.action}")) for a in section.ACTIONS)
+        app._run_section_action(ClaimsSection, "focus_search")
+        await pilot.pause()
+        assert app.focused is section.query_one("#claims-search", Input)
+        await pilot.press("escape")
         # The section re-reads on being shown: a new entry appears without restarting.
         pk = find_claim_pk_of(store, "CLM2003")
         with store.write() as session:
