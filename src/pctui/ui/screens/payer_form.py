@@ -41,7 +41,7 @@ class PayerForm(RecordForm[PayerView]):
                     classes, id="insurance_class", allow_blank=False,
                     value=p.insurance_class.value if p else InsuranceClass.COMMERCIAL.value),
                     required=True, field_name="insurance_class",
-                    hint="sets the payment / adjustment codes new rules start with")
+                    hint="sets the codes new rules start with")
                 yield FormField("Inbound IDs", Input(", ".join(p.inbound_ids) if p else "",
                                                      id="inbound_ids",
                                                      placeholder="e.g. 01312, 1CMS01312"),
