@@ -528,3 +528,29 @@ async def test_the_palette_offers_payer_rules_actions(make_app, store, bcbs) -> 
         await pilot.pause()
         assert isinstance(app.screen, RuleDrawer)
 
+
+
+async def test_the_footer_shows_the_keys_of_the_view_in_front(make_app, store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_section(pilot)
+        shown = {}
+        for view in ("1", "2", "3", "4"):
+            await pilot.press(view)
+            await pilot.pause()
+            bindings = app.screen.active_bindings
+            shown[view] = (bindings["a"].binding.description, bindings["d"].binding.description)
+        assert "n" not in bindings  # Add Inbound ID belongs to the Payers view only
+    assert shown == {"1": ("Add Payer Rule", "(De)activate"), "2": ("Add payer", "(De)activate"),
+                     "3": ("Add override", "On/off"), "4": ("Add code", "(De)activate")}
+
+
+def test_every_palette_entry_runs_a_real_action() -> None:
+    from pctui.ui.screens.payer_rules import PayerRulesSection
+
+    for entry in PayerRulesSection.ACTIONS:
+        name, _, args = entry.action.partition("(")
+        assert hasattr(PayerRulesSection, f"action_{name}"), entry.title
+        if name == "palette":
+            inner = args.rstrip(")").split(",")[1].strip(" '")
+            assert hasattr(PayerRulesSection, f"action_{inner}"), entry.title
