@@ -3,6 +3,7 @@ what is missing."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
@@ -114,13 +115,16 @@ def build_demo(store: Store, actor: Actor, secrets: SecretStore) -> dict[str, An
         except KeyringLocked:
             summary["keys_skipped"] += 1
         summary["connections"] += 1
+    from pctui.store.demo_eras import add_demo_claims_and_eras
+
+    summary.update(add_demo_claims_and_eras(store, actor, date.today()))
     return summary
 
 
 def describe(summary: dict[str, Any]) -> list[str]:
     lines = [f"Demo data added: {summary['payers']} payers, {summary['connections']} connections, "
              f"{summary.get('rules', 0)} payer rules, {summary.get('carc_overrides', 0)} CARC "
-             "overrides."]
+             f"overrides, {summary.get('claims', 0)} claims, {summary.get('eras', 0)} 835 payments."]
     if summary.get("keys_skipped"):
         lines.append(f"{summary['keys_skipped']} demo API keys were not stored because the keyring "
                      "is locked; set PCTUI_KEYRING_PASSPHRASE to store them.")
