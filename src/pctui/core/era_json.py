@@ -20,14 +20,14 @@ from pctui.core.era import (
     Remittance,
     ServicePayment,
 )
-from pctui.core.money import parse_amount
+from pctui.core.money import CENT, parse_amount
 
 DETAIL_VERSION = 1
 
 
 def _amt(value: Decimal) -> str:
-    # Amounts are quantized to cents (money.parse_amount), so str() gives exactly "1234.50".
-    return str(value) if value.as_tuple().exponent == -2 else f"{value:.2f}"
+    # Quantized to cents, str() gives exactly "1234.50" (and is the fastest way there).
+    return str(value.quantize(CENT))
 
 
 def _opt_amt(value: Decimal | None) -> str | None:
@@ -35,7 +35,7 @@ def _opt_amt(value: Decimal | None) -> str | None:
 
 
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None and v != "" and v != [] and v != {}}
+    return {k: v for k, v in data.items() if v or v == 0}
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -52,45 +52,60 @@ def _adjustments(items: list[Adjustment]) -> list[list[Any]]:
 
 
 def _line(line: ServicePayment) -> dict[str, Any]:
-    return _compact({
+    data: dict[str, Any] = {
         "procedure": line.procedure,
         "qualifier": line.qualifier,
-        "modifiers": list(line.modifiers),
         "charge": _amt(line.charge),
         "paid": _amt(line.paid),
-        "revenue_code": line.revenue_code,
-        "units": _num(line.units),
-        "original_procedure": line.original_procedure,
-        "original_units": _num(line.original_units),
-        "service_date": _day(line.service_date),
-        "service_date_end": _day(line.service_date_end),
-        "control_number": line.control_number,
-        "allowed": _opt_amt(line.allowed),
-        "adjustments": _adjustments(line.adjustments),
-        "remarks": line.remarks,
-    })
+    }
+    # Optional keys only when set: a large payment has tens of thousands of lines.
+    if line.modifiers:
+        data["modifiers"] = list(line.modifiers)
+    if line.revenue_code:
+        data["revenue_code"] = line.revenue_code
+    if line.units is not None:
+        data["units"] = str(line.units)
+    if line.original_procedure:
+        data["original_procedure"] = line.original_procedure
+    if line.original_units is not None:
+        data["original_units"] = str(line.original_units)
+    if line.service_date is not None:
+        data["service_date"] = line.service_date.isoformat()
+    if line.service_date_end is not None:
+        data["service_date_end"] = line.service_date_end.isoformat()
+    if line.control_number:
+        data["control_number"] = line.control_number
+    if line.allowed is not None:
+        data["allowed"] = _amt(line.allowed)
+    if line.adjustments:
+        data["adjustments"] = _adjustments(line.adjustments)
+    if line.remarks:
+        data["remarks"] = line.remarks
+    return data
 
 
 def _claim(claim: ClaimPayment) -> dict[str, Any]:
-    return _compact({
-        "patient_control_number": claim.patient_control_number,
-        "status_code": claim.status_code,
-        "charge": _amt(claim.charge),
-        "paid": _amt(claim.paid),
-        "patient_responsibility": _opt_amt(claim.patient_responsibility),
-        "filing_indicator": claim.filing_indicator,
-        "payer_claim_control": claim.payer_claim_control,
-        "facility_code": claim.facility_code,
-        "frequency_code": claim.frequency_code,
-        "patient_name": claim.patient_name,
-        "statement_from": _day(claim.statement_from),
-        "statement_to": _day(claim.statement_to),
-        "adjustments": _adjustments(claim.adjustments),
-        "remarks": claim.remarks,
-        "amounts": {k: _amt(v) for k, v in claim.amounts.items()},
-        "references": claim.references,
-        "service_lines": [_line(line) for line in claim.service_lines],
-    })
+    return _compact(
+        {
+            "patient_control_number": claim.patient_control_number,
+            "status_code": claim.status_code,
+            "charge": _amt(claim.charge),
+            "paid": _amt(claim.paid),
+            "patient_responsibility": _opt_amt(claim.patient_responsibility),
+            "filing_indicator": claim.filing_indicator,
+            "payer_claim_control": claim.payer_claim_control,
+            "facility_code": claim.facility_code,
+            "frequency_code": claim.frequency_code,
+            "patient_name": claim.patient_name,
+            "statement_from": _day(claim.statement_from),
+            "statement_to": _day(claim.statement_to),
+            "adjustments": _adjustments(claim.adjustments),
+            "remarks": claim.remarks,
+            "amounts": {k: _amt(v) for k, v in claim.amounts.items()},
+            "references": claim.references,
+            "service_lines": [_line(line) for line in claim.service_lines],
+        }
+    )
 
 
 def remittance_to_data(era: Remittance) -> dict[str, Any]:

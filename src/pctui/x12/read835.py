@@ -59,10 +59,10 @@ def read_remittances(scanned: ScannedFile) -> list[Remittance]:
 
 def _value(seg: Segment, n: int) -> str:
     """Element ``n`` (1-based) as text; a simple element keeps any stray component separator."""
-    els = seg.elements
-    if n > len(els):
+    try:
+        comps = seg.elements[n - 1].elements
+    except IndexError:
         return ""
-    comps = els[n - 1].elements
     if len(comps) == 1:
         return comps[0].value
     return seg.subele_term.join(c.value for c in comps)
@@ -338,7 +338,7 @@ class _Reader835:
         else:
             return
         group = _value(seg, 1)
-        for first in (2, 5, 8, 11, 14, 17):
+        for first in range(2, min(len(seg.elements), 19) + 1, 3):  # up to six triples
             reason = _value(seg, first)
             amount = self._amount(seg, first + 1, "adjustment amount")
             if not reason and amount is None:
@@ -421,7 +421,7 @@ class _Reader835:
         self.loop = "summary"
         provider = _value(seg, 1)
         fiscal = self._date(seg, 2, "provider adjustment fiscal period date (PLB02)")
-        for first in (3, 5, 7, 9, 11, 13):
+        for first in range(3, min(len(seg.elements), 14) + 1, 2):  # up to six pairs
             parts = self._composite(seg, first, "adjustment reason (PLB03)")
             amount = self._amount(seg, first + 1, "provider adjustment amount")
             if not any(parts) and amount is None:
