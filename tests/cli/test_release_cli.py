@@ -4,6 +4,8 @@ amounts as strings to the cent."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -223,3 +225,107 @@ def test_claims_searches_and_prints_a_table(run, files: dict[str, Path]) -> None
                               "SECONDARY", "TERTIARY", "PATIENT", "OWES"]  # fmt: skip
     assert row.split() == ["PCN101", "DOE,", "JANE", "185.00", "0.00", "0.00", "185.00", "0.00",
                            "0.00", "0.00"]  # fmt: skip
+
+
+def _level(payment: str, adjustment: str, **changes: str | None) -> dict[str, str | None]:
+    return {"payment_code": payment, "adjustment_code": adjustment,
+            "insurance_adjustments": "post", "insurance_balance": "transfer",
+            "patient_balance": "keep", "patient_adjustment_code": None, **changes}  # fmt: skip
+
+
+def test_a_practice_set_up_only_through_the_command_line(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """config import, import, release, claims: the way a cron job or a checker drives pctui."""
+    login = {"name": "carol"}
+    monkeypatch.setattr(users, "os_login", lambda: login["name"])
+
+    def run(*argv: str) -> tuple[int, str]:
+        code = cli.main(["--db", str(db_path), *argv])
+        out, _ = capsys.readouterr()
+        return code, out
+
+    commercial = _level("PCON", "AIWO")
+    medicaid = _level("PMCD", "AMCD", patient_balance="adjust", patient_adjustment_code="AMCD")
+    config = {
+        "payers": [
+            {"code": "BCBS", "name": "Blue Cross", "insurance_class": "commercial",
+             "inbound_ids": [BCBS_IN], "outbound_id": "BCBS-OUT"},
+            {"code": "MCD", "name": "Medi-Cal", "insurance_class": "medicaid",
+             "inbound_ids": [MCD_IN], "outbound_id": "MCD-OUT"},
+        ],
+        "rules": [
+            {"inbound_id": BCBS_IN, "payer_code": "BCBS", "description": "",
+             "levels": dict.fromkeys(("primary", "secondary", "tertiary"), commercial)},
+            {"inbound_id": MCD_IN, "payer_code": "MCD", "description": "",
+             "levels": dict.fromkeys(("primary", "secondary", "tertiary"), medicaid)},
+        ],
+        "carc_overrides": [{"payer_code": "BCBS", "carc": "50", "group": "CO", "excluded": True,
+                            "active": True}],
+        "connections": [],
+    }  # fmt: skip
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert run("config", "import", str(tmp_path / "config.json"))[0] == 0
+    (tmp_path / "claims.837").write_text(file_837([
+        ("PCN100", [("99213", "120.00"), ("36415", "80.00")],
+         {"P": ("BLUE CROSS", "BCBS-OUT"), "S": ("MEDI-CAL", "MCD-OUT")}),
+    ]))  # fmt: skip
+    primary = payment("EFT1", BCBS_IN, clp(
+        "PCN100", "1", svc("PCN100", 1, "99213", "120.00", "80.00", ("CO", "45", "20"),
+                           ("PR", "1", "20")),
+        svc("PCN100", 2, "36415", "80.00", "0.00", ("CO", "50", "80"))))  # fmt: skip
+    (tmp_path / "primary.835").write_text(write_835([primary], interchange_control=11))
+    code, out = run("import", "--json", str(tmp_path / "claims.837"), str(tmp_path / "primary.835"))
+    assert code == 0
+    era_id = json.loads(out)[1]["created"][0]
+
+    code, out = run("release", str(era_id), "--deposit-date", "2026-11-22", "--json")
+
+    assert code == 0
+    (result,) = json.loads(out)
+    assert (result["status"], result["claims_posted"], result["errors"]) == (
+        "released_with_errors", 1,
+        ["PCN100: CO-50 adjustment excluded (2026-03-02, 36415, amount 80.00)"])
+    code, out = run("claims", "--json")
+    (claim,) = json.loads(out)
+    # 80 paid, CO-45 20 written off; PR 20 and the excluded 80 now owed by Medi-Cal.
+    assert {k: claim[k] for k in ("claim_id", "charge", "paid", "adjusted", "balance")} == {
+        "claim_id": "PCN100", "charge": "200.00", "paid": "80.00", "adjusted": "20.00",
+        "balance": {"primary": "0.00", "secondary": "100.00", "tertiary": "0.00",
+                    "patient": "0.00"}}  # fmt: skip
+
+
+def test_four_pctui_release_commands_at_once_post_once(
+    run, files: dict[str, Path], db_path: Path
+) -> None:
+    """Four terminals run the same release: one succeeds, three exit 1 saying who did it."""
+    imported(run, files["claims"])
+    era = imported(run, files["primary"])
+    store = Store.open(db_path)
+    admin = users.identify(store, "carol")
+    for login in ("dave", "erin", "frank"):
+        users.add_user(store, admin, login, Role.BILLER)
+    store.close()
+    logins = ["bob", "dave", "erin", "frank"]
+    commands = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pctui", "--db", str(db_path), "release", str(era),
+             "--deposit-date", "2026-11-22", "--json"],
+            env={**os.environ, "LOGNAME": login, "USER": login, "PCTUI_KEYRING": "memory"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for login in logins
+    ]
+    finished = [(c.wait(timeout=120), *c.communicate()) for c in commands]
+
+    codes = sorted(code for code, _, _ in finished)
+    assert codes == [0, 1, 1, 1], finished
+    results = [json.loads(out)[0] for _, out, _ in finished]
+    winner = logins[[r["status"] for r in results].index("released")]
+    for (code, _, err), result in zip(finished, results, strict=True):
+        assert err == ""  # no traceback, no "database is locked"
+        if code == 1:
+            assert result["status"] == "refused"
+            assert result["message"].startswith(f"Already released by {winner} at ")
+    assert claims_json(run)["PCN100"]["paid"] == "130.00"
