@@ -200,7 +200,7 @@ def _one_size(size: int, work: Path, phases: _Phases | None) -> dict[str, float]
         loaded = load_claims_for_posting(session, claims_in(remittance))
         rules = release.load_rules(session, INBOUND)
         payer_pk = session.get(tables.PayerInboundId, INBOUND).payer_id  # type: ignore[union-attr]
-    per_claim = {cid: release._rules_for_claim(c, rules) for cid, c in loaded.items()}
+    per_claim = {cid: release._rules_for_claim(c, rules, payer_pk) for cid, c in loaded.items()}
     ledgers = {cid: c.ledger for cid, c in loaded.items()}
     started = time.perf_counter()
     bare = post_remittance(remittance, ledgers, per_claim, payer_id=payer_pk, era_id=era_id)

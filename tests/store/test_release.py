@@ -438,12 +438,9 @@ def test_a_claim_whose_payer_has_no_rule_for_this_inbound_id_is_reported_not_pos
     add_payer(store, "AETNA", "Aetna")
     add_claim(store, "PCN100", ["120.00", "80.00"], {PayerLevel.PRIMARY: "Blue Cross"})
     add_claim(store, "AET1", ["100.00"], {PayerLevel.PRIMARY: "Aetna"})
-    import_837(store, biller, file_837([("GHOST", [("99213", "100.00")],
-                                         {"P": ("NOBODY HEALTH", "NB1")})]))  # fmt: skip
     era_id = import_835(store, biller, payment(
         "CHK8", BCBS_IN, primary_pays(),
-        clp("AET1", "1", svc("AET1", 1, "99213", "100.00", "60.00", ("CO", "45", "40"))),
-        clp("GHOST", "1", svc("GHOST", 1, "99213", "100.00", "60.00", ("CO", "45", "40")))))
+        clp("AET1", "1", svc("AET1", 1, "99213", "100.00", "60.00", ("CO", "45", "40")))))
 
     result = release.release_era(store, biller, era_id, DEPOSIT, "B1")
 
@@ -451,11 +448,27 @@ def test_a_claim_whose_payer_has_no_rule_for_this_inbound_id_is_reported_not_pos
     assert result.errors == [
         "AET1: No payer rule established for Inbound ID 12345 and payer AETNA (the claim's "
         "primary insurance); nothing posted (amount 60.00)",
-        "GHOST: The claim's primary payer 'NOBODY HEALTH' is not set up in pctui, so no payer "
-        "rule applies; nothing posted (amount 60.00)",
     ]
     assert balances(store, "AET1") == owed("100.00", charge="100.00", paid="0.00",
                                            adjusted="0.00")  # fmt: skip
+
+
+def test_a_claim_payer_not_set_up_in_pctui_is_taken_to_be_the_835s_payer(
+    store: Store, biller: Actor, practice: dict[str, int]
+) -> None:
+    import_837(store, biller, file_837([("GHOST", [("99213", "100.00")],
+                                         {"P": ("NOBODY HEALTH", "NB1")})]))  # fmt: skip
+    era_id = import_835(store, biller, payment("CHK8", BCBS_IN, clp(
+        "GHOST", "1", svc("GHOST", 1, "99213", "100.00", "60.00", ("CO", "45", "40")))))
+
+    result = release.release_era(store, biller, era_id, DEPOSIT, "B1")
+
+    assert (result.status, result.claims_posted, result.errors) == ("released", 1, [])
+    assert balances(store, "GHOST") == owed(charge="100.00", paid="60.00", adjusted="40.00")
+    detail = release.release_detail(store, era_id)
+    assert detail is not None and detail.notices == [
+        "GHOST: the claim's primary payer 'NOBODY HEALTH' is not set up in pctui; posted under "
+        "the rule of BCBS, the payer of this 835"]
 
 
 # -- refusals -----------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ Decisions where SPEC 2.3 leaves room (see also the engine's, in :mod:`pctui.core
   active excluded CARC overrides. So one 835 may post different claims under different rules.
   A CLP whose claim has no such rule gets an error-report line ("No payer rule established for
   Inbound ID 12345 and payer BCBS (the claim's secondary insurance); nothing posted") and
-  nothing is posted for it; the rest of the payment is posted.
+  nothing is posted for it; the rest of the payment is posted. A payer named on the claim that
+  matched no payer in pctui (a finding at claim import) is taken to be the 835's own payer,
+  which is evidently paying at that level: its rule applies and a notice says so.
 - **Ready.** A payment can be released when its Inbound ID belongs to a payer and at least one
   active rule exists for that Inbound ID (the Release 835 list's "Ready"). Otherwise the whole
   payment is refused with the reason; nothing is written.
@@ -396,14 +398,28 @@ def _exclusions(session: Session, payer_ids: set[int]) -> dict[int, CarcExclusio
 
 
 def _rules_for_claim(
-    claim: ClaimForPosting, rules: Mapping[int, PayerRules]
+    claim: ClaimForPosting, rules: Mapping[int, PayerRules], era_payer: int | None
 ) -> dict[PayerLevel, RuleLevelSettings]:
+    """The rule settings per level: those of the claim's payer at that level; a payer named on
+    the claim but not set up in pctui is taken to be the 835's own payer (``era_payer``)."""
     chosen: dict[PayerLevel, RuleLevelSettings] = {}
     for level, payer in claim.payers.items():
-        rule = rules.get(payer.payer_pk) if payer.payer_pk is not None else None
+        owner = payer.payer_pk if payer.payer_pk is not None else era_payer
+        rule = rules.get(owner) if owner is not None else None
         if rule is not None and level in rule.levels:
             chosen[level] = rule.levels[level]
     return chosen
+
+
+def _assumed_payer_notice(claim: ClaimForPosting, result: PostingResult, era_payer: str) -> None:
+    level = result.level
+    payer = claim.payers.get(level) if level is not None else None
+    if level is not None and payer is not None and payer.payer_pk is None and result.entries:
+        named = f"'{payer.name}'" if payer.name else "(no name)"
+        result.notices.append(
+            f"{claim.ledger.claim_id}: the claim's {level.value} payer {named} is not set up in "
+            f"pctui; posted under the rule of {era_payer}, the payer of this 835"
+        )
 
 
 def _no_rule(
@@ -414,8 +430,8 @@ def _no_rule(
     insurance = f"the claim's {level.value} insurance"
     if payer.payer_pk is None:
         named = f"'{payer.name}'" if payer.name else "(no name)"
-        return (f"The claim's {level.value} payer {named} is not set up in pctui, so no payer "
-                f"rule applies; nothing posted")  # fmt: skip
+        return (f"The claim's {level.value} payer {named} is not set up in pctui and the rule of "
+                f"this 835's payer has no {level.value} settings; nothing posted")  # fmt: skip
     rule = rules.get(payer.payer_pk)
     if rule is None:
         return (f"No payer rule established for Inbound ID {inbound_id} and payer "
@@ -441,6 +457,7 @@ def post_payment(
 
     As :func:`pctui.core.posting.post_remittance`, with the rule chosen per claim and a plain
     error-report line for a CLP whose claim's payer has no rule for this Inbound ID.
+    ``payer_pk`` is the 835's payer (the owner of its Inbound ID).
     """
     current: dict[str, ClaimLedger] = {cid: c.ledger for cid, c in claims.items()}
     results: list[PostingResult] = []
@@ -448,10 +465,12 @@ def post_payment(
         claim_id = clp.patient_control_number.strip()
         ledger = current.get(claim_id)
         claim = claims.get(claim_id)
-        chosen = _rules_for_claim(claim, rules) if claim is not None else {}
+        chosen = _rules_for_claim(claim, rules, payer_pk) if claim is not None else {}
         result = _missing_rule(clp, claim, ledger, chosen, rules, inbound_id)
         if result is None:
             result = post_claim_payment(ledger, clp, chosen, payer_id=payer_pk, era_id=era_id)
+            if claim is not None and payer_pk in rules:
+                _assumed_payer_notice(claim, result, rules[payer_pk].payer_code)
         if ledger is not None and result.entries:
             current[claim_id] = ledger.with_entries(result.entries)
         results.append(result)
