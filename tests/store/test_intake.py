@@ -264,6 +264,21 @@ def test_an_837_is_handed_to_the_claims_import(store: Store, admin: users.Actor)
     assert again.status is ImportStatus.DUPLICATE
 
 
+def test_an_unreadable_837_is_rejected_with_the_claims_reader_reason(
+    store: Store, admin: users.Actor, tmp_path: Path
+) -> None:
+    text = (FIXTURES / "837p-example1.837").read_text().replace("CLM*26463774", "CLX*26463774")
+    path = write(tmp_path, "claims.837", text)
+    before = counts(store)
+    (result,) = import_paths(store, [path], admin)
+    assert (result.kind, result.status) == ("837", ImportStatus.REJECTED)
+    assert result.errors == [
+        f"{path}: segment 30 (LX): a service line (LX) comes before any claim (CLM)"
+    ]
+    assert counts(store) == {**before, "ImportedFile": before["ImportedFile"] + 1}
+    assert [(r.kind, r.status) for r in file_rows(store)] == [("837", "rejected")]
+
+
 # --- folders and progress ----------------------------------------------------------------------
 
 

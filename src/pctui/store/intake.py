@@ -242,12 +242,15 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _reject(store: Store, name: str, data: bytes, user: Actor, exc: FileRejected) -> FileResult:
+def _reject(
+    store: Store, name: str, data: bytes, user: Actor, exc: FileRejected, kind: str = ""
+) -> FileResult:
     message = f"{name}: {exc.reason}"
     with store.write() as session:
         row = ImportedFile(
             filename=name,
             sha256=_sha256(data),
+            kind=kind,
             status=ImportStatus.REJECTED.value,
             errors=json.dumps([message]),
             loaded_at=audit.now(),
@@ -256,7 +259,7 @@ def _reject(store: Store, name: str, data: bytes, user: Actor, exc: FileRejected
         )
         session.add(row)
         session.flush()
-        return FileResult(name, errors=[message], file_id=row.id)
+        return FileResult(name, kind=kind, errors=[message], file_id=row.id)
 
 
 def _same_content(session: Session, sha: str) -> ImportedFile | None:
@@ -520,9 +523,7 @@ def _store_837(
             )
     except (FileRejected, Claim837Error) as exc:
         reason = exc if isinstance(exc, FileRejected) else FileRejected(str(exc))
-        result = _reject(store, name, data, user, reason)
-        result.kind = "837"
-        return result
+        return _reject(store, name, data, user, reason, kind="837")
 
 
 # --- deferred validation ---------------------------------------------------------------------
