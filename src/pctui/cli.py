@@ -262,6 +262,9 @@ def cmd_release(args: argparse.Namespace, store: Store) -> int:
         _print_json([r.to_json() for r in results])
     else:
         _print_release_results(results)
+    for r in results:  # a cron mail shows why, whatever the output format
+        if not r.released:
+            _err(f"payment #{r.era_id} was not released: {r.message}")
     return EXIT_OK if all(r.released for r in results) else EXIT_FAILED
 
 
