@@ -161,9 +161,13 @@ def test_a_payment_without_a_rule_exits_1_with_the_reason(run, files: dict[str, 
     assert [(r["id"], r["status"], r["claims_posted"]) for r in results] == [
         (blocked, "refused", 0), (good, "released", 2)]
     assert results[0]["message"] == "No payer rule established for Inbound ID 55555"
-    code, out, _ = run("release", str(blocked), "--deposit-date", "2026-11-22")
+    assert results[0]["errors"] == ["No payer rule established for Inbound ID 55555"]
+    assert results[1]["errors"] == []
+    code, out, err = run("release", str(blocked), "--deposit-date", "2026-11-22")
     assert code == 1
     assert out == f"#{blocked} refused: No payer rule established for Inbound ID 55555\n"
+    assert err == (f"pctui: payment #{blocked} was not released: No payer rule established for "
+                   "Inbound ID 55555\n")  # fmt: skip
 
 
 def test_releasing_twice_exits_1_and_says_who_released_it(run, files: dict[str, Path]) -> None:
@@ -174,7 +178,7 @@ def test_releasing_twice_exits_1_and_says_who_released_it(run, files: dict[str, 
     code, out, err = run("release", str(era), "--deposit-date", "2026-11-23", "--json",
                          as_login="carol")  # fmt: skip
 
-    assert code == 1 and err == ""
+    assert code == 1 and err.startswith(f"pctui: payment #{era} was not released: Already ")
     (result,) = json.loads(out)
     assert result["status"] == "refused"
     assert result["message"].startswith("Already released by bob at ")
@@ -324,8 +328,11 @@ def test_four_pctui_release_commands_at_once_post_once(
     results = [json.loads(out)[0] for _, out, _ in finished]
     winner = logins[[r["status"] for r in results].index("released")]
     for (code, _, err), result in zip(finished, results, strict=True):
-        assert err == ""  # no traceback, no "database is locked"
-        if code == 1:
+        assert "Traceback" not in err and "locked" not in err
+        if code == 0:
+            assert err == ""
+        else:
             assert result["status"] == "refused"
             assert result["message"].startswith(f"Already released by {winner} at ")
+            assert err == f"pctui: payment #{era} was not released: {result['message']}\n"
     assert claims_json(run)["PCN100"]["paid"] == "130.00"

@@ -111,11 +111,13 @@ class ReleaseResult:
         return self.status in (ReleaseStatus.RELEASED, ReleaseStatus.RELEASED_WITH_ERRORS)
 
     def to_json(self) -> dict[str, Any]:
+        """SPEC 3 keys. ``errors`` is the error report of a released payment and, as for a
+        rejected file in ``pctui import``, the reason of a payment that was not released."""
         return {
             "id": self.era_id,
             "status": str(self.status),
             "claims_posted": self.claims_posted,
-            "errors": list(self.errors),
+            "errors": list(self.errors) if self.released else [self.message],
             "message": self.message,
             "release_id": self.release_id,
             "batch": self.batch,
