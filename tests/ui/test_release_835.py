@@ -145,6 +145,18 @@ def row_of(app, check: str) -> list[str]:
     return next(r for r in rows(app) if r[2] == check)
 
 
+def log_text(app, selector: str) -> str:
+    """A detail tab's text with its wrapping undone (one space between words)."""
+    return " ".join(" ".join(app.screen.query_one(selector).lines).split())
+
+
+async def open_detail(pilot, key: str = "enter") -> None:
+    await pilot.press(key)
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def notes(app) -> list[str]:
     return [n.message for n in app._notifications]
 
@@ -201,6 +213,10 @@ async def test_a_biller_is_told_to_ask_an_admin(make_app, practice) -> None:
         assert not isinstance(app.screen, RuleDrawer)
         assert f"No payer rule for Inbound ID {ACME_IN} — ask an admin to create one." in notes(app)
         assert any("Only an admin may add payer rules (you are a biller)" in n for n in notes(app))
+        await open_detail(pilot, "d")  # but the biller can read the blocked payment
+        assert isinstance(app.screen, EraDetailScreen)
+        assert "Payment CHK-BLOCKED · ACME HEALTH · 35.00 · No Payer Rule Established" in \
+            screen_text(pilot)
 
 
 async def test_mark_all_marks_only_ready_payments(make_app, practice) -> None:
@@ -225,6 +241,7 @@ async def test_an_unregistered_login_can_look_but_not_mark(make_app, practice) -
         await pilot.press("space", "m", "r", "i")
         await pilot.pause()
         assert section(app).state.marked == {}
+        assert [r[0] for r in rows(app)] == ["", "", ""]  # no mark boxes for a non-releaser
         assert "mallory is not registered in this database" in screen_text(pilot)
         assert any("cannot release payments" in n for n in notes(app))
         assert any("cannot import files" in n for n in notes(app))
@@ -369,8 +386,7 @@ async def test_the_detail_shows_claims_lines_adjustments_and_findings(make_app, 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_release_835(pilot, "CHK-READY")
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_detail(pilot)
         assert isinstance(app.screen, EraDetailScreen)
         claims_table = app.screen.query_one("#era-claims")
         assert [str(c) for c in claims_table.get_row_at(0)] == [
@@ -384,11 +400,11 @@ async def test_the_detail_shows_claims_lines_adjustments_and_findings(make_app, 
         assert "Groups: CO Contractual obligation · PR Patient responsibility" in claim
         await pilot.press("3")
         await pilot.pause()
-        findings = str(app.screen.query_one("#era-findings").render())
+        findings = log_text(app, "#era-findings")
         assert "Full 5010 validation (pyx12, X221A1) has run." in findings
         await pilot.press("4")
         await pilot.pause()
-        assert "Not released yet (Ready)" in str(app.screen.query_one("#era-posting").render())
+        assert "Not released yet (Ready)" in log_text(app, "#era-posting")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, EraDetailScreen)
@@ -404,11 +420,12 @@ async def test_findings_of_a_fixture_are_shown_in_words(make_app, store, admin) 
         assert isinstance(app.screen, RuleDrawer)
         await pilot.press("escape")
         await pilot.pause()
-        app.push_screen(EraDetailScreen(result.created[0]))
-        await pilot.pause()
+        await open_detail(pilot, "d")  # d shows the detail whatever the status
+        assert isinstance(app.screen, EraDetailScreen)
+        assert app.screen.era_id == result.created[0]
         await pilot.press("3")
         await pilot.pause()
-        findings = str(app.screen.query_one("#era-findings").render())
+        findings = log_text(app, "#era-findings")
         assert ("✗ Error (file check): Segment 20 (SVC): service line 1 of claim 0001000054 has "
                 "qualifier 'HC' but no procedure code (SVC01-2)") in findings
         assert "⚠ Warning (file check): Segment 4 (BPR): the payment date (BPR16) is missing" \
@@ -505,13 +522,13 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
 
         section(app).table.move_cursor(row=2)
         await pilot.press("space")  # released: no mark
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_detail(pilot)
         assert isinstance(app.screen, EraDetailScreen)
-        posting = str(app.screen.query_one("#era-posting").render())
+        assert app.screen.query_one("TabbedContent").active == "tab-posting"
+        posting = log_text(app, "#era-posting")
         assert "Released with errors by bob" in posting
         assert "deposit 2026-11-22 · batch B20261122-01" in posting
-        assert "Error report (1 lines need manual posting):" in posting
+        assert "Error report (1 line needs manual posting):" in posting
         assert "✗ PCN404: Patient account was not found" in posting
     assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
     detail = release.release_detail(store, practice["ready"])

@@ -48,4 +48,9 @@ def test_release_835_filter_bar_at_80x24(snap_compare, make_app, mixed) -> None:
 
 
 def test_payment_detail_at_80x24(snap_compare, make_app, mixed) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f4", "enter"])
+    async def open_detail(pilot) -> None:
+        await pilot.press("f4", "enter")
+        await pilot.app.workers.wait_for_complete()  # the payment is read off the UI thread
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_detail)

@@ -3,16 +3,17 @@ after release what was posted and the error report."""
 
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 
 from pctui.core.codes import ADJUSTMENT_GROUPS
 from pctui.core.era import Adjustment, ClaimPayment, Finding, ServicePayment, Severity
@@ -21,6 +22,7 @@ from pctui.core.posting import STATUS_NAMES, normalize_status
 from pctui.store import eras, release
 from pctui.store.eras import EraDetail
 from pctui.store.release import ReleaseDetail
+from pctui.ui.screens.release_835 import PagedTable
 
 try:  # the catalogue of reason-code descriptions
     from pctui.core.carc import describe_carc
@@ -28,6 +30,7 @@ except ImportError:  # pragma: no cover - an older core without it: show the cod
     def describe_carc(code: str) -> str:
         return ""
 
+CLAIMS_PAGE = 250
 SHORT_STATUS = {
     "1": "Primary", "2": "Secondary", "3": "Tertiary", "4": "Denied",
     "19": "Primary+fwd", "20": "Second.+fwd", "21": "Tert.+fwd", "22": "Reversal",
@@ -52,6 +55,16 @@ PLB_REASONS = {
     "SL": "Student loan repayment", "TL": "Third party liability",
     "WO": "Overpayment recovery", "WU": "Unspecified recovery",
 }
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """Lines folded to ``width``, continuation lines indented under their first word."""
+    out: list[str] = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        out += textwrap.wrap(line, width, subsequent_indent=indent, drop_whitespace=True,
+                             break_on_hyphens=False) or [" "]  # Log drops ""
+    return out
 
 
 def status_name(code: str) -> str:
@@ -188,7 +201,8 @@ def posting_text(posted: ReleaseDetail | None, status_label: str) -> str:
         "",
     ]
     if posted.errors:
-        lines += [f"Error report ({len(posted.errors)} lines need manual posting):"]
+        n = len(posted.errors)
+        lines += [f"Error report ({n} line{'s need' if n != 1 else ' needs'} manual posting):"]
         lines += [f"  ✗ {e}" for e in posted.errors] + [""]
     else:
         lines += ["Error report: nothing needs manual posting.", ""]
@@ -237,6 +251,10 @@ class EraDetailScreen(ModalScreen[None]):
         Binding("2", "tab('tab-plb')", "PLB", id="era_detail.plb"),
         Binding("3", "tab('tab-findings')", "Findings", id="era_detail.findings"),
         Binding("4", "tab('tab-posting')", "Posting", id="era_detail.posting"),
+        Binding("right_square_bracket", "claims_page(1)", "Next claims",
+                id="era_detail.next_claims"),
+        Binding("left_square_bracket", "claims_page(-1)", "Prev claims",
+                id="era_detail.previous_claims"),
     ]
 
     def __init__(self, era_id: int) -> None:
@@ -244,37 +262,26 @@ class EraDetailScreen(ModalScreen[None]):
         self.era_id = era_id
         self.detail: EraDetail | None = None
         self.posted: ReleaseDetail | None = None
+        self.claim_page = 0
 
     def compose(self) -> ComposeResult:
-        store = self.app.store  # type: ignore[attr-defined]
-        detail = self.detail = eras.era_detail(store, self.era_id)
-        self.posted = release.release_detail(store, self.era_id)
-        row, r = detail.row, detail.remittance
         with Vertical(id="dialog", classes="wide"):
-            yield Static(f"Payment {row.check_number or '(no trace number)'} · "
-                         f"{row.payer or row.payer_code} · {display(row.amount)} · "
-                         f"{row.status.label}", id="dialog-title", markup=False)
-            yield Static(self._summary(detail), id="era-detail-summary", markup=False)
+            yield Static(f"Payment #{self.era_id}: reading…", id="dialog-title", markup=False)
+            yield Static("", id="era-detail-summary", markup=False)
             with TabbedContent(id="era-detail-tabs"):
-                with TabPane(f"Claims ({len(r.claims)})", id="tab-claims"):
-                    table: DataTable[Text] = DataTable(id="era-claims", cursor_type="row",
-                                                       zebra_stripes=True)
-                    yield table
+                with TabPane("Claims", id="tab-claims"):
+                    yield Static("", id="era-claims-page", markup=False)
+                    yield PagedTable(id="era-claims", cursor_type="row", zebra_stripes=True)
                     with VerticalScroll(id="era-claim-scroll"):
                         yield Static("", id="era-claim-detail", classes="detail-text",
                                      markup=False)
-                with TabPane(f"PLB ({len(r.provider_adjustments)})", id="tab-plb"):
-                    with VerticalScroll(classes="detail-scroll"):
-                        yield Static(plb_text(detail), id="era-plb", classes="detail-text",
-                                     markup=False)
-                with TabPane(f"Findings ({len(r.findings)})", id="tab-findings"):
-                    with VerticalScroll(classes="detail-scroll"):
-                        yield Static(findings_text(detail), id="era-findings",
-                                     classes="detail-text", markup=False)
+                # Log widgets draw only the visible lines: 15,000 findings stay instant.
+                with TabPane("PLB", id="tab-plb"):
+                    yield Log(id="era-plb", classes="detail-log")
+                with TabPane("Findings", id="tab-findings"):
+                    yield Log(id="era-findings", classes="detail-log")
                 with TabPane("Posting", id="tab-posting"):
-                    with VerticalScroll(classes="detail-scroll"):
-                        yield Static(posting_text(self.posted, row.status.label),
-                                     id="era-posting", classes="detail-text", markup=False)
+                    yield Log(id="era-posting", classes="detail-log")
             yield Static("Esc close · 1 Claims 2 PLB 3 Findings 4 Posting · ↑↓ claim · "
                          "Tab its lines", classes="dialog-keys", markup=False)
 
@@ -288,13 +295,53 @@ class EraDetailScreen(ModalScreen[None]):
                 f"Loaded {row.loaded_at:%Y-%m-%d %H:%M} from {Path(row.filename).name}")
 
     def on_mount(self) -> None:
-        assert self.detail is not None
         table = self.query_one("#era-claims", DataTable)
         for key, label in (("claim", "Claim"), ("patient", "Patient"), ("status", "Status"),
                            ("charge", "Charge"), ("paid", "Paid"), ("pr", "Pt resp")):
             right = key in ("charge", "paid", "pr")
             table.add_column(Text(label, justify="right" if right else "left"), key=key)
-        for index, c in enumerate(self.detail.remittance.claims):
+        table.focus()
+        self._read()
+
+    @work(thread=True, exclusive=True, group="era-detail")
+    def _read(self) -> None:
+        """Reading a payment with thousands of claims takes a moment: off the UI thread."""
+        store = self.app.store  # type: ignore[attr-defined]
+        detail = eras.era_detail(store, self.era_id)
+        posted = release.release_detail(store, self.era_id)
+        self.app.call_from_thread(self._show, detail, posted)
+
+    def _show(self, detail: EraDetail, posted: ReleaseDetail | None) -> None:
+        self.detail, self.posted = detail, posted
+        row, r = detail.row, detail.remittance
+        self.query_one("#dialog-title", Static).update(
+            f"Payment {row.check_number or '(no trace number)'} · {row.payer or row.payer_code} "
+            f"· {display(row.amount)} · {row.status.label}")
+        self.query_one("#era-detail-summary", Static).update(self._summary(detail))
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-claims").label = f"Claims ({len(r.claims)})"
+        tabs.get_tab("tab-plb").label = f"PLB ({len(r.provider_adjustments)})"
+        tabs.get_tab("tab-findings").label = f"Findings ({len(r.findings)})"
+        width = max(40, tabs.size.width - 2)
+        for wid, text in (("#era-plb", plb_text(detail)), ("#era-findings", findings_text(detail)),
+                          ("#era-posting", posting_text(posted, row.status.label))):
+            log = self.query_one(wid, Log)
+            log.clear()
+            log.write_lines(wrapped(text, width))
+            log.scroll_home(animate=False)
+        self._fill_claims(0)
+        if posted is not None:  # after release, what was posted comes first
+            self.action_tab("tab-posting")
+
+    def _fill_claims(self, page: int, cursor_row: int = 0) -> None:
+        """One page of claims: a payment with thousands of claims opens at once."""
+        assert self.detail is not None
+        claims = self.detail.remittance.claims
+        self.claim_page = page
+        first = page * CLAIMS_PAGE
+        table = self.query_one("#era-claims", DataTable)
+        table.clear()
+        for index, c in enumerate(claims[first:first + CLAIMS_PAGE], start=first):
             code = normalize_status(c.status_code)
             pr = c.patient_responsibility
             table.add_row(
@@ -302,17 +349,40 @@ class EraDetailScreen(ModalScreen[None]):
                 Text(SHORT_STATUS.get(code, code), style="red" if code == "4" else ""),
                 Text(display(c.charge), justify="right"), Text(display(c.paid), justify="right"),
                 Text(display(pr) if pr is not None else "—", justify="right"), key=str(index))
-        self._show_claim(0)
-        table.focus()
-        if self.posted is not None:  # after release, what was posted comes first
-            self.call_after_refresh(self.action_tab, "tab-posting")
+        if table.row_count:
+            table.move_cursor(row=min(max(cursor_row, 0), table.row_count - 1))
+        pages = self._claim_pages()
+        label = self.query_one("#era-claims-page", Static)
+        label.display = pages > 1
+        label.update(f"Claims {first + 1:,}–{first + table.row_count:,} of {len(claims):,} · "
+                     f"page {page + 1}/{pages} · [ ] turn pages")
+        self._show_claim(first + table.cursor_row)
+
+    def _claim_pages(self) -> int:
+        assert self.detail is not None
+        return max(1, -(-len(self.detail.remittance.claims) // CLAIMS_PAGE))
+
+    @on(PagedTable.PageEdge, "#era-claims")
+    def _claims_page_edge(self, event: PagedTable.PageEdge) -> None:
+        if event.forward:
+            self.action_claims_page(1, 0)
+        else:
+            self.action_claims_page(-1, CLAIMS_PAGE - 1)
+
+    def action_claims_page(self, step: int, cursor_row: int = 0) -> None:
+        if self.detail is None:
+            return
+        page = self.claim_page + step
+        if 0 <= page < self._claim_pages():
+            self._fill_claims(page, cursor_row)
 
     @on(DataTable.RowHighlighted, "#era-claims")
     def _claim_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_claim(event.cursor_row)
+        self._show_claim(self.claim_page * CLAIMS_PAGE + event.cursor_row)
 
     def _show_claim(self, index: int) -> None:
-        assert self.detail is not None
+        if self.detail is None:
+            return
         claims = self.detail.remittance.claims
         text = claim_text(claims[index]) if 0 <= index < len(claims) else (
             "This payment holds no claim payments.")
@@ -323,7 +393,7 @@ class EraDetailScreen(ModalScreen[None]):
         if tab == "tab-claims":
             self.query_one("#era-claims", DataTable).focus()
         else:
-            self.query_one(f"#{tab} VerticalScroll", VerticalScroll).focus()
+            self.query_one(f"#{tab} Log", Log).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -128,6 +128,11 @@ class EraImportDialog(ModalScreen[int | None]):
         except PermissionDenied as exc:
             app.call_from_thread(self._failed, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - each file commits on its own: say where it stopped
+            app.call_from_thread(self._failed, f"the import stopped ({type(exc).__name__}: "
+                                 f"{exc}); files finished before it are stored, press v in the "
+                                 "list to see rejected ones")
+            return
         app.call_from_thread(self._finished, results)
 
     def _progress(self, done: int, total: int, name: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from rich.text import Text
+from sqlalchemy.exc import OperationalError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from pctui.core.money import ZERO, display
 from pctui.store import eras
@@ -29,7 +31,7 @@ from pctui.ui.widgets.section import Section, SectionAction
 
 PAGE_SIZE = 200
 # Keys that act on the payments list; the rejected-files view hides them from the footer.
-PAYMENT_ACTIONS = frozenset({"toggle_mark", "mark_page", "unmark_all", "release_marked",
+PAYMENT_ACTIONS = frozenset({"toggle_mark", "show_detail", "mark_page", "unmark_all", "release_marked",
                              "clear_filters", "next_page", "previous_page", "open_highlighted"})
 POLL_SECONDS = 5.0
 
@@ -74,10 +76,11 @@ def parse_filter_date(text: str, what: str) -> date | None:
     raise ValueError(f"{what}: '{text}' is not a date (use YYYY-MM-DD)")
 
 
-def era_cells(row: EraRow, marked: bool) -> list[Text]:
-    """One list line. Blocked payments are dim on every cell (greyed out)."""
+def era_cells(row: EraRow, marked: bool, can_mark: bool = True) -> list[Text]:
+    """One list line. Blocked payments are dim on every cell (greyed out); the mark box shows
+    only where a mark can be set."""
     dim = "dim" if row.status is EraStatus.NO_PAYER_RULE else ""
-    mark = "[x]" if marked else ("[ ]" if row.status.releasable else "")
+    mark = "[x]" if marked else ("[ ]" if row.status.releasable and can_mark else "")
 
     def cell(value: str, justify: str = "left") -> Text:
         return Text(value, style=dim, justify=justify, overflow="ellipsis", no_wrap=True)  # type: ignore[arg-type]
@@ -111,39 +114,49 @@ class PageState:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-class EraTable(DataTable[Text]):
-    """The payments table. Moving past its first or last row turns the page."""
-
-    BINDINGS = [Binding("enter", "select_cursor", "Open", id="release.open_row")]
+class PagedTable(DataTable[Text]):
+    """A table holding one page of a longer list: moving past its first or last row asks for
+    the previous or next page."""
 
     class PageEdge(Message):
-        def __init__(self, forward: bool) -> None:
+        def __init__(self, table: PagedTable, forward: bool) -> None:
             super().__init__()
+            self.table = table
             self.forward = forward
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
 
     def action_cursor_down(self) -> None:
         if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.PageEdge(True))
+            self.post_message(self.PageEdge(self, True))
         else:
             super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
         if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageEdge(False))
+            self.post_message(self.PageEdge(self, False))
         else:
             super().action_cursor_up()
 
     def action_page_down(self) -> None:
         if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.PageEdge(True))
+            self.post_message(self.PageEdge(self, True))
         else:
             super().action_page_down()
 
     def action_page_up(self) -> None:
         if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageEdge(False))
+            self.post_message(self.PageEdge(self, False))
         else:
             super().action_page_up()
+
+
+class EraTable(PagedTable):
+    """The payments table; Enter opens the highlighted payment."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="release.open_row")]
 
 
 class FilterBar(Vertical):
@@ -261,17 +274,18 @@ class Release835Section(Section):
     SECTION_ID = "release-835"
     TITLE = "Release 835"
     GROUP = "PAYMENTS"
-    BINDINGS = [
+    BINDINGS = [  # footer order: what a biller uses most comes first
         Binding("enter", "open_highlighted", "Open / add rule", show=False,
                 id="release.open"),
         Binding("space", "toggle_mark", "Mark", id="release.mark"),
-        Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
-        Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
+        Binding("d", "show_detail", "Detail", id="release.detail"),
         Binding("r", "release_marked", "Release", id="release.release"),
         Binding("f", "filters", "Filters", id="release.filters"),
-        Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
         Binding("i", "import_files", "Import", id="release.import"),
         Binding("v", "toggle_rejected", "Rejected files", id="release.rejected"),
+        Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
+        Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
+        Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
         Binding("right_square_bracket", "next_page", "Next page", id="release.next_page"),
         Binding("left_square_bracket", "previous_page", "Prev page", id="release.previous_page"),
     ]
@@ -279,6 +293,8 @@ class Release835Section(Section):
         SectionAction("Open payment / add payer rule",
                       "Detail of the highlighted payment, or the rule form when it is blocked",
                       "open_highlighted"),
+        SectionAction("Payment detail", "Claims, lines, adjustments, PLB, findings and posting "
+                      "of the highlighted payment, whatever its status", "show_detail"),
         SectionAction("Mark / unmark for release", "Toggle the release mark of the highlighted "
                       "Ready payment", "toggle_mark"),
         SectionAction("Mark all Ready on this page", "Blocked and released ones are skipped",
@@ -371,10 +387,13 @@ class Release835Section(Section):
     @work(thread=True, exclusive=True, group="release-835-poll")
     def _read_page_in_background(self, generation: int, page: int, filters: EraFilter) -> None:
         store = self.pctui.store
-        total = eras.count_eras(store, filters)
-        page = min(page, max(0, -(-total // PAGE_SIZE) - 1))
-        rows = eras.list_eras(store, filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-        counts = eras.status_counts(store)
+        try:
+            total = eras.count_eras(store, filters)
+            page = min(page, max(0, -(-total // PAGE_SIZE) - 1))
+            rows = eras.list_eras(store, filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+            counts = eras.status_counts(store)
+        except OperationalError:
+            return  # the database is busy with another session: the next tick reads again
         self.app.call_from_thread(self._apply_page, generation, page, total, rows, counts)
 
     def _apply_page(self, generation: int, page: int, total: int, rows: list[EraRow],
@@ -400,8 +419,10 @@ class Release835Section(Section):
         table = self.table
         keep_id = self.highlighted.id if cursor_row is None and self.highlighted else None
         table.clear()
+        can_mark = self.pctui.actor.can_release
         for row in self.state.rows:
-            table.add_row(*era_cells(row, row.id in self.state.marked), key=str(row.id))
+            table.add_row(*era_cells(row, row.id in self.state.marked, can_mark),
+                          key=str(row.id))
         if not self.state.rows:
             return
         index = cursor_row if cursor_row is not None else next(
@@ -409,7 +430,7 @@ class Release835Section(Section):
         table.move_cursor(row=max(0, min(index, len(self.state.rows) - 1)))
 
     def _redraw_row(self, row: EraRow) -> None:
-        cells = era_cells(row, row.id in self.state.marked)
+        cells = era_cells(row, row.id in self.state.marked, self.pctui.actor.can_release)
         for (key, _, _), value in zip(COLUMNS, cells, strict=True):
             self.table.update_cell(str(row.id), key, value)
 
@@ -474,8 +495,8 @@ class Release835Section(Section):
     def _next_step(self, row: EraRow) -> str:
         actor = self.pctui.actor
         if row.status is EraStatus.NO_PAYER_RULE:
-            return (" — Enter adds its payer rule" if actor.is_admin
-                    else " — an admin must add its payer rule")
+            return (" — Enter adds its rule" if actor.is_admin
+                    else " — an admin must add its rule")
         if row.status is EraStatus.READY and actor.can_release:
             return " — space marks it"
         return ""
@@ -506,8 +527,8 @@ class Release835Section(Section):
         self._show_summary()
         self._show_line()
 
-    @on(EraTable.PageEdge)
-    def _page_edge(self, event: EraTable.PageEdge) -> None:
+    @on(PagedTable.PageEdge, "#eras")
+    def _page_edge(self, event: PagedTable.PageEdge) -> None:
         if event.forward:
             self._go_to_page(self.state.page + 1, 0)
         else:
@@ -717,8 +738,16 @@ class Release835Section(Section):
         if row.status is EraStatus.NO_PAYER_RULE:
             self._open_rule_form(row)
             return
+        self.action_show_detail()
+
+    def action_show_detail(self) -> None:
         from pctui.ui.screens.era_detail import EraDetailScreen
 
+        if not self._in_payments():
+            return
+        if (row := self.highlighted) is None:
+            self.notify("No payment is highlighted.", severity="warning")
+            return
         self.app.push_screen(EraDetailScreen(row.id))
 
     def _open_rule_form(self, row: EraRow) -> None:
@@ -727,7 +756,8 @@ class Release835Section(Section):
             role = f"you are a {actor.role.value}" if actor.role else "you are not registered"
             self.notify(f"Payment {row.check_number} waits for a payer rule for Inbound ID "
                         f"{row.inbound_id}. Only an admin may add payer rules ({role}): ask an "
-                        "admin to add one under Payer Rules.", title="No Payer Rule Established",
+                        "admin to add one under Payer Rules. Press d for the payment's detail.",
+                        title="No Payer Rule Established",
                         severity="warning", timeout=10)
             return
         from pctui.ui.screens.rule_drawer import RuleDrawer
@@ -773,10 +803,21 @@ class Release835Section(Section):
 
     @work(thread=True, exclusive=True, group="release-835-validation")
     def validate_in_background(self) -> None:
-        """pyx12's full 5010 validation of imported files still waiting for it."""
+        """pyx12's full 5010 validation of imported files still waiting for it, one file at a
+        time so quitting the app waits for one file at most."""
         from pctui.store.intake import validate_pending
 
-        runs = validate_pending(self.pctui.store)
+        worker = get_current_worker()
+        runs = []
+        try:
+            while not worker.is_cancelled and (batch := validate_pending(self.pctui.store,
+                                                                         limit=1)):
+                runs += batch
+        except Exception as exc:  # noqa: BLE001 - a failed check must not take the app down
+            self.app.call_from_thread(
+                self.notify, f"Full 5010 validation stopped: {type(exc).__name__}: {exc}. The "
+                "files stay marked pending and are checked again next time.",
+                title="Validation", severity="error", timeout=12)
         if runs:
             found = sum(len(r.findings) for r in runs)
             self.app.call_from_thread(
