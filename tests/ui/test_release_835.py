@@ -603,14 +603,14 @@ async def test_pages_turn_past_the_last_row(make_app, store, admin, monkeypatch)
         await pilot.pause()
         assert [r[2] for r in rows(app)] == ["CHK2", "CHK1"]
         assert section(app).table.cursor_row == 0
-        await pilot.press("right_square_bracket")
+        await pilot.press("n")
         await pilot.pause()
         assert [r[2] for r in rows(app)] == ["CHK0"]
         await pilot.press("up")
         await pilot.pause()
         assert [r[2] for r in rows(app)] == ["CHK2", "CHK1"]
         assert section(app).table.cursor_row == 1
-        await pilot.press("left_square_bracket")
+        await pilot.press("p")
         await pilot.pause()
         assert "page 1/3" in screen_text(pilot)
 
@@ -620,3 +620,34 @@ def test_release_835_is_registered_after_payer_rules() -> None:
 
     ids = [s.SECTION_ID for s in SECTIONS]
     assert ids.index("release-835") == ids.index("payer-rules") + 1
+
+
+async def test_a_payment_with_many_claims_pages_its_claims(make_app, store, admin,
+                                                           monkeypatch) -> None:
+    from pctui.ui.screens import era_detail
+
+    monkeypatch.setattr(era_detail, "CLAIMS_PAGE", 2)
+    add_bcbs_with_rule(store, admin)
+    paid = [ClaimPayment(f"PCN{n}", "1", D("50.00"), D("35.00"), service_lines=[
+        line(f"PCN{n}", 1, "99212", "50.00", "35.00", ("CO", "45", "15.00"))]) for n in range(5)]
+    import_era(store, admin, remittance("CHK-MANY", BCBS_IN, "BLUE CROSS", *paid),
+               datetime(2026, 11, 1, tzinfo=UTC))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await open_detail(pilot)
+        claims_table = app.screen.query_one("#era-claims")
+        assert [str(claims_table.get_row_at(i)[0]) for i in range(claims_table.row_count)] == [
+            "PCN0", "PCN1"]
+        assert "Claims 1–2 of 5 · page 1/3 · n/p turn pages" in screen_text(pilot)
+        await pilot.press("down", "down")  # past the last row: the next page
+        await pilot.pause()
+        assert str(claims_table.get_row_at(0)[0]) == "PCN2"
+        assert "Claim PCN2" in str(app.screen.query_one("#era-claim-detail").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert [str(claims_table.get_row_at(i)[0]) for i in range(claims_table.row_count)] == [
+            "PCN4"]
+        await pilot.press("p")
+        await pilot.pause()
+        assert str(claims_table.get_row_at(0)[0]) == "PCN2"

@@ -251,9 +251,9 @@ class EraDetailScreen(ModalScreen[None]):
         Binding("2", "tab('tab-plb')", "PLB", id="era_detail.plb"),
         Binding("3", "tab('tab-findings')", "Findings", id="era_detail.findings"),
         Binding("4", "tab('tab-posting')", "Posting", id="era_detail.posting"),
-        Binding("right_square_bracket", "claims_page(1)", "Next claims",
+        Binding("n", "claims_page(1)", "Next claims",
                 id="era_detail.next_claims"),
-        Binding("left_square_bracket", "claims_page(-1)", "Prev claims",
+        Binding("p", "claims_page(-1)", "Prev claims",
                 id="era_detail.previous_claims"),
     ]
 
@@ -355,7 +355,7 @@ class EraDetailScreen(ModalScreen[None]):
         label = self.query_one("#era-claims-page", Static)
         label.display = pages > 1
         label.update(f"Claims {first + 1:,}–{first + table.row_count:,} of {len(claims):,} · "
-                     f"page {page + 1}/{pages} · [ ] turn pages")
+                     f"page {page + 1}/{pages} · n/p turn pages")
         self._show_claim(first + table.cursor_row)
 
     def _claim_pages(self) -> int:

@@ -286,8 +286,8 @@ class Release835Section(Section):
         Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
         Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
         Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
-        Binding("right_square_bracket", "next_page", "Next page", id="release.next_page"),
-        Binding("left_square_bracket", "previous_page", "Prev page", id="release.previous_page"),
+        Binding("n", "next_page", "Next page", id="release.next_page"),
+        Binding("p", "previous_page", "Prev page", id="release.previous_page"),
     ]
     ACTIONS = [
         SectionAction("Open payment / add payer rule",
@@ -463,7 +463,7 @@ class Release835Section(Section):
         if state.pages > 1:
             first = state.page * PAGE_SIZE + 1
             where += (f" · rows {first:,}–{first + len(state.rows) - 1:,}, page "
-                      f"{state.page + 1}/{state.pages} ([ ])")
+                      f"{state.page + 1}/{state.pages} (n/p)")
         self.query_one("#era-summary", Static).update(f"{line}\n{where}")
 
     def _show_line(self) -> None:
