@@ -508,7 +508,7 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(pilot)
-        assert "2 of 2 released (1 with errors)." in text
+        assert "2 of 2 released (1 with errors). Deposit 2026-11-22 · batch B20261122-01." in text
         assert "✓ Released  CHK-READY · BCBS · 140.00\n    Released: 1 claim posted" in text
         assert "⚠ Released with errors  CHK-NOCLAIM" in text
         assert "PCN404: Patient account was not found" in text

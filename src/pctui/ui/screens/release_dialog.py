@@ -113,7 +113,8 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
 
     def _listing(self) -> str:
         lines = [f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
-                 f"{display(r.amount)} · {r.claims} claims" for r in self.rows[:LISTED]]
+                 f"{display(r.amount)} · {r.claims} claim{'s' if r.claims != 1 else ''}"
+                 for r in self.rows[:LISTED]]
         if len(self.rows) > LISTED:
             lines.append(f"… and {len(self.rows) - LISTED} more")
         return "\n".join(lines)
@@ -220,7 +221,13 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self.running = False
         self.results = results
         self._show_results()
-        self.query_one("#release-current", Static).update(summary_text(results))
+        # The results need the room now: the form folds into one line.
+        for widget in (self.query_one("#release-list"), *self.query(FormField)):
+            widget.display = False
+        first = results[0] if results else None
+        where = (f" Deposit {first.deposit_date} · batch {first.batch}."
+                 if first and first.deposit_date else "")
+        self.query_one("#release-current", Static).update(summary_text(results) + where)
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")
