@@ -10,14 +10,14 @@ from textual.widgets import Static
 
 from pctui.ui.widgets.section import Section
 
-
 _NAMES = {"question_mark": "?", "enter": "Enter", "escape": "Esc", "space": "Space",
           "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "delete": "Del"}
 
 
 def _one_key(key: str) -> str:
     *mods, base = key.split("+")
-    name = _NAMES.get(base, base.upper() if len(base) <= 3 and base[0] == "f" else base)
+    is_function_key = base[0] == "f" and base[1:].isdigit()
+    name = _NAMES.get(base, base.upper() if is_function_key else base)
     return "+".join([*(m.capitalize() for m in mods), name.upper() if mods else name])
 
 
