@@ -45,7 +45,10 @@ class HelpScreen(ModalScreen[None]):
             lines += ["", f"[b]{section.GROUP} → {section.TITLE}[/]"]
             for b in section.BINDINGS:
                 if isinstance(b, Binding):
-                    lines.append(f"  {_key_label(b):<14} {b.description}")
+                    # ids like "rules.payers.add" name the view a repeated key belongs to
+                    parts = (b.id or "").split(".")
+                    view = f"  ({parts[1]} view)" if len(parts) >= 3 else ""
+                    lines.append(f"  {_key_label(b):<14} {b.description}{view}")
         lines += ["", "In forms: Ctrl+S saves, Escape backs out (asks first if you changed "
                   "something).", "", "Press Escape to close."]
         with VerticalScroll(id="help-body"):
