@@ -47,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
                 if isinstance(b, Binding):
                     # ids like "rules.payers.add" name the view a repeated key belongs to
                     parts = (b.id or "").split(".")
-                    view = f"  ({parts[1]} view)" if len(parts) >= 3 else ""
+                    view = f"  ({parts[1]} view)" if len(parts) >= 3 and parts[1] != "view" else ""
                     lines.append(f"  {_key_label(b):<14} {b.description}{view}")
         lines += ["", "In forms: Ctrl+S saves, Escape backs out (asks first if you changed "
                   "something).", "", "Press Escape to close."]
