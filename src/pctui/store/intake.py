@@ -31,12 +31,10 @@ background worker, or ``pctui import`` itself, which validates files under
 from __future__ import annotations
 
 import bisect
-import gc
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -51,7 +49,7 @@ from pctui.core.era import Finding, FindingSource, Remittance, Severity
 from pctui.core.era_json import remittance_to_data
 from pctui.core.money import to_cents
 from pctui.store import audit
-from pctui.store.db import Store
+from pctui.store.db import Store, cyclic_gc_paused
 from pctui.store.tables import Era, EraFinding, ImportedFile
 from pctui.store.users import Actor
 from pctui.x12.envelope import FileRejected, ScannedFile, decode_x12, read_x12, scan
@@ -203,21 +201,8 @@ def import_file(store: Store, path: Path, user: Actor) -> FileResult:
 def import_bytes(store: Store, name: str, data: bytes, user: Actor) -> FileResult:
     """Import one file's bytes under the name it is reported by."""
     user.require_release()
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _import_bytes(store, name, data, user)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Reading a large 835 makes hundreds of thousands of acyclic objects; the cycle collector
-    rescanning them cost a third of import time. Reference counting still frees everything."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import_bytes(store: Store, name: str, data: bytes, user: Actor) -> FileResult:

@@ -32,10 +32,8 @@ Decisions where SPEC 2.3 leaves room (see also the engine's, in :mod:`pctui.core
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -68,7 +66,7 @@ from pctui.core.posting import (
 )
 from pctui.store import audit
 from pctui.store.claims import ClaimForPosting, load_claims_for_posting
-from pctui.store.db import Store
+from pctui.store.db import Store, cyclic_gc_paused
 from pctui.store.errors import ValidationFailed
 from pctui.store.tables import (
     CarcOverride,
@@ -201,7 +199,7 @@ def release_era(
                              deposit_date)  # fmt: skip
 
     try:
-        with _cyclic_gc_paused(), store.write() as session:
+        with cyclic_gc_paused(), store.write() as session:
             return _release(session, actor, era_id, deposit_date, batch)
     except _Refused as exc:
         return refused(str(exc))
@@ -220,23 +218,6 @@ def release_era(
         return _failed(era_id, batch, deposit_date, exc)
     except Exception as exc:  # noqa: BLE001 - one payment's failure must not stop the batch
         return _failed(era_id, batch, deposit_date, exc)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection during one release.
-
-    A 5,000-claim payment allocates hundreds of thousands of small objects that all stay alive
-    until it is written; each collection pass walks all of them, which tripled the release time.
-    Reference counting still frees everything as usual; the collector resumes right after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _failed(era_id: int, batch: str, deposit_date: date, exc: Exception) -> ReleaseResult:

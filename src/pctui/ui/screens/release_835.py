@@ -128,28 +128,28 @@ class PagedTable(DataTable[Text]):
         def control(self) -> PagedTable:
             return self.table
 
+    def _at_edge(self, forward: bool) -> bool:
+        """At the last (first) row, moving on turns the page instead of stopping."""
+        edge = self.row_count - 1 if forward else 0
+        if self.row_count and (self.cursor_row >= edge if forward else self.cursor_row <= edge):
+            self.post_message(self.PageEdge(self, forward))
+            return True
+        return False
+
     def action_cursor_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.PageEdge(self, True))
-        else:
+        if not self._at_edge(True):
             super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageEdge(self, False))
-        else:
+        if not self._at_edge(False):
             super().action_cursor_up()
 
     def action_page_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.PageEdge(self, True))
-        else:
+        if not self._at_edge(True):
             super().action_page_down()
 
     def action_page_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageEdge(self, False))
-        else:
+        if not self._at_edge(False):
             super().action_page_up()
 
 
