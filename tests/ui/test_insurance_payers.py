@@ -210,3 +210,28 @@ async def test_editing_a_connection_keeps_its_key_when_the_field_is_left_empty(
     assert secrets.get_key(view.id) == KEY
     assert audit.entries(store, "connection", view.id)[0].changes == {
         "endpoint": ["https://edi.bcbs.example/claims", "https://v2.bcbs.example/claims"]}
+
+
+
+async def test_a_crash_report_never_prints_a_key_held_in_a_local_variable(make_app) -> None:
+    from rich.console import Console
+    from rich.traceback import Traceback
+
+    def render(renderables) -> str:
+        console = Console(record=True, width=200)
+        for renderable in renderables:
+            console.print(renderable)
+        return console.export_text()
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        api_key = KEY  # what a save frame holds when something below it fails
+        try:
+            raise RuntimeError(f"keyring write failed for a {len(api_key)}-character key")
+        except RuntimeError:
+            textual_default = render([Traceback(show_locals=True)])
+            app._fatal_error()
+            report = render(app._exit_renderables)
+    assert KEY in textual_default  # what Textual alone would print
+    assert "keyring write failed" in report and "RuntimeError" in report
+    assert KEY not in report

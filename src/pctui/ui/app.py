@@ -63,6 +63,19 @@ class PctuiApp(App[None]):
         self.secrets = secrets or SecretStore.for_database(store.path, store.database_id)
         self.actor = users.identify(store, login)
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report shows local variables; an API key or a passphrase could be
+        one of them. Report the crash without locals."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
