@@ -54,7 +54,10 @@ from pctui.core.money import CENT  # noqa: E402
 from pctui.core.posting import claims_in, post_remittance  # noqa: E402
 from pctui.store import intake, release, tables, users  # noqa: E402
 from pctui.store.claims import load_claims_for_posting  # noqa: E402
-from pctui.store.db import Store  # noqa: E402
+from pctui.store.db import (
+    Store,  # noqa: E402
+    cyclic_gc_paused,
+)
 from pctui.store.eras import remittance_of  # noqa: E402
 from pctui.x12.write835 import write_835  # noqa: E402
 
@@ -213,7 +216,7 @@ def _bare_engine(store: Store, era_id: int) -> tuple[float, int]:
         payer_pk = session.get(tables.PayerInboundId, INBOUND).payer_id  # type: ignore[union-attr]
     per_claim = {cid: release._rules_for_claim(c, rules, payer_pk) for cid, c in loaded.items()}
     ledgers = {cid: c.ledger for cid, c in loaded.items()}
-    with release._cyclic_gc_paused():
+    with cyclic_gc_paused():
         started = time.perf_counter()
         bare = post_remittance(remittance, ledgers, per_claim, payer_id=payer_pk, era_id=era_id)
         seconds = time.perf_counter() - started
