@@ -132,7 +132,7 @@ class ImportedFile(SQLModel, table=True):
     filename: str
     sha256: str = Field(index=True)
     kind: str = ""  # "835", "837" or "" when unreadable
-    status: str  # imported | rejected
+    status: str  # imported | duplicate | rejected
     errors: str = "[]"  # JSON list of reasons when rejected
     segment_count: int = 0
     loaded_at: datetime = Field(index=True)
