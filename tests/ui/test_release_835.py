@@ -284,6 +284,29 @@ async def test_saving_the_rule_turns_the_payment_ready_at_once(make_app, store,
     assert eras.get_era(store, practice["blocked"]).status is EraStatus.READY
 
 
+async def test_a_rule_whose_inbound_id_is_not_attached_opens_for_attaching(make_app, store,
+                                                                          admin, practice) -> None:
+    acme = next(p.id for p in payers.list_payers(store) if p.code == "ACME")
+    rules.save_rule(store, admin, rules.RuleDraft(ACME_IN, acme,
+                                                  levels=rules.default_levels("commercial")))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BLOCKED")
+        assert row_of(app, "CHK-BLOCKED")[8] == "No Payer Rule Established"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RuleDrawer)
+        assert app.screen.rule is not None and app.screen.rule.payer_code == "ACME"
+        assert any("does not belong to ACME yet" in n for n in notes(app))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")  # attach Inbound ID 55555 to ACME
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, RuleDrawer)
+        assert row_of(app, "CHK-BLOCKED")[8] == "Ready"
+
+
 async def test_a_rule_saved_in_another_session_shows_without_restart(make_app, store, admin,
                                                                      practice) -> None:
     app = make_app("bob")

@@ -45,14 +45,16 @@ class PctuiApp(App[None]):
     TITLE = "pctui"
     CSS_PATH = [stylesheet("app.tcss"), *(stylesheet(s.SECTION_ID + ".tcss") for s in SECTIONS)]
     BINDINGS = [
-        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        # F-keys have priority so they also work inside forms and dialogs; "?" stays typeable.
+        Binding("f1", "help", "Help", id="app.help", priority=True),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_question_mark"),
         *(
             Binding(f"f{i + 2}", f"show_section('{s.SECTION_ID}')", s.TITLE, show=False,
                     id=f"app.section.{s.SECTION_ID}")
             for i, s in enumerate(SECTIONS)
         ),
         Binding("ctrl+b", "focus_sidebar", "Sidebar", id="app.sidebar"),
-        Binding("ctrl+u", "unlock_keyring", "Unlock keyring", id="app.unlock"),
+        Binding("f9", "unlock_keyring", "Unlock keyring", id="app.unlock", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -135,7 +137,9 @@ class PctuiApp(App[None]):
     def action_help(self) -> None:
         from pctui.ui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
             self.push_screen(HelpScreen(SECTIONS))
 
     def action_unlock_keyring(self) -> None:

@@ -27,7 +27,7 @@ ENDPOINT_HINTS = {
 
 class ConnectionForm(ModalScreen[ConnectionView | None]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="connection_form.save", priority=True),
+        Binding("ctrl+s", "save", "Save", id="connection_form.save"),
         Binding("escape", "cancel", "Cancel", id="connection_form.cancel"),
     ]
 
@@ -160,7 +160,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         if self.key_only and api_key is None:
             errors["api_key"] = "required: paste the new key"
         if api_key is not None and secrets.locked and "api_key" not in errors:
-            errors["api_key"] = ("the keyring is locked: press Ctrl+U to unlock it, or clear "
+            errors["api_key"] = ("the keyring is locked: press F9 to unlock it, or clear "
                                  "this field to save without a key")
         self._show_errors(errors)
         if errors:

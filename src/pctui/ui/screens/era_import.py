@@ -63,7 +63,7 @@ class EraImportDialog(ModalScreen[int | None]):
     """Returns how many files were imported (None when closed without importing)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "start", "Import", id="era_import.start", priority=True),
+        Binding("ctrl+s", "start", "Import", id="era_import.start"),
         Binding("escape", "close", "Close", id="era_import.close"),
     ]
 

@@ -141,7 +141,7 @@ class InsurancePayersSection(Section):
             self.notify("No connection is highlighted.", severity="warning")
             return
         if self.pctui.secrets.locked:
-            self.notify("The keyring is locked: press Ctrl+U to unlock it, then try again.",
+            self.notify("The keyring is locked: press F9 to unlock it, then try again.",
                         title="Keyring locked", severity="warning")
             return
         self._open_form(row, key_only=True)

@@ -30,7 +30,7 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     """Subclasses compose FormFields, a ``#form-status`` line, and implement ``action_save``."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 

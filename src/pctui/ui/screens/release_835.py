@@ -775,6 +775,19 @@ class Release835Section(Section):
                             "must belong to the rule's payer (Payer Rules → Payers).",
                             title="Payer rule", severity="warning", timeout=10)
 
+        from pctui.store import rules
+
+        existing = [r for r in rules.list_rules(self.pctui.store, row.inbound_id)
+                    if r.inbound_id == row.inbound_id and r.active]
+        if len(existing) == 1:
+            # The rule exists but its Inbound ID is not attached to its payer: saving the rule
+            # again offers to attach it.
+            rule = existing[0]
+            self.notify(f"A rule for Inbound ID {row.inbound_id} + {rule.payer_code} exists, but "
+                        f"{row.inbound_id} does not belong to {rule.payer_code} yet. Save the rule "
+                        "(Ctrl+S) to attach it.", title="Payer rule", timeout=10)
+            self.app.push_screen(RuleDrawer(rule=rule), saved)
+            return
         self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id), saved)
 
     # -- import ---------------------------------------------------------------------------

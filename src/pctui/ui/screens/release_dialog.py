@@ -74,7 +74,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     """Returns the results (None when closed before releasing)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "release", "Release", id="release_dialog.release", priority=True),
+        Binding("ctrl+s", "release", "Release", id="release_dialog.release"),
         Binding("escape", "close", "Close", id="release_dialog.close"),
     ]
 
