@@ -37,3 +37,14 @@ def test_demo_835s_are_ready_or_blocked_and_release_to_the_cent(store, admin, se
     assert alice.balance["secondary"] == Decimal("30.00")
     karen = balances["DEMO1005"]  # denied: nothing posted
     assert (karen.paid, karen.balance["primary"]) == (Decimal("0.00"), Decimal("150.00"))
+
+
+def test_demo_works_beside_a_payer_the_practice_already_set_up(store, admin, secrets) -> None:
+    from pctui.store import payers
+
+    with store.write() as session:  # same code as a demo payer, another name, no outbound ID
+        payers.save_payer(session, admin, payers.PayerDraft("BCBS", "Blue Cross", "commercial"))
+    summary = demo.build_demo(store, admin, secrets)
+    assert summary["claims"] == 6 and summary["eras"] == 7
+    on_file = {c.claim_id: c for c in claims.list_claims(store, limit=50)}
+    assert on_file["DEMO1002"].balance["primary"] == Decimal("175.00")

@@ -36,6 +36,8 @@ def endpoint_problem(gateway_type: GatewayType | str, endpoint: str) -> str | No
             return "do not put credentials in the URL; use the API key field"
         return None
     # SFTP: host[:port]/path, optionally written as sftp://host[:port]/path
+    if "://" in endpoint and not endpoint.startswith("sftp://"):
+        return "an SFTP mailbox is host[:port]/path (or sftp://...), not a web URL"
     text = endpoint[len("sftp://"):] if endpoint.startswith("sftp://") else endpoint
     if "@" in text:
         return "do not put a user name in the endpoint; use the submitter ID"

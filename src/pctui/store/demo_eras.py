@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from pctui.core.claim import Claim, ClaimPayerRef, ServiceLine
 from pctui.core.codes import PayerLevel
@@ -25,7 +25,7 @@ from pctui.core.era import Adjustment, ClaimPayment, ProviderAdjustment, Remitta
 from pctui.store import claims as claims_store
 from pctui.store import intake
 from pctui.store.db import Store
-from pctui.store.tables import Era
+from pctui.store.tables import Era, Payer
 from pctui.store.users import Actor
 from pctui.x12.write835 import write_835
 
@@ -50,22 +50,20 @@ _CLAIMS: list[tuple[str, str, str, str | None, list[_Line]]] = [
     ("DEMO1006", "BROWN, DAVID", "MCR", None, [_Line("99213", "110")]),
 ]  # fmt: skip
 
-_PAYER_REFS = {
-    "MCR": ClaimPayerRef("MEDICARE PART B", "01312"),
-    "MCDCA": ClaimPayerRef("MEDI-CAL", "610442"),
-    "BCBS": ClaimPayerRef("BLUE CROSS BLUE SHIELD OF TEXAS", "84980"),
-    "AETNA": ClaimPayerRef("AETNA BETTER HEALTH", "60054"),
-    "WCF": ClaimPayerRef("STATE COMPENSATION INSURANCE FUND", "35076"),
-}
+def payer_refs(session: Session) -> dict[str, ClaimPayerRef]:
+    """How the demo claims name each payer: as it is on file, so a payer the practice set up
+    under a demo code (perhaps with another name or no outbound ID) still matches."""
+    return {p.code: ClaimPayerRef(p.name, p.outbound_id or None)
+            for p in session.exec(select(Payer)).all()}
 
 
-def demo_claims(today: date) -> list[Claim]:
+def demo_claims(today: date, refs: dict[str, ClaimPayerRef]) -> list[Claim]:
     service_day = today - timedelta(days=30)
     result = []
     for claim_id, patient, primary, secondary, lines in _CLAIMS:
-        payers = {PayerLevel.PRIMARY: _PAYER_REFS[primary]}
+        payers = {PayerLevel.PRIMARY: refs[primary]}
         if secondary:
-            payers[PayerLevel.SECONDARY] = _PAYER_REFS[secondary]
+            payers[PayerLevel.SECONDARY] = refs[secondary]
         service_lines = [
             ServiceLine(n, line.procedure, line.modifiers, D(line.charge), D(line.units),
                         service_day, f"{claim_id}-{n}")
@@ -98,7 +96,7 @@ def _era(check: str, payer: str, payer_id: str, day: date, claims: list[ClaimPay
     amount = sum((c.paid for c in claims), D(0)) - sum((p.amount for p in plb), D(0))
     return Remittance(control_number="0001", interchange_control="1", sender_id=payer_id,
                       amount=amount, payment_method=method if amount else "NON",
-                      payment_date=day, check_number=check, trn_originator="1" + payer_id,
+                      payment_date=day, check_number=check, trn_originator="1" + payer_id.rjust(9, "0"),
                       production_date=day - timedelta(days=1), payer_name=payer,
                       payer_id=payer_id, ref_2u=ref_2u, payee_name="SUNRISE PHYSICAL THERAPY",
                       payee_id="1234567893", claims=claims, provider_adjustments=plb)
@@ -164,7 +162,7 @@ def add_demo_claims_and_eras(store: Store, actor: Actor, today: date) -> dict[st
     """Add the demo claims and import the demo 835s that are not on file yet."""
     added = {"claims": 0, "eras": 0}
     with store.write() as session:
-        for claim in demo_claims(today):
+        for claim in demo_claims(today, payer_refs(session)):
             if claims_store.find_claim_pk(session, claim.claim_id) is None:
                 claims_store.add_demo_claim(session, claim, created_by=actor.login)
                 added["claims"] += 1

@@ -60,10 +60,13 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
                     yield FormField("Connection name", Input(e.name if e else "", id="name",
                                                              placeholder="e.g. BCBS via Availity"),
                                     required=True, field_name="name")
-                key_hint = (f"Current key {e.key_state}. Leave empty to keep it."
-                            if e and not self.key_only else
-                            "Kept in the keyring, never in the database. Optional: "
-                            "a connection can be saved with its key missing.")
+                if self.key_only:
+                    key_hint = f"Replaces the current key ({e.key_state}). Kept in the keyring."  # type: ignore[union-attr]
+                elif e:
+                    key_hint = f"Current key {e.key_state}. Leave empty to keep it."
+                else:
+                    key_hint = ("Kept in the keyring, never in the database. Optional: "
+                                "a connection can be saved with its key missing.")
                 yield FormField("Payer API key", Input(password=True, id="api_key",
                                                        placeholder="paste the key"),
                                 required=self.key_only, field_name="api_key", hint=key_hint)

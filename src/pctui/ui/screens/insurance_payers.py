@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -71,16 +72,21 @@ class InsurancePayersSection(Section):
         self._rows = connections.list_connections(self.pctui.store, self.show_inactive)
         table.clear()
         for c in self._rows:
-            table.add_row(
-                c.payer_code, c.name, c.gateway_type.label, c.key_state,
-                "yes" if c.active else "no", c.endpoint, ", ".join(c.compliance_rules) or "—",
-                key=str(c.id),
-            )
+            cells = [c.payer_code, c.name, c.gateway_type.label, c.key_state,
+                     "yes" if c.active else "no", c.endpoint, ", ".join(c.compliance_rules) or "—"]
+            if not c.active:  # greyed and marked, since the Active column is off-screen at 80 cols
+                cells = [Text(cells[0], style="dim"), Text(f"{c.name} (inactive)", style="dim"),
+                         *(Text(v, style="dim") for v in cells[2:])]
+            table.add_row(*cells, key=str(c.id))
         if self._rows:
             table.move_cursor(row=min(keep, len(self._rows) - 1))
         empty = self.query_one("#connections-empty", Static)
-        empty.update("" if self._rows else
-                     "No payer connections yet. Press a to add the first one.")
+        if self._rows:
+            empty.update("")
+        elif not self.show_inactive and connections.list_connections(self.pctui.store):
+            empty.update("No active connections. Press i to show deactivated ones.")
+        else:
+            empty.update("No payer connections yet. Press a to add the first one.")
         empty.display = not self._rows
         self._show_detail()
 
