@@ -13,6 +13,9 @@ from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
 
 
+MIN_NEW_PASSPHRASE = 8
+
+
 class KeyringUnlockModal(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="unlock.cancel")]
 
@@ -34,15 +37,35 @@ class KeyringUnlockModal(ModalScreen[bool]):
             yield Static(intro, id="dialog-message", markup=False)
             yield FormField("Passphrase", Input(password=True, id="passphrase"),
                             required=True, field_name="passphrase",
-                            hint="Enter to unlock, Escape to cancel")
+                            hint=(f"at least {MIN_NEW_PASSPHRASE} characters" if first_time
+                                  else "Enter to unlock, Escape to cancel"))
+            if first_time:
+                yield FormField("Passphrase again", Input(password=True, id="confirm"),
+                                required=True, field_name="confirm",
+                                hint="Enter to create the keyring, Escape to cancel")
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()
 
-    @on(Input.Submitted, "#passphrase")
+    @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.query_one(FormField).set_error(None)
-        self._unlock(event.value)
+        passphrase = self.query_one("#passphrase", Input).value
+        fields = {f.field_name: f for f in self.query(FormField)}
+        for field in fields.values():
+            field.set_error(None)
+        if "confirm" in fields:  # creating the shared file: a typo would lock everyone out
+            if event.input.id == "passphrase":
+                self.query_one("#confirm", Input).focus()
+                return
+            if len(passphrase) < MIN_NEW_PASSPHRASE:
+                fields["passphrase"].set_error(
+                    f"use at least {MIN_NEW_PASSPHRASE} characters for a shared keyring")
+                self.query_one("#passphrase", Input).focus()
+                return
+            if self.query_one("#confirm", Input).value != passphrase:
+                fields["confirm"].set_error("the two passphrases differ")
+                return
+        self._unlock(passphrase)
 
     @work(thread=True, exclusive=True)
     def _unlock(self, passphrase: str) -> None:
@@ -50,7 +73,8 @@ class KeyringUnlockModal(ModalScreen[bool]):
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:
-            self.app.call_from_thread(self.query_one(FormField).set_error, str(exc))
+            self.app.call_from_thread(self.query_one("#field-passphrase", FormField).set_error,
+                                      str(exc))
             return
         self.app.call_from_thread(self.dismiss, True)
 

@@ -1,0 +1,69 @@
+"""Unlocking (or first creating) the encrypted keyring inside the app, never at a terminal prompt."""
+
+from __future__ import annotations
+
+import pytest
+
+from pctui.secrets import SecretStore
+from pctui.ui.app import PctuiApp
+from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
+from pctui.ui.widgets.form_field import FormField
+from tests.ui.helpers import type_text
+
+
+@pytest.fixture
+def file_keyring(tmp_path, monkeypatch, store) -> SecretStore:
+    monkeypatch.setenv("PCTUI_KEYRING", "file")
+    monkeypatch.delenv("PCTUI_KEYRING_PASSPHRASE", raising=False)
+    return SecretStore.for_database(store.path, store.database_id)
+
+
+def error_of(app, name: str) -> str:
+    return str(app.screen.query_one(f"#field-{name}", FormField).query_one(".field-error").render())
+
+
+async def test_creating_the_shared_keyring_asks_twice_and_refuses_a_short_one(
+    store, file_keyring
+) -> None:
+    app = PctuiApp(store=store, secrets=file_keyring, login="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, KeyringUnlockModal)
+        await type_text(pilot, "short")
+        await pilot.press("enter")
+        await type_text(pilot, "short")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "at least 8 characters" in error_of(app, "passphrase")
+        app.screen.query_one("#passphrase").value = "correct horse"
+        app.screen.query_one("#confirm").value = "correct horze"
+        app.screen.query_one("#confirm").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "differ" in error_of(app, "confirm")
+        assert file_keyring.locked and not file_keyring.file_exists
+        app.screen.query_one("#confirm").value = "correct horse"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, KeyringUnlockModal)
+        assert not file_keyring.locked and file_keyring.file_exists
+        assert "keyring ready" in app.sub_title
+
+
+async def test_a_wrong_passphrase_is_named_beside_the_field(store, file_keyring, tmp_path) -> None:
+    file_keyring.unlock("the right passphrase")
+    file_keyring.lock()
+    app = PctuiApp(store=store, secrets=file_keyring, login="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        app.screen.query_one("#passphrase").value = "a wrong passphrase"
+        app.screen.query_one("#passphrase").focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, KeyringUnlockModal)
+        assert "wrong passphrase" in error_of(app, "passphrase")
+        assert file_keyring.locked
