@@ -12,7 +12,6 @@ from textual.widgets import Input, Static
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
 
-
 MIN_NEW_PASSPHRASE = 8
 
 
