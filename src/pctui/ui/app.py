@@ -87,7 +87,7 @@ class PctuiApp(App[None]):
             with ContentSwitcher(id="sections", initial=SECTIONS[0].SECTION_ID):
                 for section in SECTIONS:
                     yield section(id=section.SECTION_ID)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._update_subtitle()
