@@ -235,3 +235,19 @@ async def test_a_crash_report_never_prints_a_key_held_in_a_local_variable(make_a
     assert KEY in textual_default  # what Textual alone would print
     assert "keyring write failed" in report and "RuntimeError" in report
     assert KEY not in report
+
+
+async def test_the_confirmation_lists_what_changes(make_app, store, admin, secrets, bcbs) -> None:
+    connections.save_connection(store, secrets, admin, ConnectionDraft(
+        bcbs, "BCBS direct", "https", "https://edi.bcbs.example/claims"), api_key=KEY)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#endpoint").value = "https://v2.bcbs.example/claims"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmationModal)
+        text = screen_text(pilot)
+        assert "Endpoint: https://edi.bcbs.example/claims → https://v2.bcbs.example/claims" in text
+        assert "Name:" not in text and KEY not in text

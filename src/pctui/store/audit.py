@@ -55,15 +55,38 @@ class AuditLine:
     changes: dict[str, Any]
 
     def describe(self) -> str:
-        """One line for the screen, e.g. 'endpoint: https://a → https://b; API key replaced'."""
+        """One line for the screen, e.g. 'Endpoint: https://a → https://b; API key replaced'."""
         parts = []
         for field, value in self.changes.items():
+            label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
             if isinstance(value, list) and len(value) == 2:
-                old, new = value
-                parts.append(f"{field}: {old if old not in (None, '') else '—'} → {new}")
+                old, new = (_shown(v) for v in value)
+                parts.append(f"{label}: {old} → {new}")
+            elif field == "api_key":
+                parts.append(str(value))  # "API key set" / "API key replaced", never a value
             else:
-                parts.append(f"{field}: {value}")
+                parts.append(f"{label}: {_shown(value)}")
         return "; ".join(parts)
+
+
+FIELD_LABELS = {
+    "api_key": "API key", "payer": "Payer", "name": "Name", "gateway_type": "Gateway type",
+    "endpoint": "Endpoint", "submitter_id": "Submitter ID", "receiver_id": "Receiver ID",
+    "compliance_rules": "Compliance rules", "active": "Active", "code": "Code",
+    "insurance_class": "Insurance class", "outbound_id": "Outbound ID",
+    "inbound_ids": "Inbound IDs", "inbound_id": "Inbound ID", "description": "Description",
+    "role": "Role",
+}
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
 
 
 def entries(

@@ -188,6 +188,12 @@ def save_connection(
             changes["compliance_rules"] = [json.loads(old) if old else None, json.loads(new)]
         if "active" in changes and connection_id is not None:
             changes["active"] = [bool(before["active"]), draft.active]
+        if "payer_id" in changes:  # the audit names payers by code, not by row id
+            old_id, new_id = changes.pop("payer_id")  # type: ignore[misc]
+            old_payer = session.get(Payer, old_id) if old_id is not None else None
+            new_payer = session.get(Payer, new_id)
+            changes["payer"] = [old_payer.code if old_payer else None,
+                                new_payer.code if new_payer else None]
         key_written = False
         if api_key is not None:
             changes["api_key"] = "API key replaced" if row.api_key_set else "API key set"

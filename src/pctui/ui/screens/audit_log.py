@@ -30,6 +30,8 @@ class AuditLogScreen(ModalScreen[None]):
             table: DataTable[str] = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
             table.add_columns("When (UTC)", "Who", "What", "Action", "Changes")
             yield table
+            # the Changes column is cut at 80 columns: the highlighted entry in full
+            yield Static("", id="audit-detail", markup=False)
             yield Static("f: this item / all · Escape: close", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -45,11 +47,22 @@ class AuditLogScreen(ModalScreen[None]):
         self.query_one("#dialog-title", Static).update(title)
         table = self.query_one("#audit", DataTable)
         table.clear()
+        self._lines = lines
         for line in lines:
             table.add_row(line.at.strftime("%Y-%m-%d %H:%M"), line.user, line.label,
                           line.action, line.describe())
         if not lines:
             table.add_row("", "", "", "", "No changes recorded yet.")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        lines = getattr(self, "_lines", [])
+        detail = self.query_one("#audit-detail", Static)
+        if 0 <= event.cursor_row < len(lines):
+            line = lines[event.cursor_row]
+            detail.update(f"{line.at:%Y-%m-%d %H:%M} UTC · {line.user} · {line.label} · "
+                          f"{line.action}\n{line.describe() or 'no field changes recorded'}")
+        else:
+            detail.update("")
 
     def action_toggle_filter(self) -> None:
         if self.entity_id is not None:

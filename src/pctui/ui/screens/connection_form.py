@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from pctui.core.codes import GatewayType
 from pctui.core.gateway import parse_compliance_rules
 from pctui.secrets import KeyringLocked
-from pctui.store import connections, payers
+from pctui.store import audit, connections, payers
 from pctui.store.connections import ConnectionDraft, ConnectionView
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.ui.widgets.form_field import FormField
@@ -172,13 +172,37 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             "change" if self.existing else "add")
         target = f"{self.existing.payer_code} / {self.existing.name}" if self.existing else (
             f"the connection {draft.name.strip()}")
-        message = (f"You are about to {what} {target}.\n\nChanges to payer connections may "
-                   "affect live claims submission. Save this change?")
+        message = (f"You are about to {what} {target}.\n{self._change_summary(draft, api_key)}\n"
+                   "Changes to payer connections may affect live claims submission. "
+                   "Save this change?")
         self.app.push_screen(
             ConfirmationModal("Affects live claims submission", message, "Save", "Go back",
                               warning=True),
             lambda ok: self._save(draft, api_key, connection_id) if ok else None,
         )
+
+    def _change_summary(self, draft: ConnectionDraft, api_key: str | None) -> str:
+        """What the confirmation lists: each changed field, old → new (a key only as set/replaced)."""
+        if self.existing is None:
+            return ""
+        before = self.existing.draft()
+        lines = []
+        for field in ("payer_id", "name", "gateway_type", "endpoint", "submitter_id",
+                      "receiver_id", "compliance_rules", "active"):
+            old, new = getattr(before, field), getattr(draft, field)
+            if old != new:
+                if field == "payer_id":
+                    field, old, new = "payer", self._payer_label(old), self._payer_label(new)
+                lines.append(audit.AuditLine(audit.now(), "", "", None, "", "",
+                                             {field: [old, new]}).describe())
+        if api_key is not None:
+            lines.append("API key replaced")
+        return "\n".join(f"  • {line}" for line in lines) + "\n" if lines else "  (no changes)\n"
+
+    def _payer_label(self, payer_id: int | None) -> str:
+        if payer_id is None:
+            return "—"
+        return payers.get_payer(self.app.store, payer_id).code  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="save")
     def _save(self, draft: ConnectionDraft, api_key: str | None, connection_id: int | None) -> None:
