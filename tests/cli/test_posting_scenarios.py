@@ -1,0 +1,653 @@
+"""End-to-end posting scenarios as a biller runs them from the command line (SPEC 2.3 and 3).
+
+Each test sets up a practice with `pctui config import`, imports a hand-written 837P and
+hand-written 835s with `pctui import`, releases the payments with `pctui release` and reads
+`pctui claims --json`, comparing every balance to the cent with the arithmetic in the comments.
+The X12 is written out segment by segment here, not by pctui's own writer.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pctui import cli
+from pctui.store import claims, release
+from pctui.store.db import Store
+
+DEPOSIT = "2026-11-20"
+DOS = "20261001"  # every service date below unless a line says otherwise
+
+# -- the practice's configuration (SPEC 3 config document) --------------------------------------
+
+PAYERS = [
+    {"code": "BCBS", "name": "Blue Cross", "insurance_class": "commercial",
+     "inbound_ids": ["BCBS01"], "outbound_id": "BCBSX"},
+    {"code": "MCR", "name": "Medicare", "insurance_class": "medicare",
+     "inbound_ids": ["MCR01"], "outbound_id": "MCRX"},
+    {"code": "MCD", "name": "Medicaid", "insurance_class": "medicaid",
+     "inbound_ids": ["MCD01"], "outbound_id": "MCDX"},
+    {"code": "AETNA", "name": "Aetna", "insurance_class": "commercial",
+     "inbound_ids": ["AET01"], "outbound_id": "AETX"},
+    {"code": "OON", "name": "Out Of Network Health", "insurance_class": "other",
+     "inbound_ids": ["OON01"], "outbound_id": "OONX"},
+]  # fmt: skip
+
+
+def level(payment: str, adjustment: str, adjustments: str = "post", balance: str = "transfer",
+          patient: str = "keep", patient_code: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"payment_code": payment, "adjustment_code": adjustment,
+            "insurance_adjustments": adjustments, "insurance_balance": balance,
+            "patient_balance": patient, "patient_adjustment_code": patient_code}  # fmt: skip
+
+
+def rule(inbound: str, payer: str, *levels: dict[str, Any]) -> dict[str, Any]:
+    """A rule; one level given is used for all three (Apply to Secondary / Tertiary)."""
+    primary, secondary, tertiary = (levels * 3)[:3] if len(levels) == 1 else levels
+    return {"inbound_id": inbound, "payer_code": payer, "description": f"{payer} rule",
+            "levels": {"primary": primary, "secondary": secondary, "tertiary": tertiary}}
+
+
+def standard_rules(**replace: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each payer's rule with its class defaults; ``BCBS=rule(...)`` replaces one."""
+    rules = {
+        "BCBS": rule("BCBS01", "BCBS", level("PCON", "AIWO")),
+        "MCR": rule("MCR01", "MCR", level("PMCR", "AMCR")),
+        "MCD": rule("MCD01", "MCD", level("PMCD", "AMCD", patient="adjust", patient_code="AMCD")),
+        "AETNA": rule("AET01", "AETNA", level("PCON", "AIWO")),
+        "OON": rule("OON01", "OON", level("PCON", "AIWO", adjustments="skip")),
+    }
+    rules.update(replace)
+    return list(rules.values())
+
+
+def config(payers: list[dict[str, Any]] | None = None, rules: list[dict[str, Any]] | None = None,
+           overrides: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"payers": PAYERS if payers is None else payers,
+            "rules": standard_rules() if rules is None else rules,
+            "carc_overrides": overrides or [], "connections": []}  # fmt: skip
+
+
+# -- hand-written X12 ----------------------------------------------------------------------------
+
+
+def isa(sender: str, receiver: str, control: int) -> str:
+    return (f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{receiver:<15}*261101*1200*^*"
+            f"00501*{control:09d}*0*P*:~")  # fmt: skip
+
+
+def interchange(functional: str, version: str, control: int, body: list[str],
+                sender: str, receiver: str) -> str:  # fmt: skip
+    """ISA/GS/ST ... SE/GE/IEA around one transaction set's segments (SE01 counted)."""
+    kind = "837" if functional == "HC" else "835"
+    segments = [f"ST*{kind}*0001*{version}" if kind == "837" else "ST*835*0001", *body]
+    return "\n".join([
+        isa(sender, receiver, control),
+        f"GS*{functional}*{sender}*{receiver}*20261101*1200*{control}*X*{version}~",
+        *(f"{s}~" for s in segments),
+        f"SE*{len(segments) + 1}*0001~",
+        f"GE*1*{control}~",
+        f"IEA*1*{control:09d}~",
+    ]) + "\n"  # fmt: skip
+
+
+# Payer names and IDs as the practice's claims name them (NM1*PR in loops 2010BB / 2330B).
+CLAIM_PAYER = {
+    "BCBS": ("BLUE CROSS", "BCBSX"), "MCR": ("MEDICARE", "MCRX"), "MCD": ("MEDICAID", "MCDX"),
+    "AETNA": ("AETNA", "AETX"), "OON": ("OUT OF NETWORK HEALTH", "OONX"),
+}  # fmt: skip
+FILING = {"BCBS": "BL", "MCR": "MB", "MCD": "MC", "AETNA": "CI", "OON": "CI"}
+
+
+def claim_837(hl: int, claim_id: str, payers: list[str],
+              lines: list[tuple[str, str, str, str | None, str | None]]) -> list[str]:  # fmt: skip
+    """Loops 2000B/2010BA/2010BB/2300/2320/2330B/2400 of one claim.
+
+    ``payers``: payer codes, primary first. ``lines``: (procedure, charge, units, date or None
+    for DOS, REF*6R or None).
+    """
+    total = sum(Decimal(charge) for _, charge, _, _, _ in lines)
+    first = payers[0]
+    name, payer_id = CLAIM_PAYER[first]
+    segs = [
+        f"HL*{hl}*1*22*0",
+        f"SBR*P*18*GRP{hl}******{FILING[first]}",
+        f"NM1*IL*1*DOE*PAT{hl}****MI*M{hl:05d}",
+        "N3*12 ELM ST",
+        "N4*SPRINGFIELD*IL*62701",
+        "DMG*D8*19600101*F",
+        f"NM1*PR*2*{name}*****PI*{payer_id}",
+        f"CLM*{claim_id}*{total:.2f}***11:B:1*Y*A*Y*Y",
+        "HI*ABK:M545",
+    ]
+    for code, other in zip("ST", payers[1:], strict=False):
+        other_name, other_id = CLAIM_PAYER[other]
+        segs += [
+            f"SBR*{code}*18*OTH{hl}******{FILING[other]}",
+            "OI***Y***Y",
+            f"NM1*IL*1*DOE*PAT{hl}****MI*O{hl:05d}",
+            f"NM1*PR*2*{other_name}*****PI*{other_id}",
+        ]
+    for n, (procedure, charge, units, when, control) in enumerate(lines, start=1):
+        segs += [f"LX*{n}", f"SV1*HC:{procedure}*{charge}*UN*{units}***1",
+                 f"DTP*472*D8*{when or DOS}"]  # fmt: skip
+        if control:
+            segs.append(f"REF*6R*{control}")
+    return segs
+
+
+def file_837(*claims: list[str], control: int = 1) -> str:
+    body = [
+        "BHT*0019*00*BATCH1*20261015*1200*CH",
+        "NM1*41*2*ACME CLINIC*****46*ACME01",
+        "PER*IC*BILLING OFFICE*TE*5555551234",
+        "NM1*40*2*CLEARINGHOUSE*****46*CLRH",
+        "HL*1**20*1",
+        "NM1*85*2*ACME CLINIC*****XX*1234567893",
+        "N3*1 MAIN ST",
+        "N4*SPRINGFIELD*IL*62701",
+        "REF*EI*123456789",
+    ]
+    for claim in claims:
+        body += claim
+    return interchange("HC", "005010X222A1", control, body, "ACME01", "CLRH")
+
+
+PAYER_835 = {  # N1*PR name, N104 (the Inbound ID)
+    "BCBS": ("BLUE CROSS", "BCBS01"), "MCR": ("MEDICARE", "MCR01"),
+    "MCD": ("MEDICAID", "MCD01"), "AETNA": ("AETNA", "AET01"),
+    "OON": ("OUT OF NETWORK HEALTH", "OON01"),
+}  # fmt: skip
+
+
+def file_835(check: str, amount: str, body: list[str], payer: str = "BCBS",
+             control: int = 2, inbound: str | None = None) -> str:  # fmt: skip
+    """One payment: BPR02 ``amount``, TRN02 ``check``, N1*PR with the payer's Inbound ID."""
+    name, inbound_id = PAYER_835[payer] if payer in PAYER_835 else (payer, payer)
+    header = [
+        f"BPR*I*{amount}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*"
+        "20261105",
+        f"TRN*1*{check}*1512345678",
+        "DTM*405*20261104",
+        f"N1*PR*{name}*XV*{inbound or inbound_id}",
+        "N3*PO BOX 100",
+        "N4*CHICAGO*IL*60601",
+        "PER*BL*EDI SUPPORT*TE*8005551212",
+        "N1*PE*ACME CLINIC*XX*1234567893",
+    ]
+    return interchange("HP", "005010X221A1", control, [*header, *with_patients(body)], "PAYER",
+                       "ACME01")
+
+
+def with_patients(body: list[str]) -> list[str]:
+    """Each CLP's patient name (NM1*QC, required) after its claim-level CAS, unless given."""
+    out: list[str] = []
+    in_claim_header = False  # after a CLP and its claim-level CAS
+    for n, segment in enumerate(body):
+        out.append(segment)
+        if segment.startswith("CLP*"):
+            in_claim_header = True
+        elif not segment.startswith("CAS*"):
+            in_claim_header = False
+        following = body[n + 1] if n + 1 < len(body) else ""
+        if in_claim_header and not following.startswith(("CAS*", "NM1*QC")):
+            out.append("NM1*QC*1*DOE*JANE****MI*M00001")
+            in_claim_header = False
+    return out
+
+
+# -- running pctui -------------------------------------------------------------------------------
+
+
+class Biller:
+    """A biller at a terminal: every step is a `pctui` command on one database file."""
+
+    def __init__(self, db: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db, self.folder, self.capsys = db, folder, capsys
+        self.files = 0
+
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        try:
+            code = cli.main(["--db", str(self.db), *argv])
+        except SystemExit as exc:  # argparse: wrong usage
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.folder / name
+        path.write_text(text)
+        return path
+
+    def configure(self, doc: dict[str, Any], name: str = "practice.json") -> dict[str, Any]:
+        code, out, err = self.run("config", "import", str(self.write(name, json.dumps(doc))),
+                                  "--json")  # fmt: skip
+        assert code == 0, err
+        return json.loads(out)
+
+    def import_file(self, name: str, text: str, expect: str = "imported",
+                    findings: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+        """Import one file; by default it must import with no findings (valid 5010 X12)."""
+        code, out, err = self.run("import", str(self.write(name, text)), "--json")
+        (result,) = json.loads(out)
+        assert result["status"] == expect, (result, err)
+        assert code == (1 if expect == "rejected" else 0)
+        if expect == "imported":
+            assert result["findings"] == (findings or []), result["findings"]
+        return result
+
+    def eras(self) -> dict[str, dict[str, Any]]:
+        code, out, _ = self.run("eras", "--json")
+        assert code == 0
+        return {row["check_number"]: row for row in json.loads(out)}
+
+    def release(self, *checks: str, expect_code: int = 0) -> list[dict[str, Any]]:
+        found = self.eras()
+        ids = [str(found[check]["id"]) for check in checks]
+        code, out, err = self.run("release", *ids, "--deposit-date", DEPOSIT, "--json")
+        assert code == expect_code, (out, err)
+        return json.loads(out)
+
+    def claims(self) -> dict[str, dict[str, Any]]:
+        code, out, _ = self.run("claims", "--json")
+        assert code == 0
+        return {row["claim_id"]: row for row in json.loads(out)}
+
+    def ledger(self, claim_id: str) -> list[tuple[str, str, str, str, int | None, str]]:
+        """The claim's ledger as (kind, party, amount, code, line, CAS code), oldest first."""
+        store = Store.open(self.db)
+        try:
+            with store.read() as session:
+                pk = claims.find_claim_pk(session, claim_id)
+                assert pk is not None
+                entries = claims.ledger_entries(session, pk)
+        finally:
+            store.close()
+        return [(e.kind.value, e.party.value, f"{e.amount:.2f}", e.code, e.line_number,
+                 f"{e.group_code}-{e.reason_code}" if e.group_code else "")
+                for e in entries]  # fmt: skip
+
+    def claim(self, claim_id: str) -> tuple[str, str, str, dict[str, str]]:
+        row = self.claims()[claim_id]
+        return row["charge"], row["paid"], row["adjusted"], row["balance"]
+
+
+def release_detail(biller: Biller, check: str) -> release.ReleaseDetail:
+    """What the Release 835 detail view shows for a released payment."""
+    store = Store.open(biller.db)
+    try:
+        detail = release.release_detail(store, biller.eras()[check]["id"])
+    finally:
+        store.close()
+    assert detail is not None
+    return detail
+
+
+def owes(primary: str = "0.00", secondary: str = "0.00", tertiary: str = "0.00",
+         patient: str = "0.00") -> dict[str, str]:  # fmt: skip
+    return {"primary": primary, "secondary": secondary, "tertiary": tertiary, "patient": patient}
+
+
+@pytest.fixture
+def biller(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
+    return Biller(tmp_path / "practice.db", tmp_path, capsys)
+
+
+# -- 1. primary commercial, no secondary ---------------------------------------------------------
+
+PRIMARY_ONLY_835 = [
+    "LX*1",
+    "CLP*C1*1*200.00*100.00*30.00*12*PCN0001",
+    "NM1*QC*1*DOE*PAT2****MI*M00002",
+    "DTM*232*20261001",
+    "SVC*HC:99213*150.00*80.00**1",
+    "DTM*472*20261001",
+    "CAS*CO*45*40.00",
+    "CAS*PR*2*20.00**3*10.00",
+    "REF*6R*C1L1",
+    "AMT*B6*110.00",
+    "SVC*HC:36415*50.00*20.00**1",
+    "DTM*472*20261001",
+    "CAS*CO*45*30.00",
+    "REF*6R*C1L2",
+    "AMT*B6*20.00",
+    "CLP*C2*1*120.00*90.00*0.00*12*PCN0002",
+    "NM1*QC*1*DOE*PAT3****MI*M00003",
+    "SVC*HC:99214*120.00*90.00**1",
+    "DTM*472*20261001",
+    "CAS*CO*45*30.00",
+    "REF*6R*C2L1",
+    "AMT*B6*90.00",
+]
+
+
+@pytest.mark.parametrize(
+    ("balance", "c2_owes"),
+    [
+        # C2: 200.00 charge - 90.00 paid - 30.00 CO-45 = 80.00 left on line 2 (not on the 835):
+        # Transfer to next with no secondary moves it to the patient.
+        ("transfer", owes(patient="80.00")),
+        # Keep leaves it with Blue Cross.
+        ("keep", owes(primary="80.00")),
+    ],
+)
+def test_primary_commercial_writes_off_co_moves_pr_to_the_patient_and_keeps_or_transfers(
+    biller: Biller, balance: str, c2_owes: dict[str, str]
+) -> None:
+    biller.configure(config(rules=standard_rules(
+        BCBS=rule("BCBS01", "BCBS", level("PCON", "AIWO", balance=balance)))))  # fmt: skip
+    claims = biller.import_file("claims.837", file_837(
+        claim_837(2, "C1", ["BCBS"], [("99213", "150.00", "1", None, "C1L1"),
+                                      ("36415", "50.00", "1", None, "C1L2")]),
+        claim_837(3, "C2", ["BCBS"], [("99214", "120.00", "1", None, "C2L1"),
+                                      ("97110", "80.00", "2", None, "C2L2")]),
+    ))  # fmt: skip
+    assert claims["kind"] == "837" and len(claims["created"]) == 2 and claims["findings"] == []
+    # BPR02 190.00 = CLP04 100.00 + 90.00
+    era = biller.import_file("bcbs.835", file_835("EFT1001", "190.00", PRIMARY_ONLY_835))
+    assert era["kind"] == "835" and era["findings"] == []
+
+    (result,) = biller.release("EFT1001")
+
+    assert {k: result[k] for k in ("status", "claims_posted", "errors")} == {
+        "status": "released", "claims_posted": 2, "errors": []}
+    # C1: paid 80.00 + 20.00 = 100.00; CO-45 40.00 + 30.00 = 70.00 written off;
+    # PR-2 20.00 + PR-3 10.00 = 30.00 to the patient; 200 - 100 - 70 - 30 = 0 left with BCBS.
+    assert biller.claim("C1") == ("200.00", "100.00", "70.00", owes(patient="30.00"))
+    assert biller.claim("C2") == ("200.00", "90.00", "30.00", c2_owes)
+
+
+# -- 2. Medicare primary, Medicaid secondary -----------------------------------------------------
+
+
+def test_medicare_primary_then_medicaid_secondary_pays_the_coinsurance_and_adjusts_the_rest(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "M1", ["MCR", "MCD"], [("99213", "100.00", "1", None, "M1L1"),
+                                            ("93000", "60.00", "1", None, "M1L2")]),
+        claim_837(3, "M2", ["MCR", "MCD"], [("99214", "200.00", "1", None, "M2L1"),
+                                            ("85025", "40.00", "1", None, "M2L2")]),
+    ))  # fmt: skip
+    # BPR02 240.00 = 96.00 + 144.00; CLP02 19: processed as primary, forwarded to Medicaid.
+    biller.import_file("medicare.835", file_835("MCR2001", "240.00", [
+        "LX*1",
+        "CLP*M1*19*160.00*96.00*24.00*MB*MCRICN1",
+        "NM1*QC*1*DOE*PAT2****MI*M00002",
+        "SVC*HC:99213*100.00*64.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*2*16.00", "REF*6R*M1L1", "AMT*B6*80.00",
+        "SVC*HC:93000*60.00*32.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*1*8.00", "REF*6R*M1L2", "AMT*B6*40.00",
+        "CLP*M2*19*240.00*144.00*36.00*MB*MCRICN2",
+        "NM1*QC*1*DOE*PAT3****MI*M00003",
+        "SVC*HC:99214*200.00*120.00**1", "DTM*472*20261001", "CAS*CO*45*50.00",
+        "CAS*PR*2*30.00", "REF*6R*M2L1", "AMT*B6*150.00",
+        "SVC*HC:85025*40.00*24.00**1", "DTM*472*20261001", "CAS*CO*45*10.00",
+        "CAS*PR*2*6.00", "REF*6R*M2L2", "AMT*B6*30.00",
+    ], payer="MCR"))  # fmt: skip
+
+    (result,) = biller.release("MCR2001")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # M1: paid 64 + 32 = 96; CO-45 20 + 20 = 40 (AMCR); PR-2 16 + PR-1 8 = 24 to Medicaid.
+    assert biller.claim("M1") == ("160.00", "96.00", "40.00", owes(secondary="24.00"))
+    # M2: paid 120 + 24 = 144; CO-45 50 + 10 = 60; PR-2 30 + 6 = 36 to Medicaid.
+    assert biller.claim("M2") == ("240.00", "144.00", "60.00", owes(secondary="36.00"))
+
+    # BPR02 30.00 = 20.00 + 10.00. OA-23 is Medicare's adjudication, repeated by Medicaid.
+    biller.import_file("medicaid.835", file_835("MCD3001", "30.00", [
+        "LX*1",
+        "CLP*M1*2*160.00*20.00*0.00*MC*MCDICN1",
+        "NM1*QC*1*DOE*PAT2****MI*O00002",
+        "SVC*HC:99213*100.00*12.00**1", "DTM*472*20261001", "CAS*OA*23*84.00",
+        "CAS*CO*45*4.00", "REF*6R*M1L1",
+        "SVC*HC:93000*60.00*8.00**1", "DTM*472*20261001", "CAS*OA*23*52.00", "REF*6R*M1L2",
+        "CLP*M2*2*200.00*10.00*0.00*MC*MCDICN2",
+        "NM1*QC*1*DOE*PAT3****MI*O00003",
+        "SVC*HC:99214*200.00*10.00**1", "DTM*472*20261001", "CAS*OA*23*170.00",
+        "CAS*CO*45*20.00", "REF*6R*M2L1",
+    ], payer="MCD", control=3))  # fmt: skip
+
+    (result,) = biller.release("MCD3001")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # M1: Medicaid owes 24.00, pays 12 + 8 = 20, CO-45 4.00 writes off the rest (AMCD);
+    # OA-23 is not written off again. Paid 96 + 20 = 116; adjusted 40 + 4 = 44; nothing owed.
+    assert biller.claim("M1") == ("160.00", "116.00", "44.00", owes())
+    # M2: Medicaid owes 36.00 (30 on line 1, 6 on line 2); line 1: paid 10, CO-45 20.
+    # Line 2 is not on Medicaid's 835: its 6.00 goes to the patient and Patient Balances =
+    # Adjust writes it off with AMCD. Paid 144 + 10 = 154; adjusted 60 + 20 + 6 = 86.
+    assert biller.claim("M2") == ("240.00", "154.00", "86.00", owes())
+
+
+# -- 3. tertiary after secondary after primary ---------------------------------------------------
+
+
+def test_tertiary_pays_after_secondary_after_primary(biller: Biller) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "T1", ["BCBS", "AETNA", "MCD"], [("99215", "300.00", "1", None, "T1L1")]),
+        claim_837(3, "T2", ["BCBS", "AETNA", "MCD"], [("99213", "100.00", "1", None, "T2L1")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC3001", "210.00", [  # 150 + 60
+        "LX*1",
+        "CLP*T1*1*300.00*150.00*50.00*12*BCICN1",
+        "SVC*HC:99215*300.00*150.00**1", "DTM*472*20261001", "CAS*CO*45*100.00",
+        "CAS*PR*1*50.00", "REF*6R*T1L1",
+        "CLP*T2*1*100.00*60.00*20.00*12*BCICN2",
+        "SVC*HC:99213*100.00*60.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*1*20.00", "REF*6R*T2L1",
+    ]))  # fmt: skip
+    biller.import_file("aetna.835", file_835("AE3002", "40.00", [  # 30 + 10
+        "LX*1",
+        "CLP*T1*2*300.00*30.00*20.00*12*AEICN1",
+        "SVC*HC:99215*300.00*30.00**1", "DTM*472*20261001", "CAS*OA*23*250.00",
+        "CAS*PR*2*20.00", "REF*6R*T1L1",
+        "CLP*T2*2*100.00*10.00*10.00*12*AEICN2",
+        "SVC*HC:99213*100.00*10.00**1", "DTM*472*20261001", "CAS*OA*23*80.00",
+        "CAS*PR*3*10.00", "REF*6R*T2L1",
+    ], payer="AETNA", control=3))  # fmt: skip
+    biller.import_file("medicaid.835", file_835("MD3003", "15.00", [  # 15 + 0
+        "LX*1",
+        "CLP*T1*3*300.00*15.00*0.00*MC*MDICN1",
+        "SVC*HC:99215*300.00*15.00**1", "DTM*472*20261001", "CAS*OA*23*280.00",
+        "CAS*CO*45*5.00", "REF*6R*T1L1",
+        "CLP*T2*3*100.00*0.00*3.00*MC*MDICN2",
+        "SVC*HC:99213*100.00*0.00**1", "DTM*472*20261001", "CAS*OA*23*90.00",
+        "CAS*CO*45*7.00", "CAS*PR*3*3.00", "REF*6R*T2L1",
+    ], payer="MCD", control=4))  # fmt: skip
+
+    (primary,) = biller.release("BC3001")
+    # T1: paid 150; CO-45 100; PR-1 50 to Aetna. T2: paid 60; CO-45 20; PR-1 20 to Aetna.
+    assert biller.claim("T1") == ("300.00", "150.00", "100.00", owes(secondary="50.00"))
+    assert biller.claim("T2") == ("100.00", "60.00", "20.00", owes(secondary="20.00"))
+    (secondary,) = biller.release("AE3002")
+    # T1: Aetna owes 50: paid 30, PR-2 20 to Medicaid (the next payer, not the patient);
+    # OA-23 250 is BCBS's adjudication repeated, not written off again.
+    assert biller.claim("T1") == ("300.00", "180.00", "100.00", owes(tertiary="20.00"))
+    # T2: Aetna owes 20: paid 10, PR-3 10 to Medicaid.
+    assert biller.claim("T2") == ("100.00", "70.00", "20.00", owes(tertiary="10.00"))
+    (tertiary,) = biller.release("MD3003")
+
+    assert [(r["status"], r["claims_posted"], r["errors"]) for r in (primary, secondary, tertiary)
+            ] == [("released", 2, [])] * 3  # fmt: skip
+    # T1: Medicaid owes 20: paid 15, CO-45 5 (AMCD). Paid 150 + 30 + 15 = 195; adjusted 105.
+    assert biller.claim("T1") == ("300.00", "195.00", "105.00", owes())
+    # T2: Medicaid owes 10: paid 0, PR-3 3.00 copay to the patient (PR is never written off,
+    # whatever Patient Balances says), CO-45 7.00 written off. Adjusted 20 + 7 = 27.
+    assert biller.claim("T2") == ("100.00", "70.00", "27.00", owes(patient="3.00"))
+    assert "1 on the zero-payment list" in tertiary["message"]
+
+
+# -- 4. Insurance Adjustments = Skip (out of network) --------------------------------------------
+
+
+def test_skipped_adjustments_stay_in_the_balance_and_move_to_the_next_party(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "O1", ["OON"], [("99203", "250.00", "1", None, "O1L1")]),
+        claim_837(3, "O2", ["OON", "BCBS"], [("99203", "250.00", "1", None, "O2L1")]),
+    ))  # fmt: skip
+    biller.import_file("oon.835", file_835("OON4001", "200.00", [  # 100 + 100
+        "LX*1",
+        "CLP*O1*1*250.00*100.00*30.00*12*OONICN1",
+        "SVC*HC:99203*250.00*100.00**1", "DTM*472*20261001", "CAS*CO*45*120.00",
+        "CAS*PR*1*30.00", "REF*6R*O1L1",
+        "CLP*O2*1*250.00*100.00*30.00*12*OONICN2",
+        "SVC*HC:99203*250.00*100.00**1", "DTM*472*20261001", "CAS*CO*45*120.00",
+        "CAS*PR*1*30.00", "REF*6R*O2L1",
+    ], payer="OON"))  # fmt: skip
+
+    (result,) = biller.release("OON4001")
+
+    # Skipped adjustments are listed in the detail, not on the error report.
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # O1: paid 100; CO-45 120 not written off (Skip) and transferred with PR-1 30 to the
+    # patient (no other payer): 250 - 100 = 150 owed by the patient, nothing adjusted.
+    assert biller.claim("O1") == ("250.00", "100.00", "0.00", owes(patient="150.00"))
+    # O2: the same 150 goes to Blue Cross, the secondary.
+    assert biller.claim("O2") == ("250.00", "100.00", "0.00", owes(secondary="150.00"))
+
+    biller.import_file("bcbs.835", file_835("BC4002", "100.00", [
+        "LX*1",
+        "CLP*O2*2*250.00*100.00*20.00*12*BCICN9",
+        "SVC*HC:99203*250.00*100.00**1", "DTM*472*20261001", "CAS*OA*23*130.00",
+        "CAS*PR*2*20.00", "REF*6R*O2L1",
+    ], control=3))  # fmt: skip
+    (result,) = biller.release("BC4002")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 1, [])
+    # Blue Cross owes 150: pays 100, PR-2 20 to the patient, OA-23 writes off the other 30
+    # (AIWO; only what Blue Cross still owed). Paid 200; adjusted 30; patient owes 20.
+    assert biller.claim("O2") == ("250.00", "200.00", "30.00", owes(patient="20.00"))
+
+
+# -- 5. CARC overrides ---------------------------------------------------------------------------
+
+
+def test_excluded_carcs_are_not_written_off_and_are_on_the_error_report(biller: Biller) -> None:
+    biller.configure(config(overrides=[
+        {"payer_code": "BCBS", "carc": "50", "group": "CO", "excluded": True, "active": True},
+        {"payer_code": "BCBS", "carc": "197", "group": None, "excluded": True, "active": True},
+        {"payer_code": "BCBS", "carc": "96", "group": "CO", "excluded": True, "active": False},
+        {"payer_code": "AETNA", "carc": "45", "group": "CO", "excluded": True, "active": True},
+    ]))  # fmt: skip
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "E1", ["BCBS"], [("99213", "150.00", "1", None, "E1L1"),
+                                      ("99214", "200.00", "1", None, "E1L2")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC5001", "100.00", [
+        "LX*1",
+        "CLP*E1*1*350.00*100.00*20.00*12*BCICN5",
+        "SVC*HC:99213*150.00*0.00**1", "DTM*472*20261001", "CAS*CO*50*150.00", "REF*6R*E1L1",
+        "SVC*HC:99214*200.00*100.00**1", "DTM*472*20261001",
+        "CAS*CO*45*40.00**96*10.00", "CAS*PR*2*20.00", "CAS*OA*197*30.00", "REF*6R*E1L2",
+    ]))  # fmt: skip
+
+    code, out, err = biller.run("release", str(biller.eras()["BC5001"]["id"]),
+                                "--deposit-date", DEPOSIT, "--batch", "DEP-5", "--json")  # fmt: skip
+
+    assert code == 0, err
+    (result,) = json.loads(out)
+    assert (result["status"], result["claims_posted"], result["batch"]) == (
+        "released_with_errors", 1, "DEP-5")
+    # The override without a group excludes CARC 197 in any group (here OA).
+    assert result["errors"] == [
+        "E1: CO-50 adjustment excluded (2026-10-01, 99213, amount 150.00)",
+        "E1: OA-197 adjustment excluded (2026-10-01, 99214, amount 30.00)",
+    ]
+    # Paid 100. Written off: CO-45 40 + CO-96 10 (its override is inactive) = 50; Aetna's
+    # CO-45 override is not Blue Cross's. CO-50 150 and OA-197 30 stay in Blue Cross's balance,
+    # which Transfer to next moves to the patient with PR-2 20: 350 - 100 - 50 = 200.
+    assert biller.claim("E1") == ("350.00", "100.00", "50.00", owes(patient="200.00"))
+    assert biller.eras()["BC5001"]["status"] == "released_with_errors"
+
+
+# -- 6. denial (CLP02 4) and a zero payment ------------------------------------------------------
+
+
+def test_a_denial_posts_nothing_and_goes_on_the_zero_payment_list(biller: Biller) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "D1", ["BCBS", "AETNA"], [("99213", "150.00", "1", None, "D1L1")]),
+        claim_837(3, "D2", ["BCBS"], [("99213", "100.00", "1", None, "D2L1")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC6001", "0.00", [
+        "LX*1",
+        "CLP*D1*4*150.00*0.00*0.00*12*BCICN6",
+        "SVC*HC:99213*150.00*0.00**1", "DTM*472*20261001", "CAS*CO*50*150.00", "REF*6R*D1L1",
+        "LQ*HE*N115",
+        "CLP*D2*1*100.00*0.00*100.00*12*BCICN7",
+        "SVC*HC:99213*100.00*0.00**1", "DTM*472*20261001", "CAS*PR*1*100.00", "REF*6R*D2L1",
+    ]))  # fmt: skip
+
+    (result,) = biller.release("BC6001")
+
+    # D1 is denied: nothing posted, not an error-report line. D2 paid 0.00 is posted.
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 1, [])
+    assert result["message"] == "Released: 1 claim posted, 2 on the zero-payment list"
+    assert biller.claim("D1") == ("150.00", "0.00", "0.00", owes(primary="150.00"))
+    # D2: the whole 100.00 is deductible (PR-1): it moves to the patient.
+    assert biller.claim("D2") == ("100.00", "0.00", "0.00", owes(patient="100.00"))
+    detail = release_detail(biller, "BC6001")
+    assert detail.zero_payments == [
+        "D1: denied, charge 150.00; CO-50; remarks N115",
+        "D2: paid 0.00, charge 100.00; PR-1",
+    ]
+
+
+# -- 7. reversal and corrected claim -------------------------------------------------------------
+
+
+def test_a_reversal_restores_the_balances_and_the_corrected_claim_is_posted_after_it(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "R1", ["BCBS"], [("99213", "100.00", "1", None, "R1L1")]),
+        claim_837(3, "R2", ["BCBS"], [("99214", "120.00", "1", None, "R2L1")]),
+    ))  # fmt: skip
+    biller.import_file("first.835", file_835("BC7001", "160.00", [  # 70 + 90
+        "LX*1",
+        "CLP*R1*1*100.00*70.00*10.00*12*ICN1",
+        "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*2*10.00", "REF*6R*R1L1",
+        "CLP*R2*1*120.00*90.00*0.00*12*ICN2",
+        "SVC*HC:99214*120.00*90.00**1", "DTM*472*20261001", "CAS*CO*45*30.00", "REF*6R*R2L1",
+    ]))  # fmt: skip
+    biller.release("BC7001")
+    assert biller.claim("R1") == ("100.00", "70.00", "20.00", owes(patient="10.00"))
+    assert biller.claim("R2") == ("120.00", "90.00", "30.00", owes())
+
+    # CLP04 -70 + 80 - 90 = -80.00, carried forward by PLB FB -80.00: BPR02 = -80 - (-80) = 0.
+    era = biller.import_file("second.835", file_835("BC7002", "0.00", [
+        "LX*1",
+        "CLP*R1*22*-100.00*-70.00*-10.00*12*ICN1",
+        "SVC*HC:99213*-100.00*-70.00**1", "DTM*472*20261001", "CAS*CO*45*-20.00",
+        "CAS*PR*2*-10.00", "REF*6R*R1L1",
+        "CLP*R1*1*100.00*80.00*10.00*12*ICN3",
+        "SVC*HC:99213*100.00*80.00**1", "DTM*472*20261001", "CAS*CO*45*10.00",
+        "CAS*PR*2*10.00", "REF*6R*R1L1",
+        "CLP*R2*22*-120.00*-90.00*0.00*12*ICN2",
+        "SVC*HC:99214*-120.00*-90.00**1", "DTM*472*20261001", "CAS*CO*45*-30.00",
+        "REF*6R*R2L1",
+        "PLB*1234567893*20261231*FB:ICN2*-80.00",
+    ], control=3))  # fmt: skip
+    assert era["findings"] == []
+
+    (result,) = biller.release("BC7002")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 3, [])
+    # R1: the first posting (70 paid, 20 CO-45, 10 PR-2) is undone, then the corrected claim
+    # posts 80 paid, 10 CO-45, 10 PR-2 to the patient.
+    assert biller.claim("R1") == ("100.00", "80.00", "10.00", owes(patient="10.00"))
+    # R2: reversed only: back to 120.00 owed by Blue Cross.
+    assert biller.claim("R2") == ("120.00", "0.00", "0.00", owes(primary="120.00"))
