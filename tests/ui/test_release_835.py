@@ -24,7 +24,7 @@ from pctui.store.tables import Era
 from pctui.store.users import Actor
 from pctui.ui.screens.era_detail import EraDetailScreen
 from pctui.ui.screens.era_import import EraImportDialog
-from pctui.ui.screens.release_835 import FilterBar, Release835Section
+from pctui.ui.screens.release_835 import COLUMNS, FilterBar, Release835Section
 from pctui.ui.screens.release_dialog import ReleaseDialog
 from pctui.ui.screens.rule_drawer import RuleDrawer
 from tests.conftest import FIXTURES
@@ -33,6 +33,8 @@ from tests.ui.helpers import choose, screen_text, type_text
 D = Decimal
 DOS = date(2026, 3, 2)
 BCBS_IN, ACME_IN = "12345", "55555"
+KEYS = [key for key, _, _ in COLUMNS]
+CHECK, STATUS = KEYS.index("check"), KEYS.index("status")
 
 
 # -- a practice: Blue Cross with its rule, a claim it pays, and three payments ------------------
@@ -137,12 +139,13 @@ def section(app) -> Release835Section:
 
 
 def rows(app) -> list[list[str]]:
+    """The list's cells as text, without the space that separates the columns."""
     table = section(app).table
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    return [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def row_of(app, check: str) -> list[str]:
-    return next(r for r in rows(app) if r[2] == check)
+    return next(r for r in rows(app) if r[CHECK] == check)
 
 
 def log_text(app, selector: str) -> str:
@@ -165,7 +168,7 @@ async def open_release_835(pilot, check: str | None = None) -> None:
     await pilot.press("f4")
     await pilot.pause()
     if check is not None:
-        index = [r[2] for r in rows(pilot.app)].index(check)
+        index = [r[CHECK] for r in rows(pilot.app)].index(check)
         section(pilot.app).table.move_cursor(row=index)
         await pilot.pause()
 
@@ -173,23 +176,66 @@ async def open_release_835(pilot, check: str | None = None) -> None:
 # -- the list -----------------------------------------------------------------------------------
 
 
-async def test_the_list_shows_every_column_with_blocked_payments_greyed_out(
+def visible_columns(app) -> list[str]:
+    """The columns wholly on screen before any horizontal scrolling (a scrollbar's cell kept)."""
+    table = section(app).table
+    room, right, shown = table.size.width - 1, 0, []
+    for column in table.ordered_columns:
+        right += column.get_render_width(table)
+        if right > room:
+            break
+        shown.append(str(column.label).strip())
+    return shown
+
+
+async def test_at_80_columns_a_biller_sees_check_amount_and_status_without_scrolling(
         make_app, practice) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_release_835(pilot)
+        assert visible_columns(app) == ["Rel", "Check/EFT", "Inbound ID", "Amount", "Status"]
         assert rows(app) == [
-            ["[ ]", "2026-11-21", "CHK-READY", BCBS_IN, "BCBS", "2026-11-20", "140.00", "1",
-             "Ready"],
-            ["", "2026-11-20", "CHK-BLOCKED", ACME_IN, "ACME HEALTH", "2026-10-05", "35.00", "1",
-             "No Payer Rule Established"],
-            ["[ ]", "2026-11-19", "CHK-NOCLAIM", BCBS_IN, "BCBS", "2026-11-20", "35.00", "1",
-             "Ready"],
+            ["[ ]", "CHK-READY", BCBS_IN, "140.00", "Ready", "BCBS", "2026-11-20",
+             "2026-11-21", "1"],
+            ["", "CHK-BLOCKED", ACME_IN, "35.00", "No rule", "ACME HEALTH", "2026-10-05",
+             "2026-11-20", "1"],
+            ["[ ]", "CHK-NOCLAIM", BCBS_IN, "35.00", "Ready", "BCBS", "2026-11-20",
+             "2026-11-19", "1"],
         ]
-        blocked = section(app).table.get_row_at(1)
+        table = section(app).table
+        assert table.get_row_at(0)[KEYS.index("amount")].justify == "right"
+        blocked = table.get_row_at(1)
         assert all(isinstance(c, Text) and "dim" in str(c.style) for c in blocked)
-        assert all("dim" not in str(c.style) for c in section(app).table.get_row_at(0))
+        assert all("dim" not in str(c.style) for c in table.get_row_at(0))
         assert "Ready 2 · No rule 1 · Released 0" in screen_text(pilot)
+        # The strip under the list has the status in full and says what the Payer column holds.
+        strip = str(section(app).query_one("#era-line").render())
+        assert strip.splitlines() == [
+            "Check CHK-READY · 140.00 · 1 claim · paid 2026-11-20",
+            "Payer BCBS · the 835 names it BLUE CROSS",
+            f"Inbound ID {BCBS_IN} (from N1*PR N104)",
+            "Ready — space marks it",
+        ]
+        await pilot.press("down")
+        strip = str(section(app).query_one("#era-line").render())
+        assert "Payer ACME HEALTH (as named in the 835)" in strip
+        assert f"Inbound ID {ACME_IN} (from N1*PR N104) · no payer has it" in strip
+        assert "No Payer Rule Established — Enter adds its rule" in strip
+        # A name from the 835 (no payer owns the Inbound ID) is set apart from payer codes.
+        assert "italic" in str(blocked[KEYS.index("payer")].style)
+        assert "italic" not in str(table.get_row_at(0)[KEYS.index("payer")].style)
+
+
+async def test_a_wide_screen_shows_every_column_and_the_full_status(make_app, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await open_release_835(pilot)
+        assert visible_columns(app) == [label for _, label, _ in COLUMNS]
+        assert [r[STATUS] for r in rows(app)] == ["Ready", "No Payer Rule Established", "Ready"]
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert [r[STATUS] for r in rows(app)] == ["Ready", "No rule", "Ready"]
+        assert section(app).table.cursor_row == 0
 
 
 async def test_a_blocked_payment_cannot_be_marked_and_says_why(make_app, practice) -> None:
@@ -276,7 +322,7 @@ async def test_saving_the_rule_turns_the_payment_ready_at_once(make_app, store,
         await pilot.pause()
         assert not isinstance(app.screen, RuleDrawer)
         assert row_of(app, "CHK-BLOCKED")[0] == "[ ]"
-        assert row_of(app, "CHK-BLOCKED")[8] == "Ready"
+        assert row_of(app, "CHK-BLOCKED")[STATUS] == "Ready"
         assert "Ready 3 · No rule 0" in screen_text(pilot)
         await pilot.press("space")
         await pilot.pause()
@@ -292,7 +338,7 @@ async def test_a_rule_whose_inbound_id_is_not_attached_opens_for_attaching(make_
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_release_835(pilot, "CHK-BLOCKED")
-        assert row_of(app, "CHK-BLOCKED")[8] == "No Payer Rule Established"
+        assert row_of(app, "CHK-BLOCKED")[STATUS] == "No rule"
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RuleDrawer)
@@ -304,7 +350,7 @@ async def test_a_rule_whose_inbound_id_is_not_attached_opens_for_attaching(make_
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not isinstance(app.screen, RuleDrawer)
-        assert row_of(app, "CHK-BLOCKED")[8] == "Ready"
+        assert row_of(app, "CHK-BLOCKED")[STATUS] == "Ready"
 
 
 async def test_a_rule_saved_in_another_session_shows_without_restart(make_app, store, admin,
@@ -319,7 +365,7 @@ async def test_a_rule_saved_in_another_session_shows_without_restart(make_app, s
         section(app)._poll()  # what the 5-second timer does
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert row_of(app, "CHK-BLOCKED")[8] == "Ready"
+        assert row_of(app, "CHK-BLOCKED")[STATUS] == "Ready"
         assert section(app).table.cursor_row == 1  # the cursor stayed on its payment
 
 
@@ -333,7 +379,7 @@ async def test_the_list_is_re_read_when_a_dialog_closes(make_app, store, admin,
         release.release_era(store, admin, practice["noclaim"], date(2026, 11, 22), "B1")
         await pilot.press("escape")
         await pilot.pause()
-        assert row_of(app, "CHK-NOCLAIM")[8] == "Released with errors"
+        assert row_of(app, "CHK-NOCLAIM")[STATUS] == "Rel. w/ errors"
         assert row_of(app, "CHK-NOCLAIM")[0] == ""
 
 
@@ -351,7 +397,7 @@ async def test_filters_narrow_the_list_and_x_clears_them(make_app, practice) -> 
         await type_text(pilot, "NOCLAIM")
         await pilot.press("enter")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK-NOCLAIM"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK-NOCLAIM"]
         assert "1 of 3 shown (check ~NOCLAIM)" in screen_text(pilot)
 
         app.query_one("#check_number").value = ""
@@ -359,31 +405,31 @@ async def test_filters_narrow_the_list_and_x_clears_them(make_app, practice) -> 
         await type_text(pilot, "acme")  # part of the payer's name
         await pilot.press("enter")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK-BLOCKED"]
 
         app.query_one("#inbound").value = ""
         app.query_one("#paid_from").focus()
         await type_text(pilot, "2026-11-01")
         await pilot.press("enter")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK-READY", "CHK-NOCLAIM"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK-READY", "CHK-NOCLAIM"]
 
         app.query_one("#paid_from").value = ""
         app.query_one("#loaded_to").focus()
         await type_text(pilot, "2026-11-20")
         await pilot.press("enter")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED", "CHK-NOCLAIM"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK-BLOCKED", "CHK-NOCLAIM"]
 
         app.query_one("#loaded_to").value = ""
         await choose(pilot, "status", "No Payer Rule")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK-BLOCKED"]
 
         await pilot.press("escape")  # close the bar: the filters stay
         await pilot.pause()
         assert not app.query_one(FilterBar).display
-        assert [r[2] for r in rows(app)] == ["CHK-BLOCKED"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK-BLOCKED"]
         await pilot.press("x")
         await pilot.pause()
         assert len(rows(app)) == 3
@@ -485,7 +531,7 @@ async def test_the_import_dialog_imports_a_folder_and_reports_each_file(make_app
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["7170066655"]
+        assert [r[CHECK] for r in rows(app)] == ["7170066655"]
         await pilot.press("v")
         await pilot.pause()
         rejected = app.query_one("#rejected")
@@ -537,9 +583,9 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         assert "PCN404: Patient account was not found" in text
         await pilot.press("escape")
         await pilot.pause()
-        assert row_of(app, "CHK-READY")[8] == "Released"
-        assert row_of(app, "CHK-NOCLAIM")[8] == "Released with errors"
-        assert row_of(app, "CHK-BLOCKED")[8] == "No Payer Rule Established"
+        assert row_of(app, "CHK-READY")[STATUS] == "Released"
+        assert row_of(app, "CHK-NOCLAIM")[STATUS] == "Rel. w/ errors"
+        assert row_of(app, "CHK-BLOCKED")[STATUS] == "No rule"
         assert section(app).state.marked == {}
         assert "Released 2" in screen_text(pilot)
 
@@ -620,18 +666,18 @@ async def test_pages_turn_past_the_last_row(make_app, store, admin, monkeypatch)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_release_835(pilot)
-        assert [r[2] for r in rows(app)] == ["CHK4", "CHK3"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK4", "CHK3"]
         assert "rows 1–2, page 1/3" in screen_text(pilot)
         await pilot.press("down", "down")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK2", "CHK1"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK2", "CHK1"]
         assert section(app).table.cursor_row == 0
         await pilot.press("n")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK0"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK0"]
         await pilot.press("up")
         await pilot.pause()
-        assert [r[2] for r in rows(app)] == ["CHK2", "CHK1"]
+        assert [r[CHECK] for r in rows(app)] == ["CHK2", "CHK1"]
         assert section(app).table.cursor_row == 1
         await pilot.press("p")
         await pilot.pause()

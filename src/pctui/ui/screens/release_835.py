@@ -35,18 +35,30 @@ PAYMENT_ACTIONS = frozenset({"toggle_mark", "show_detail", "mark_page", "unmark_
                              "clear_filters", "next_page", "previous_page", "open_highlighted"})
 POLL_SECONDS = 5.0
 
-# (column key, header, width); widths keep the first columns on screen at 80 columns.
+# (column key, header, content width), in screen order: at 80 columns the table is 56 cells
+# wide, enough for the first five, so what a biller decides by comes first. Every column but
+# the first takes one more cell, the space that separates it from the one before.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("mark", "Rel", 3),
-    ("loaded", "Loaded", 10),
     ("check", "Check/EFT", 12),
     ("inbound", "Inbound ID", 10),
-    ("payer", "Payer", 16),
+    ("amount", "Amount", 12),  # 9,999,999.99
+    ("status", "Status", 14),  # the short labels; see column_widths
+    ("payer", "Payer", 10),  # grows with the room left over
     ("paid", "Paid on", 10),
-    ("amount", "Amount", 13),
+    ("loaded", "Loaded", 10),
     ("claims", "Claims", 6),
-    ("status", "Status", 25),
 )
+RIGHT_ALIGNED = frozenset({"amount", "claims"})
+STATUS_FULL_WIDTH = 25  # "No Payer Rule Established"
+PAYER_MAX_WIDTH = 30
+SCROLLBAR_WIDTH = 1  # styles/release-835.tcss: the list's vertical scrollbar is one cell
+SHORT_STATUS = {
+    EraStatus.READY: "Ready",
+    EraStatus.NO_PAYER_RULE: "No rule",
+    EraStatus.RELEASED: "Released",
+    EraStatus.RELEASED_WITH_ERRORS: "Rel. w/ errors",
+}
 REJECTED_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("loaded", "Loaded", 16),
     ("status", "Result", 9),
@@ -76,26 +88,57 @@ def parse_filter_date(text: str, what: str) -> date | None:
     raise ValueError(f"{what}: '{text}' is not a date (use YYYY-MM-DD)")
 
 
-def era_cells(row: EraRow, marked: bool, can_mark: bool = True) -> list[Text]:
-    """One list line. Blocked payments are dim on every cell (greyed out); the mark box shows
-    only where a mark can be set."""
+def column_widths(available: int) -> tuple[dict[str, int], bool]:
+    """Content width of each column for a table ``available`` cells wide, and whether the
+    status column has room for the full labels (else the short ones). Room left over widens
+    the payer column."""
+    widths = {key: width for key, _, width in COLUMNS}
+    room = available - SCROLLBAR_WIDTH - sum(widths.values()) - (len(COLUMNS) - 1)
+    full_status = room >= STATUS_FULL_WIDTH - widths["status"]
+    if full_status:
+        room -= STATUS_FULL_WIDTH - widths["status"]
+        widths["status"] = STATUS_FULL_WIDTH
+    widths["payer"] += max(0, min(room, PAYER_MAX_WIDTH - widths["payer"]))
+    return widths, full_status
+
+
+def payer_cell(row: EraRow) -> tuple[str, str]:
+    """(text, style): the pctui payer code when the Inbound ID belongs to a payer, else the
+    835's own payer name in italics (the detail strip says which)."""
+    if row.payer_code:
+        return row.payer_code, ""
+    return row.payer or "—", "italic"
+
+
+def era_cells(row: EraRow, marked: bool, can_mark: bool = True,
+              full_status: bool = False) -> list[Text]:
+    """One list line, in COLUMNS order. Blocked payments are dim on every cell (greyed out);
+    the mark box shows only where a mark can be set."""
     dim = "dim" if row.status is EraStatus.NO_PAYER_RULE else ""
     mark = "[x]" if marked else ("[ ]" if row.status.releasable and can_mark else "")
+    payer, payer_style = payer_cell(row)
+    status = row.status.label if full_status else SHORT_STATUS[row.status]
+    values = {
+        "mark": (mark, dim),
+        "check": (row.check_number or "—", dim),
+        "inbound": (row.inbound_id or "—", dim),
+        "amount": (display(row.amount), dim),
+        "status": (status, STATUS_STYLE[row.status] or dim),
+        "payer": (payer, f"{dim} {payer_style}".strip()),
+        "paid": (row.payment_date.isoformat() if row.payment_date else "—", dim),
+        "loaded": (f"{row.loaded_at:%Y-%m-%d}", dim),
+        "claims": (str(row.claims), dim),
+    }
+    return [gutter_text(key, *values[key]) for key, _, _ in COLUMNS]
 
-    def cell(value: str, justify: str = "left") -> Text:
-        return Text(value, style=dim, justify=justify, overflow="ellipsis", no_wrap=True)  # type: ignore[arg-type]
 
-    return [
-        cell(mark),
-        cell(f"{row.loaded_at:%Y-%m-%d}"),
-        cell(row.check_number or "—"),
-        cell(row.inbound_id or "—"),
-        cell(row.payer_code or row.payer or "—"),
-        cell(row.payment_date.isoformat() if row.payment_date else "—"),
-        cell(display(row.amount), "right"),
-        cell(str(row.claims), "right"),
-        Text(row.status.label, style=STATUS_STYLE[row.status] or dim, no_wrap=True),
-    ]
+def gutter_text(key: str, value: str, style: str = "") -> Text:
+    """A cell with the space that separates it from the column before (the table's own cell
+    padding is off: two spaces per column would push Status off an 80-column screen)."""
+    if key in RIGHT_ALIGNED:  # the column is one wider than its widest value: the gap is there
+        return Text(value, style=style, justify="right", overflow="ellipsis", no_wrap=True)
+    lead = "" if key == COLUMNS[0][0] else " "
+    return Text(lead + value, style=style, overflow="ellipsis", no_wrap=True)
 
 
 @dataclass
@@ -254,6 +297,30 @@ class FilterBar(Vertical):
         self.post_message(self.Closed())
 
 
+def strip_lines(row: EraRow) -> list[str]:
+    """The highlighted payment in full under the list (the table is narrow at 80 columns): what
+    it pays, who pays it — a pctui payer code, or the 835's own name when its Inbound ID belongs
+    to no payer — and where the Inbound ID came from."""
+    paid = row.payment_date.isoformat() if row.payment_date else "—"
+    inbound = f"Inbound ID {row.inbound_id or '—'} (from {row.inbound_id_source})"
+    if row.payer_code:
+        payer = f"Payer {row.payer_code} · the 835 names it {row.payer or '—'}"
+    else:
+        payer = f"Payer {row.payer or '—'} (as named in the 835)"
+        inbound += " · no payer has it"
+    return [
+        f"Check {row.check_number or '—'} · {display(row.amount)} · "
+        f"{plural(row.claims, 'claim')} · paid {paid}",
+        payer,
+        inbound,
+    ]
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``1 claim``, ``2 claims`` (``nouns`` for an irregular plural)."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def describe_filters(f: EraFilter) -> str:
     """The active filters in a few words, for the summary line."""
     parts: list[str] = []
@@ -319,6 +386,7 @@ class Release835Section(Section):
         self.showing_rejected = False
         self._refused: list[RefusedFile] = []
         self._counts: dict[EraStatus, int] = {}
+        self._widths, self._full_status = column_widths(0)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -328,10 +396,8 @@ class Release835Section(Section):
         filter_bar = FilterBar(id="era-filters")
         filter_bar.display = False
         yield filter_bar
-        table = EraTable(id="eras", cursor_type="row", zebra_stripes=True)
-        for key, label, width in COLUMNS:
-            table.add_column(Text(label, justify="right" if key in ("amount", "claims")
-                                  else "left"), key=key, width=width)
+        table = EraTable(id="eras", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        self._add_columns(table)
         yield table
         rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row",
                                              zebra_stripes=True)
@@ -340,6 +406,24 @@ class Release835Section(Section):
         rejected.display = False
         yield rejected
         yield Static("", id="era-line", markup=False)
+
+    def _add_columns(self, table: EraTable) -> None:
+        for key, label, _ in COLUMNS:
+            width = self._widths[key] + (0 if key == COLUMNS[0][0] else 1)
+            table.add_column(gutter_text(key, label), key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Wider screens show the full status labels and more of the payer."""
+        widths, full_status = column_widths(self.size.width)
+        if self.size.width == 0 or (widths, full_status) == (self._widths, self._full_status):
+            return
+        self._widths, self._full_status = widths, full_status
+        table = self.table
+        keep = self.highlighted.id if self.highlighted else None
+        table.clear(columns=True)
+        self._add_columns(table)
+        self._fill_table(cursor_row=next(
+            (i for i, r in enumerate(self.state.rows) if r.id == keep), 0))
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -421,8 +505,8 @@ class Release835Section(Section):
         table.clear()
         can_mark = self.pctui.actor.can_release
         for row in self.state.rows:
-            table.add_row(*era_cells(row, row.id in self.state.marked, can_mark),
-                          key=str(row.id))
+            table.add_row(*era_cells(row, row.id in self.state.marked, can_mark,
+                                     self._full_status), key=str(row.id))
         if not self.state.rows:
             return
         index = cursor_row if cursor_row is not None else next(
@@ -430,7 +514,8 @@ class Release835Section(Section):
         table.move_cursor(row=max(0, min(index, len(self.state.rows) - 1)))
 
     def _redraw_row(self, row: EraRow) -> None:
-        cells = era_cells(row, row.id in self.state.marked, self.pctui.actor.can_release)
+        cells = era_cells(row, row.id in self.state.marked, self.pctui.actor.can_release,
+                          self._full_status)
         for (key, _, _), value in zip(COLUMNS, cells, strict=True):
             self.table.update_cell(str(row.id), key, value)
 
@@ -482,15 +567,9 @@ class Release835Section(Section):
                         if describe_filters(self.state.filters) else
                         "No 835 payments yet: press i to import a file or a folder.")
             return
-        paid = row.payment_date.isoformat() if row.payment_date else "—"
-        claims = f"{row.claims} claim{'s' if row.claims != 1 else ''}"
-        line.update(
-            f"{row.payer or row.payer_code or '?'} · {display(row.amount)} · {claims}\n"
-            f"Check {row.check_number or '—'} · paid {paid}\n"
-            f"Inbound ID {row.inbound_id or '—'} (from {row.inbound_id_source})\n"
-            f"{row.status.label}{self._next_step(row)}",
-            layout=False,  # fixed height: no re-layout on every cursor move
-        )
+        lines = [*strip_lines(row), f"{row.status.label}{self._next_step(row)}"]
+        # fixed height: no re-layout on every cursor move
+        line.update("\n".join(lines), layout=False)
 
     def _next_step(self, row: EraRow) -> str:
         actor = self.pctui.actor
