@@ -651,3 +651,103 @@ def test_a_reversal_restores_the_balances_and_the_corrected_claim_is_posted_afte
     assert biller.claim("R1") == ("100.00", "80.00", "10.00", owes(patient="10.00"))
     # R2: reversed only: back to 120.00 owed by Blue Cross.
     assert biller.claim("R2") == ("120.00", "0.00", "0.00", owes(primary="120.00"))
+
+
+# -- 8. claims and lines that cannot be matched --------------------------------------------------
+
+
+def test_unknown_accounts_and_unmatched_lines_are_reported_and_the_rest_is_posted(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "N1", ["BCBS"], [("99213", "100.00", "1", None, "N1L1"),
+                                      ("97110", "80.00", "2", None, None),
+                                      ("97140", "60.00", "1", "20261002", None)]),
+        claim_837(3, "N2", ["BCBS"], [("99213", "100.00", "1", None, None),
+                                      ("97110", "80.00", "2", None, None)]),
+        claim_837(4, "N3", ["BCBS"], [("99215", "200.00", "1", None, "N3L1"),
+                                      ("36415", "20.00", "1", None, "N3L2")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC8001", "450.00", [  # 150 + 120 + 50 + 130
+        "LX*1",
+        "CLP*N1*1*240.00*150.00*10.00*12*ICN81",
+        # no REF*6R: matched by procedure, date and units
+        "SVC*HC:99213*100.00*60.00**1", "DTM*472*20261001", "CAS*CO*45*30.00", "CAS*PR*2*10.00",
+        "SVC*HC:97110*80.00*50.00**2", "DTM*472*20261001", "CAS*CO*45*30.00",
+        # billed on 2026-10-02, paid as 2026-10-03: no such line
+        "SVC*HC:97140*60.00*40.00**1", "DTM*472*20261003", "CAS*CO*45*20.00",
+        "CLP*N2*1*180.00*120.00*0.00*12*ICN82",
+        "SVC*HC:99214*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*30.00",  # wrong CPT
+        "SVC*HC:97110*80.00*50.00**3", "DTM*472*20261001", "CAS*CO*45*30.00",  # wrong units
+        "CLP*NOPE*1*50.00*50.00*0.00*12*ICN83",
+        "SVC*HC:99213*50.00*50.00**1", "DTM*472*20261001",
+        "CLP*N3*1*220.00*130.00*0.00*12*ICN84",
+        # REF*6R wins over a changed procedure code
+        "SVC*HC:99214*200.00*120.00**1", "DTM*472*20261001", "CAS*CO*45*80.00", "REF*6R*N3L1",
+        # a control number that matches no line falls back to procedure, date and units
+        "SVC*HC:36415*20.00*10.00**1", "DTM*472*20261001", "CAS*CO*45*10.00", "REF*6R*XX99",
+    ]))  # fmt: skip
+
+    (result,) = biller.release("BC8001")
+
+    not_found = "Account, Date of Service, CPT code, and units combination was not found"
+    assert (result["status"], result["claims_posted"]) == ("released_with_errors", 2)
+    assert result["errors"] == [
+        f"N1: {not_found} (2026-10-03, 97140, units 1, amount 40.00)",
+        f"N2: {not_found} (2026-10-01, 99214, units 1, amount 70.00)",
+        f"N2: {not_found} (2026-10-01, 97110, units 3, amount 50.00)",
+        "NOPE: Patient account was not found (amount 50.00)",
+    ]
+    # N1: lines 1 and 2 posted: paid 60 + 50 = 110, CO-45 30 + 30 = 60, PR-2 10 to the
+    # patient. Line 3 needs manual posting: its 60.00 stays with Blue Cross.
+    assert biller.claim("N1") == ("240.00", "110.00", "60.00", owes(primary="60.00",
+                                                                     patient="10.00"))
+    # N2: no line matched, nothing posted.
+    assert biller.claim("N2") == ("180.00", "0.00", "0.00", owes(primary="180.00"))
+    # N3: paid 120 + 10 = 130, CO-45 80 + 10 = 90.
+    assert biller.claim("N3") == ("220.00", "130.00", "90.00", owes())
+    assert "NOPE" not in biller.claims()
+
+
+# -- 9. claim-level CAS --------------------------------------------------------------------------
+
+
+def test_claim_level_adjustments_apply_to_the_claim(biller: Biller) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "K1", ["BCBS"], [("99213", "100.00", "1", None, "K1L1"),
+                                      ("36415", "20.00", "1", None, "K1L2")]),
+        claim_837(3, "K2", ["BCBS", "AETNA"], [("99213", "100.00", "1", None, "K2L1"),
+                                               ("36415", "20.00", "1", None, "K2L2")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC9001", "145.00", [  # 80 + 65
+        "LX*1",
+        # no service lines: the payment and the CAS are the claim's
+        "CLP*K1*1*120.00*80.00*15.00*12*ICN91", "CAS*CO*45*25.00", "CAS*PR*3*15.00",
+        # claim-level CO-B4 (late filing) beside line-level CAS: the lines pay 60 + 10 = 70,
+        # the claim pays CLP04 = 70 - 5 = 65 (835 balancing: CLP03 120 - 5 - 50 = 65)
+        "CLP*K2*1*120.00*65.00*10.00*12*ICN92", "CAS*CO*B4*5.00",
+        "SVC*HC:99213*100.00*60.00**1", "DTM*472*20261001", "CAS*CO*45*30.00",
+        "CAS*PR*2*10.00", "REF*6R*K2L1",
+        "SVC*HC:36415*20.00*10.00**1", "DTM*472*20261001", "CAS*CO*45*10.00", "REF*6R*K2L2",
+    ]))  # fmt: skip
+
+    (result,) = biller.release("BC9001")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # K1: 120 - 80 paid - 25 CO-45 = 15 PR-3 to the patient.
+    assert biller.claim("K1") == ("120.00", "80.00", "25.00", owes(patient="15.00"))
+    # K2: paid CLP04 65.00 (what Blue Cross sent); CO-45 30 + 10 and CO-B4 5 = 45 written off;
+    # PR-2 10 to Aetna: 65 + 45 + 10 = 120.
+    assert biller.claim("K2") == ("120.00", "65.00", "45.00", owes(secondary="10.00"))
+
+    biller.import_file("aetna.835", file_835("AE9002", "10.00", [
+        "LX*1",
+        "CLP*K2*2*120.00*10.00*0.00*12*AEICN92", "CAS*OA*23*110.00",
+    ], payer="AETNA", control=3))  # fmt: skip
+    (result,) = biller.release("AE9002")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 1, [])
+    # Aetna owes 10 and pays 10 on the claim; OA-23 is BCBS's adjudication repeated.
+    assert biller.claim("K2") == ("120.00", "75.00", "45.00", owes())

@@ -53,9 +53,12 @@ Decisions where SPEC 2.3 is silent (an experienced biller's expectations):
   posted normally (its adjustments and PR still move) and is also on the zero-payment list.
 - **Other statuses** (23, 25, ...) get an error-report line naming the status; nothing posted.
   So does a pay level the claim has no payer for, or one without rule settings.
-- **CLP04 vs the lines.** With service lines, each line's SVC03 is posted on its line; CLP04 is
-  then only checked against their sum (a mismatch is an error-report line). Without service
-  lines, CLP04 is posted on the claim and claim-level CAS applies to the claim.
+- **CLP04 vs the lines.** With service lines, each line's SVC03 is posted on its line. Claim-level
+  CAS beside lines reduce the lines' payments to CLP04 (835 balancing: CLP04 = ΣSVC03 − claim
+  CAS), so that difference is posted on the claim as a payment correction and the claim's paid
+  total is CLP04, the money sent. Any other difference between CLP04 and ΣSVC03 is an
+  error-report line. Without service lines, CLP04 is posted on the claim and claim-level CAS
+  applies to the claim.
 - **Where a transfer is booked.** The remainder is moved line by line (each line's positive
   balance with the paying level, in line order); what is left is moved on the claim itself.
 - **Zero amounts** make no entries.
@@ -592,7 +595,14 @@ class _LevelPosting:
                             line=line.line_number)  # fmt: skip
                 self.owed -= svc.paid
         lines_paid = sum((svc.paid for svc in self.clp.service_lines), ZERO)
-        if lines_paid != self.clp.paid:
+        claim_cas = sum((a.amount for a in self.clp.adjustments), ZERO)
+        if lines_paid != self.clp.paid and self.clp.paid == lines_paid - claim_cas:
+            # 835 balancing: claim-level CAS reduce the lines' payments to CLP04, the money sent.
+            self._entry(EntryKind.PAYMENT, self.party, lines_paid - self.clp.paid, code=code,
+                        memo="Claim-level adjustments reduce the service line payments to "
+                        "the claim payment (CLP04)")  # fmt: skip
+            self.owed -= self.clp.paid - lines_paid
+        elif lines_paid != self.clp.paid:
             self.errors.append(ErrorLine(
                 self.ledger.claim_id,
                 f"Claim payment {self.clp.paid:.2f} (CLP04) does not equal its service lines' "
