@@ -6,6 +6,7 @@ payers and rules saved through the real services."""
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -501,6 +502,63 @@ async def test_findings_of_a_fixture_are_shown_in_words(make_app, store, admin) 
             in findings
         claim = str(app.screen.query_one("#era-claim-detail").render())
         assert f"OA-23       1,579.00  {describe_carc('23')}" in claim
+
+
+async def test_a_file_imported_from_the_command_line_is_validated_by_the_open_app(
+        make_app, store, admin, practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        await app.workers.wait_for_complete()
+        assert not section(app).validation_running  # nothing was pending at start
+        # Meanwhile cron runs `pctui import`: the file is stored, its full validation left pending.
+        import_era(store, admin, remittance("CHK-CRON", BCBS_IN, "BLUE CROSS",
+                                            pays_unknown_claim()),
+                   datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+        assert intake.validation_pending(store)
+        section(app)._poll()  # what the 5-second timer does
+        await app.workers.wait_for_complete()  # the poll starts the validation worker
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not intake.validation_pending(store)
+        assert any(n.startswith("Full 5010 validation done for 1 file: ") for n in notes(app))
+        await open_release_835(pilot, "CHK-CRON")
+        await open_detail(pilot, "d")
+        await pilot.press("3")
+        await pilot.pause()
+        assert "Full 5010 validation (pyx12, X221A1) has run." in log_text(app, "#era-findings")
+
+
+async def test_validation_runs_one_worker_at_a_time(make_app, store, admin, practice,
+                                                    monkeypatch) -> None:
+    started, finish, calls = threading.Event(), threading.Event(), []
+
+    def slow_validation(store, limit=None, **_):  # holds the worker until the test lets go
+        calls.append(limit)
+        started.set()
+        finish.wait(10)
+        return []
+
+    monkeypatch.setattr(intake, "validate_pending", slow_validation)
+    import_era(store, admin, remittance("CHK-CRON", BCBS_IN, "BLUE CROSS", pays_unknown_claim()),
+               datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot)
+        assert started.wait(5)  # the section started validating at mount
+        first = section(app)._validation
+        section(app)._poll()
+        section(app).ensure_validation()
+        await pilot.press("d")  # opening a payment makes sure it runs, too
+        await pilot.pause()
+        assert isinstance(app.screen, EraDetailScreen)
+        assert section(app)._validation is first
+        running = [w for w in app.workers if w.group == "release-835-validation"
+                   and not w.is_finished]
+        assert running == [first] and calls == [1]
+        finish.set()
+        await app.workers.wait_for_complete()
+        assert not section(app).validation_running
 
 
 # -- import -------------------------------------------------------------------------------------

@@ -525,6 +525,25 @@ class ValidationRun:
     seconds: float
 
 
+def _pending_query() -> Any:
+    return (
+        select(ImportedFile.id)
+        .where(
+            ImportedFile.validation_state == ValidationState.PENDING.value,
+            ImportedFile.status == ImportStatus.IMPORTED.value,
+            ImportedFile.kind == "835",
+        )
+        .order_by(col(ImportedFile.id))
+    )
+
+
+def validation_pending(store: Store) -> bool:
+    """Whether any imported 835 still waits for its full 5010 validation (imports from the
+    command line leave big files to the app)."""
+    with store.read() as session:
+        return session.exec(_pending_query().limit(1)).first() is not None
+
+
 def validate_pending(
     store: Store,
     limit: int | None = None,
@@ -537,15 +556,7 @@ def validate_pending(
     Each file is validated outside any transaction (it can take seconds) and its findings are
     written in a short one afterwards; a file another process validated meanwhile is skipped.
     """
-    query = (
-        select(ImportedFile.id)
-        .where(
-            ImportedFile.validation_state == ValidationState.PENDING.value,
-            ImportedFile.status == ImportStatus.IMPORTED.value,
-            ImportedFile.kind == "835",
-        )
-        .order_by(col(ImportedFile.id))
-    )
+    query = _pending_query()
     if file_ids is not None:
         query = query.where(col(ImportedFile.id).in_(list(file_ids)))
     if max_segments is not None:

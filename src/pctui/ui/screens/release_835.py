@@ -8,6 +8,7 @@ is simply re-read: when the section is shown, when a dialog closes, and every ``
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -20,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from pctui.core.money import ZERO, display
 from pctui.store import eras
@@ -34,6 +35,7 @@ PAGE_SIZE = 200
 PAYMENT_ACTIONS = frozenset({"toggle_mark", "show_detail", "mark_page", "unmark_all", "release_marked",
                              "clear_filters", "next_page", "previous_page", "open_highlighted"})
 POLL_SECONDS = 5.0
+VALIDATION_RETRY_SECONDS = 60.0  # after a failed validation run the poll waits this long
 
 # (column key, header, content width), in screen order: at 80 columns the table is 56 cells
 # wide, enough for the first five, so what a biller decides by comes first. Every column but
@@ -387,6 +389,8 @@ class Release835Section(Section):
         self._refused: list[RefusedFile] = []
         self._counts: dict[EraStatus, int] = {}
         self._widths, self._full_status = column_widths(0)
+        self._validation: Worker[None] | None = None
+        self._validation_retry_at = 0.0  # time.monotonic() before which the poll leaves it
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -429,7 +433,7 @@ class Release835Section(Section):
         self.refresh_data()
         self.set_interval(POLL_SECONDS, self._poll)
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
-        self.validate_in_background()
+        self.ensure_validation()
 
     def read_only_reason(self) -> str | None:
         actor = self.pctui.actor
@@ -460,18 +464,31 @@ class Release835Section(Section):
         self._apply_page(state.generation, page, total, rows, eras.status_counts(store))
 
     def _poll(self) -> None:
-        if self.display and self.app.screen is self.screen and not self.showing_rejected:
+        """Re-read the visible page, and notice files imported elsewhere (``pctui import`` from
+        cron, ``pctui demo``) that still wait for their full 5010 validation."""
+        read_page = (self.display and self.app.screen is self.screen
+                     and not self.showing_rejected)
+        check_validation = (not self.validation_running
+                            and time.monotonic() >= self._validation_retry_at)
+        if read_page or check_validation:
             self._read_page_in_background(self.state.generation, self.state.page,
-                                          self.state.filters)
+                                          self.state.filters, read_page, check_validation)
 
     def _screen_changed(self, screen: Screen) -> None:
         if screen is self.screen and self.display:
             self.refresh_data()
 
     @work(thread=True, exclusive=True, group="release-835-poll")
-    def _read_page_in_background(self, generation: int, page: int, filters: EraFilter) -> None:
+    def _read_page_in_background(self, generation: int, page: int, filters: EraFilter,
+                                 read_page: bool = True, check_validation: bool = False) -> None:
+        from pctui.store.intake import validation_pending
+
         store = self.pctui.store
         try:
+            if check_validation and validation_pending(store):
+                self.app.call_from_thread(self.ensure_validation)
+            if not read_page:
+                return
             total = eras.count_eras(store, filters)
             page = min(page, max(0, -(-total // PAGE_SIZE) - 1))
             rows = eras.list_eras(store, filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
@@ -827,6 +844,7 @@ class Release835Section(Section):
         if (row := self.highlighted) is None:
             self.notify("No payment is highlighted.", severity="warning")
             return
+        self.ensure_validation()  # the detail says validation is running: make sure it is
         self.app.push_screen(EraDetailScreen(row.id))
 
     def _open_rule_form(self, row: EraRow) -> None:
@@ -882,7 +900,7 @@ class Release835Section(Section):
             self.state.generation += 1
             self.refresh_data()
             if new_files:
-                self.validate_in_background()
+                self.ensure_validation()
 
         self.app.push_screen(EraImportDialog(), imported)
 
@@ -892,6 +910,16 @@ class Release835Section(Section):
             return None
         return (f"{actor.login} is not registered in this database, so you cannot import files; "
                 f"an admin can run `pctui users add {actor.login} --role biller`.")
+
+    @property
+    def validation_running(self) -> bool:
+        return self._validation is not None and not self._validation.is_finished
+
+    def ensure_validation(self) -> None:
+        """Start the background 5010 validation unless it is running already: one at a time
+        (starting another would cancel the running one mid-way, ``exclusive``)."""
+        if not self.validation_running:
+            self._validation = self.validate_in_background()
 
     @work(thread=True, exclusive=True, group="release-835-validation")
     def validate_in_background(self) -> None:
@@ -906,9 +934,10 @@ class Release835Section(Section):
                                                                          limit=1)):
                 runs += batch
         except Exception as exc:  # noqa: BLE001 - a failed check must not take the app down
+            self._validation_retry_at = time.monotonic() + VALIDATION_RETRY_SECONDS
             self.app.call_from_thread(
                 self.notify, f"Full 5010 validation stopped: {type(exc).__name__}: {exc}. The "
-                "files stay marked pending and are checked again next time.",
+                "files stay marked pending and are checked again in a minute.",
                 title="Validation", severity="error", timeout=12)
         if runs:
             found = sum(len(r.findings) for r in runs)
