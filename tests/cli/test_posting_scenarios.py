@@ -99,8 +99,9 @@ def interchange(functional: str, version: str, control: int, body: list[str],
 CLAIM_PAYER = {
     "BCBS": ("BLUE CROSS", "BCBSX"), "MCR": ("MEDICARE", "MCRX"), "MCD": ("MEDICAID", "MCDX"),
     "AETNA": ("AETNA", "AETX"), "OON": ("OUT OF NETWORK HEALTH", "OONX"),
+    "CIGNA": ("CIGNA", "CIGX"),
 }  # fmt: skip
-FILING = {"BCBS": "BL", "MCR": "MB", "MCD": "MC", "AETNA": "CI", "OON": "CI"}
+FILING = {"BCBS": "BL", "MCR": "MB", "MCD": "MC", "AETNA": "CI", "OON": "CI", "CIGNA": "CI"}
 
 
 def claim_837(hl: int, claim_id: str, payers: list[str],
@@ -160,7 +161,7 @@ def file_837(*claims: list[str], control: int = 1) -> str:
 PAYER_835 = {  # N1*PR name, N104 (the Inbound ID)
     "BCBS": ("BLUE CROSS", "BCBS01"), "MCR": ("MEDICARE", "MCR01"),
     "MCD": ("MEDICAID", "MCD01"), "AETNA": ("AETNA", "AET01"),
-    "OON": ("OUT OF NETWORK HEALTH", "OON01"),
+    "OON": ("OUT OF NETWORK HEALTH", "OON01"), "CIGNA": ("CIGNA", "CIG01"),
 }  # fmt: skip
 
 
@@ -751,3 +752,294 @@ def test_claim_level_adjustments_apply_to_the_claim(biller: Biller) -> None:
     assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 1, [])
     # Aetna owes 10 and pays 10 on the claim; OA-23 is BCBS's adjudication repeated.
     assert biller.claim("K2") == ("120.00", "75.00", "45.00", owes())
+
+
+# -- 10. negative adjustments and PLB ------------------------------------------------------------
+
+
+def test_negative_adjustments_add_back_and_plb_is_recorded_against_the_payment(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "G1", ["BCBS"], [("99213", "100.00", "1", None, "G1L1")]),
+        claim_837(3, "G2", ["BCBS"], [("99211", "50.00", "1", None, "G2L1")]),
+    ))  # fmt: skip
+    # ΣCLP04 = 80 + 55 = 135.00; PLB: interest L6 -2.50 (adds), recoupment WO 30.00 (takes):
+    # BPR02 = 135.00 - (-2.50 + 30.00) = 107.50.
+    body = [
+        "LX*1",
+        "CLP*G1*1*100.00*80.00*0.00*12*ICN101",
+        "SVC*HC:99213*100.00*80.00**1", "DTM*472*20261001", "CAS*CO*45*30.00",
+        "CAS*OA*94*-10.00", "REF*6R*G1L1",
+        "CLP*G2*1*50.00*55.00*0.00*12*ICN102",
+        "SVC*HC:99211*50.00*55.00**1", "DTM*472*20261001", "CAS*OA*94*-5.00", "REF*6R*G2L1",
+        "PLB*1234567893*20261231*L6:INT01*-2.50*WO:OVERPAY01*30.00",
+    ]
+    biller.import_file("bcbs.835", file_835("BC10001", "107.50", body))
+    assert biller.eras()["BC10001"]["amount"] == "107.50"
+
+    (result,) = biller.release("BC10001")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # G1: paid 80; OA-94 -10 adds 10 back, CO-45 30 writes off: adjusted 30 - 10 = 20.
+    assert biller.claim("G1") == ("100.00", "80.00", "20.00", owes())
+    # G2: paid 55 on a 50.00 charge; OA-94 -5 balances it: adjusted -5, nothing owed.
+    assert biller.claim("G2") == ("50.00", "55.00", "-5.00", owes())
+    # PLB is the payment's, not a claim's.
+    detail = release_detail(biller, "BC10001")
+    assert [(reason, ref, f"{amount:.2f}") for reason, ref, amount in
+            detail.provider_adjustments] == [("L6", "INT01", "-2.50"),
+                                             ("WO", "OVERPAY01", "30.00")]  # fmt: skip
+
+
+def test_a_payment_amount_that_does_not_balance_is_a_finding_and_still_releases(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "G1", ["BCBS"], [("99213", "100.00", "1", None, "G1L1")])))
+    body = ["LX*1", "CLP*G1*1*100.00*70.00*0.00*12*ICN103",
+            "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*30.00",
+            "PLB*1234567893*20261231*WO:OVERPAY01*30.00"]  # fmt: skip
+    # BPR02 should be 70.00 - 30.00 = 40.00, not 70.00.
+    biller.import_file("bcbs.835", file_835("BC10002", "70.00", body), findings=[
+        "Payment amount 70.00 (BPR02) does not equal claim payments 70.00 minus provider "
+        "adjustments 30.00 = 40.00"])  # fmt: skip
+
+    (result,) = biller.release("BC10002")
+
+    assert (result["status"], result["errors"]) == ("released", [])
+    assert biller.claim("G1") == ("100.00", "70.00", "30.00", owes())
+
+
+# -- 11. claims of different payers in one 835 ---------------------------------------------------
+
+
+def test_one_835_posts_each_claim_under_the_rule_of_its_payer_at_its_level(
+    biller: Biller,
+) -> None:
+    biller.configure(config(rules=standard_rules(
+        AETNA=rule("AET01", "AETNA", level("PCON", "AIWO", balance="keep")))))  # fmt: skip
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "X1", ["BCBS"], [("99213", "100.00", "1", None, "X1L1")]),
+        claim_837(3, "X2", ["AETNA", "BCBS"], [("99214", "150.00", "1", None, "X2L1")]),
+        claim_837(4, "X3", ["AETNA"], [("99212", "80.00", "1", None, "X3L1")]),
+    ))  # fmt: skip
+    biller.import_file("aetna.835", file_835("AE11001", "90.00", [
+        "LX*1", "CLP*X2*19*150.00*90.00*20.00*12*AEICN11",
+        "SVC*HC:99214*150.00*90.00**1", "DTM*472*20261001", "CAS*CO*45*40.00",
+        "CAS*PR*2*20.00", "REF*6R*X2L1",
+    ], payer="AETNA"))  # fmt: skip
+    biller.release("AE11001")
+    # X2: Aetna paid 90, CO-45 40; PR-2 20 goes to Blue Cross, the secondary.
+    assert biller.claim("X2") == ("150.00", "90.00", "40.00", owes(secondary="20.00"))
+
+    # Blue Cross's 835 pays X1 as primary, X2 as secondary, and X3 (an Aetna claim) as primary.
+    biller.import_file("bcbs.835", file_835("BC11002", "140.00", [  # 70 + 20 + 50
+        "LX*1",
+        "CLP*X1*1*100.00*70.00*0.00*12*BCICN11",
+        "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*30.00", "REF*6R*X1L1",
+        "CLP*X2*2*150.00*20.00*0.00*12*BCICN12",
+        "SVC*HC:99214*150.00*20.00**1", "DTM*472*20261001", "CAS*OA*23*130.00", "REF*6R*X2L1",
+        "CLP*X3*1*80.00*50.00*0.00*12*BCICN13",
+        "SVC*HC:99212*80.00*50.00**1", "DTM*472*20261001", "CAS*CO*45*30.00", "REF*6R*X3L1",
+    ], control=3))  # fmt: skip
+
+    (result,) = biller.release("BC11002")
+
+    assert (result["status"], result["claims_posted"]) == ("released_with_errors", 2)
+    # X3's primary is Aetna: no rule for Inbound ID BCBS01 + AETNA, so nothing is posted.
+    assert result["errors"] == [
+        "X3: No payer rule established for Inbound ID BCBS01 and payer AETNA (the claim's "
+        "primary insurance); nothing posted (amount 50.00)"]  # fmt: skip
+    assert biller.claim("X1") == ("100.00", "70.00", "30.00", owes())
+    # X2: Blue Cross owes 20 as secondary and pays 20: 90 + 20 = 110 paid.
+    assert biller.claim("X2") == ("150.00", "110.00", "40.00", owes())
+    assert biller.claim("X3") == ("80.00", "0.00", "0.00", owes(primary="80.00"))
+
+
+def test_an_inbound_id_belongs_to_one_payer_so_a_second_payer_code_cannot_have_a_rule_for_it(
+    biller: Biller,
+) -> None:
+    """pctui's decision (issue 3, store/rules.py): an Inbound ID belongs to at most one payer
+    and only that payer's rule may use it. SPEC 1.2 keys rules by Inbound ID + Payer Code,
+    which reads as allowing several payer codes per Inbound ID; see the report."""
+    doc = config(rules=[*standard_rules(), rule("BCBS01", "AETNA", level("PCON", "AIWO"))])
+    path = biller.write("two-payers.json", json.dumps(doc))
+
+    code, _, err = biller.run("config", "import", str(path))
+
+    assert code == 1
+    assert "rules[5].inbound_id: Inbound ID BCBS01 belongs to payer BCBS, not AETNA" in err
+
+
+# -- 12. no payer rule yet -----------------------------------------------------------------------
+
+CIGNA = {"code": "CIGNA", "name": "Cigna", "insurance_class": "commercial",
+         "inbound_ids": ["CIG01"], "outbound_id": "CIGX"}  # fmt: skip
+CIGNA_835 = [
+    "LX*1", "CLP*Y1*1*100.00*75.00*5.00*12*CGICN1",
+    "SVC*HC:99213*100.00*75.00**1", "DTM*472*20261001", "CAS*CO*45*20.00", "CAS*PR*3*5.00",
+    "REF*6R*Y1L1",
+]
+
+
+def test_a_payment_without_a_rule_is_refused_until_the_rule_is_imported(biller: Biller) -> None:
+    biller.configure(config(payers=[*PAYERS, CIGNA]))
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "Y1", ["CIGNA"], [("99213", "100.00", "1", None, "Y1L1")])))
+    biller.import_file("cigna.835", file_835("CG12001", "75.00", CIGNA_835, payer="CIGNA"))
+    # An 835 under an Inbound ID no payer has.
+    biller.import_file("stranger.835", file_835("ZZ12002", "75.00", CIGNA_835,
+                                                payer="UNITED", inbound="UHC77", control=3))
+    assert {c: e["status"] for c, e in biller.eras().items()} == {
+        "CG12001": "no_payer_rule", "ZZ12002": "no_payer_rule"}
+
+    results = biller.release("CG12001", "ZZ12002", expect_code=1)
+
+    assert [(r["status"], r["claims_posted"], r["errors"]) for r in results] == [
+        ("refused", 0, ["No payer rule established for Inbound ID CIG01"]),
+        ("refused", 0, ["No payer rule established for Inbound ID UHC77"]),
+    ]
+    assert biller.claim("Y1") == ("100.00", "0.00", "0.00", owes(primary="100.00"))
+
+    # The administrator imports just the missing rule.
+    report = biller.configure({"rules": [rule("CIG01", "CIGNA", level("PCON", "AIWO"))]},
+                              "cigna-rule.json")  # fmt: skip
+    assert report["created"]["rules"] == 1
+    assert biller.eras()["CG12001"]["status"] == "ready"
+
+    (result,) = biller.release("CG12001")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 1, [])
+    # 100 - 75 paid - 20 CO-45 = 5 PR-3 copay to the patient.
+    assert biller.claim("Y1") == ("100.00", "75.00", "20.00", owes(patient="5.00"))
+    assert biller.eras()["ZZ12002"]["status"] == "no_payer_rule"
+
+
+# -- 13. the same 835 twice ----------------------------------------------------------------------
+
+
+def test_the_same_835_is_stored_once_and_released_once(biller: Biller) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "C1", ["BCBS"], [("99213", "150.00", "1", None, "C1L1"),
+                                      ("36415", "50.00", "1", None, "C1L2")]),
+        claim_837(3, "C2", ["BCBS"], [("99214", "120.00", "1", None, "C2L1"),
+                                      ("97110", "80.00", "2", None, "C2L2")]),
+    ))  # fmt: skip
+    text = file_835("EFT1001", "190.00", PRIMARY_ONLY_835)
+    first = biller.import_file("bcbs.835", text)
+    # The same file again, and the same payment re-sent in a new interchange.
+    again = biller.import_file("bcbs-again.835", text, expect="duplicate")
+    resent = biller.import_file("bcbs-resent.835", file_835("EFT1001", "190.00",
+                                                            PRIMARY_ONLY_835, control=9),
+                                expect="duplicate")  # fmt: skip
+    assert len(first["created"]) == 1 and again["created"] == [] == resent["created"]
+    assert list(biller.eras()) == ["EFT1001"]
+    # The same claims again are duplicates too: no second claim, no second charge.
+    biller.import_file("claims-again.837", file_837(
+        claim_837(2, "C1", ["BCBS"], [("99213", "150.00", "1", None, "C1L1"),
+                                      ("36415", "50.00", "1", None, "C1L2")])),
+        expect="duplicate")  # fmt: skip
+
+    (released,) = biller.release("EFT1001")
+    after = biller.claims()
+    (refused,) = biller.release("EFT1001", expect_code=1)
+
+    assert released["status"] == "released"
+    assert (refused["status"], refused["claims_posted"]) == ("refused", 0)
+    assert refused["errors"][0].startswith("Already released by ")
+    assert biller.claims() == after
+    assert after["C1"]["balance"] == owes(patient="30.00")
+
+
+# -- SPEC 3: JSON shapes and exit codes ----------------------------------------------------------
+
+AMOUNT = r"^-?\d+\.\d{2}$"
+
+
+def test_json_output_has_the_spec_keys_with_amounts_as_two_decimal_strings(
+    biller: Biller,
+) -> None:
+    import re
+
+    biller.configure(config())
+    claims_file = biller.import_file("claims.837", file_837(
+        claim_837(2, "C1", ["BCBS"], [("99213", "150.00", "1", None, "C1L1"),
+                                      ("36415", "50.00", "1", None, "C1L2")]),
+        claim_837(3, "C2", ["BCBS"], [("99214", "120.00", "1", None, "C2L1"),
+                                      ("97110", "80.00", "2", None, "C2L2")]),
+    ))  # fmt: skip
+    era_file = biller.import_file("bcbs.835", file_835("EFT1001", "190.00", PRIMARY_ONLY_835))
+    for result, kind in ((claims_file, "837"), (era_file, "835")):
+        assert {"file", "kind", "status", "created", "errors", "findings"} <= result.keys()
+        assert (result["kind"], result["status"], result["errors"]) == (kind, "imported", [])
+        assert all(isinstance(i, int) for i in result["created"])
+
+    era = biller.eras()["EFT1001"]
+    assert {k: era[k] for k in ("id", "check_number", "inbound_id", "payer", "amount",
+                                "payment_date", "claims", "status")} == {
+        "id": era_file["created"][0], "check_number": "EFT1001", "inbound_id": "BCBS01",
+        "payer": "BLUE CROSS", "amount": "190.00", "payment_date": "2026-11-05", "claims": 2,
+        "status": "ready"}  # fmt: skip
+    assert isinstance(era["inbound_id_source"], str) and "N1" in era["inbound_id_source"]
+
+    code, out, _ = biller.run("release", str(era["id"]), "--deposit-date", DEPOSIT, "--json")
+    assert code == 0
+    (released,) = json.loads(out)
+    assert {k: released[k] for k in ("id", "status", "claims_posted", "errors")} == {
+        "id": era["id"], "status": "released", "claims_posted": 2, "errors": []}
+
+    code, out, _ = biller.run("claims", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["claim_id"] for r in rows] == ["C1", "C2"]
+    for row in rows:
+        assert {"claim_id", "charge", "paid", "adjusted", "balance"} <= row.keys()
+        assert set(row["balance"]) == {"primary", "secondary", "tertiary", "patient"}
+        for amount in (row["charge"], row["paid"], row["adjusted"], *row["balance"].values()):
+            assert isinstance(amount, str) and re.match(AMOUNT, amount), amount
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["release", "1"],  # no --deposit-date
+        ["release", "1", "--deposit-date", "20/11/2026"],
+        ["release", "x", "--deposit-date", DEPOSIT],
+        ["eras", "--status", "paid"],
+        ["import"],
+        ["claims", "--bogus"],
+    ],
+)
+def test_wrong_usage_exits_2(biller: Biller, argv: list[str]) -> None:
+    code, out, err = biller.run(*argv)
+    assert code == 2 and out == "" and err
+
+
+def test_a_file_that_is_not_x12_is_rejected_with_exit_1_and_the_rest_imports(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    bad = biller.write("notes.txt", "Dear billing office, please find our payment enclosed.\n")
+    good = biller.write("claims.837", file_837(
+        claim_837(2, "C1", ["BCBS"], [("99213", "150.00", "1", None, "C1L1")])))
+
+    code, out, _ = biller.run("import", str(bad), str(good), "--json")
+
+    assert code == 1
+    rejected, imported = json.loads(out)
+    assert (rejected["status"], imported["status"]) == ("rejected", "imported")
+    assert rejected["errors"] and rejected["created"] == []
+    assert biller.claim("C1") == ("150.00", "0.00", "0.00", owes(primary="150.00"))
+
+
+def test_releasing_a_payment_that_does_not_exist_exits_1(biller: Biller) -> None:
+    biller.configure(config())
+    code, out, err = biller.run("release", "999", "--deposit-date", DEPOSIT, "--json")
+    assert code == 1
+    (result,) = json.loads(out)
+    assert (result["id"], result["status"], result["errors"]) == (
+        999, "refused", ["Payment #999 is not on file"])
