@@ -12,6 +12,7 @@ from typing import Any
 
 from pctui import __version__
 from pctui.core.money import display, json_amount
+from pctui.core.wording import plural
 from pctui.store.db import Store, StoreError, default_db_path
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -212,7 +213,7 @@ def _print_import_results(results: list[Any], runs: list[Any]) -> None:
         for finding in r.findings:
             print(f"    {finding.finding.severity.value}: {finding.text}")
     for run in runs:
-        print(f"validated {run.filename}: {len(run.findings)} findings "
+        print(f"validated {run.filename}: {plural(len(run.findings), 'finding')} "
               f"({run.segments} segments in {run.seconds:.1f} s)")
         for finding in run.findings:
             print(f"    {finding.finding.severity.value}: {finding.text}")

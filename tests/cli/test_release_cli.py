@@ -141,7 +141,7 @@ def test_released_with_errors_is_a_release_and_prints_the_error_report(
     assert code == 0
     assert out.splitlines() == [
         f"#{era} released_with_errors batch B7, deposit 2026-11-22: Released with errors: "
-        "0 claims posted, 1 line needs manual posting",
+        "0 claims posted, 1 error-report line",
         "    NOPE1: Patient account was not found (amount 45.50)",
     ]
     code, out, _ = run("eras", "--json")

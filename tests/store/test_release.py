@@ -309,7 +309,7 @@ def test_unmatched_claim_is_on_the_error_report_and_the_rest_is_posted(
     assert result.status == "released_with_errors"
     assert result.claims_posted == 1
     assert result.errors == ["NOPE1: Patient account was not found (amount 45.50)"]
-    assert result.message == "Released with errors: 1 claim posted, 1 line needs manual posting"
+    assert result.message == "Released with errors: 1 claim posted, 1 error-report line"
     assert balances(store, "PCN100") == owed(patient="40.00", charge="200.00", paid="130.00",
                                              adjusted="30.00")  # fmt: skip
     assert eras.get_era(store, era_id).status is eras.EraStatus.RELEASED_WITH_ERRORS

@@ -275,7 +275,7 @@ async def test_mark_all_marks_only_ready_payments(make_app, practice) -> None:
         assert [r[0] for r in rows(app)] == ["[x]", "", "[x]"]
         assert set(section(app).state.marked) == {practice["ready"], practice["noclaim"]}
         assert "2 marked (175.00)" in screen_text(pilot)
-        assert any("1 blocked payments cannot be marked" in n for n in notes(app))
+        assert any("1 blocked payment cannot be marked" in n for n in notes(app))
         await pilot.press("u")
         await pilot.pause()
         assert [r[0] for r in rows(app)] == ["[ ]", "", "[ ]"]
@@ -582,7 +582,7 @@ async def test_the_import_dialog_imports_a_folder_and_reports_each_file(make_app
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(pilot)
-        assert "2 files: 1 imported (1 payments), 0 duplicates, 1 rejected." in text
+        assert "2 files: 1 imported (1 payment), 0 duplicates, 1 rejected." in text
         assert "✓ imported   a-managed-care.835  (835)  1 payment stored" in text
         assert (f"✗ rejected   b-notes.txt\n    {inbox / 'b-notes.txt'}: not an X12 file: it "
                 "should begin with 'ISA'") in text
@@ -655,7 +655,7 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         posting = log_text(app, "#era-posting")
         assert "Released with errors by bob" in posting
         assert "deposit 2026-11-22 · batch B20261122-01" in posting
-        assert "Error report (1 line needs manual posting):" in posting
+        assert "Error report (1 line):" in posting
         assert "✗ PCN404: Patient account was not found" in posting
     assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
     detail = release.release_detail(store, practice["ready"])

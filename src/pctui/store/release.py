@@ -64,6 +64,7 @@ from pctui.core.posting import (
     post_claim_payment,
     record_provider_adjustments,
 )
+from pctui.core.wording import plural
 from pctui.store import audit
 from pctui.store.claims import ClaimForPosting, load_claims_for_posting
 from pctui.store.db import Store, cyclic_gc_paused
@@ -305,11 +306,9 @@ def _check_ready(session: Session, era: Era) -> int:
 
 
 def _released_message(posting: RemittancePosting, errors: list[str]) -> str:
-    n = posting.claims_posted
-    text = f"{n} claim{'s' if n != 1 else ''} posted"
-    if errors:
-        lines = "1 line needs" if len(errors) == 1 else f"{len(errors)} lines need"
-        text = f"Released with errors: {text}, {lines} manual posting"
+    text = f"{plural(posting.claims_posted, 'claim')} posted"
+    if errors:  # not always manual posting: a claim not found may belong to another practice
+        text = f"Released with errors: {text}, {plural(len(errors), 'error-report line')}"
     else:
         text = f"Released: {text}"
     zero = len(posting.zero_payments)

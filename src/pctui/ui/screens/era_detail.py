@@ -19,6 +19,7 @@ from pctui.core.codes import ADJUSTMENT_GROUPS
 from pctui.core.era import Adjustment, ClaimPayment, Finding, ServicePayment, Severity
 from pctui.core.money import display
 from pctui.core.posting import STATUS_NAMES, normalize_status
+from pctui.core.wording import plural
 from pctui.store import eras, release
 from pctui.store.eras import EraDetail
 from pctui.store.release import ReleaseDetail
@@ -164,7 +165,8 @@ def findings_text(detail: EraDetail) -> str:
     if not found:
         return f"No problems found in this payment.\n\n{state}".strip()
     errors = sum(1 for f in found if f.severity is Severity.ERROR)
-    head = f"{errors} errors, {len(found) - errors} warnings. {state}".strip()
+    head = (f"{plural(errors, 'error')}, {plural(len(found) - errors, 'warning')}. "
+            f"{state}").strip()
     return head + "\n\n" + "\n".join(finding_text(f) for f in found)
 
 
@@ -193,19 +195,18 @@ def _party(value: str | None) -> str:
 def posting_text(posted: ReleaseDetail | None, status_label: str) -> str:
     if posted is None:
         return (f"Not released yet ({status_label}). After release this shows what was posted "
-                "per claim and the lines that need manual posting.")
+                "per claim and the error report.")
     lines = [
         f"{'Released with errors' if posted.errors else 'Released'} by {posted.released_by} on "
         f"{posted.released_at.astimezone():%Y-%m-%d %H:%M} · deposit {posted.deposit_date} · "
-        f"batch {posted.batch} · {posted.claims_posted} claims posted",
+        f"batch {posted.batch} · {plural(posted.claims_posted, 'claim')} posted",
         "",
     ]
     if posted.errors:
-        n = len(posted.errors)
-        lines += [f"Error report ({n} line{'s need' if n != 1 else ' needs'} manual posting):"]
+        lines += [f"Error report ({plural(len(posted.errors), 'line')}):"]
         lines += [f"  ✗ {e}" for e in posted.errors] + [""]
     else:
-        lines += ["Error report: nothing needs manual posting.", ""]
+        lines += ["Error report: none.", ""]
     if posted.zero_payments:
         lines += ["Denials / zero-payment list:"] + [f"  {z}" for z in posted.zero_payments] + [""]
     lines.append("Posted per claim:")

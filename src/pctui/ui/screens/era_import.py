@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
+from pctui.core.wording import plural
 from pctui.store import intake
 from pctui.store.errors import PermissionDenied
 from pctui.store.intake import FileResult, ImportStatus
@@ -47,10 +48,9 @@ def result_text(result: FileResult) -> Text:
         text.append(f"  ({result.kind})", style="dim")
     if result.status is ImportStatus.IMPORTED:
         what = "payment" if result.kind == "835" else "claim"
-        n = len(result.created)
-        text.append(f"  {n} {what}{'s' if n != 1 else ''} stored")
+        text.append(f"  {plural(len(result.created), what)} stored")
         if result.findings:
-            text.append(f", {len(result.findings)} findings", style="yellow")
+            text.append(f", {plural(len(result.findings), 'finding')}", style="yellow")
     for reason in result.errors:
         text.append(f"\n    {reason}", style="red")
     if result.status is ImportStatus.DUPLICATE:
@@ -112,7 +112,7 @@ class EraImportDialog(ModalScreen[int | None]):
         bar = self.query_one("#import-progress", ProgressBar)
         bar.display = True
         bar.update(total=len(files), progress=0)
-        self.query_one("#import-current", Static).update(f"Reading {len(files)} files…")
+        self.query_one("#import-current", Static).update(f"Reading {plural(len(files), 'file')}…")
         self.query_one("#import-results-text", Static).update("")
         self._import(path)
 
@@ -149,8 +149,9 @@ class EraImportDialog(ModalScreen[int | None]):
         self.results += results
         counts = {s: sum(1 for r in results if r.status is s) for s in ImportStatus}
         payments = sum(len(r.created) for r in results if r.kind == "835")
-        summary = (f"{len(results)} files: {counts[ImportStatus.IMPORTED]} imported "
-                   f"({payments} payments), {counts[ImportStatus.DUPLICATE]} duplicates, "
+        summary = (f"{plural(len(results), 'file')}: {counts[ImportStatus.IMPORTED]} imported "
+                   f"({plural(payments, 'payment')}), "
+                   f"{plural(counts[ImportStatus.DUPLICATE], 'duplicate')}, "
                    f"{counts[ImportStatus.REJECTED]} rejected.")
         if any(r.kind == "835" and r.status is ImportStatus.IMPORTED for r in results):
             summary += " Full 5010 validation runs in the background."

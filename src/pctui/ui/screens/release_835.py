@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from pctui.core.money import ZERO, display
+from pctui.core.wording import plural
 from pctui.store import eras
 from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
 from pctui.store.release import ReleaseResult
@@ -318,11 +319,6 @@ def strip_lines(row: EraRow) -> list[str]:
     ]
 
 
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """``1 claim``, ``2 claims`` (``nouns`` for an irregular plural)."""
-    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
-
-
 def describe_filters(f: EraFilter) -> str:
     """The active filters in a few words, for the summary line."""
     parts: list[str] = []
@@ -561,7 +557,7 @@ class Release835Section(Section):
         if filters:
             where = f"{state.total} of {total_all} shown ({filters})"
         else:
-            where = f"{total_all} payments"
+            where = plural(total_all, "payment")
         if state.pages > 1:
             first = state.page * PAGE_SIZE + 1
             where += (f" · rows {first:,}–{first + len(state.rows) - 1:,}, page "
@@ -666,8 +662,8 @@ class Release835Section(Section):
     def _filters_applied(self, event: FilterBar.Applied) -> None:
         self.set_filters(event.filters)
         found = self.state.total
-        self.query_one(FilterBar).say(f"{found} payment{'s' if found != 1 else ''} match · "
-                                      "Esc closes")
+        verb = "matches" if found == 1 else "match"
+        self.query_one(FilterBar).say(f"{plural(found, 'payment')} {verb} · Esc closes")
 
     @on(FilterBar.Closed)
     def _filters_closed(self) -> None:
@@ -704,8 +700,9 @@ class Release835Section(Section):
             table.move_cursor(row=min(max(keep, 0), len(self._refused) - 1))
         rejected = sum(1 for f in self._refused if f.status == "rejected")
         self.query_one("#era-summary", Static).update(
-            f"Files refused: {rejected} rejected, {len(self._refused) - rejected} duplicates "
-            f"(newest first)\nPress v to go back to the payments.")
+            f"Files refused: {rejected} rejected, "
+            f"{plural(len(self._refused) - rejected, 'duplicate')} (newest first)\n"
+            "Press v to go back to the payments.")
         self._show_line()
 
     def _highlighted_refused(self) -> RefusedFile | None:
@@ -774,8 +771,9 @@ class Release835Section(Section):
             self.state.marked[row.id] = row
             self._redraw_row(row)
         self._show_summary()
-        note = f" {blocked} blocked payments cannot be marked." if blocked else ""
-        self.notify(f"Marked {len(newly)} Ready payments on this page "
+        note = (f" {plural(blocked, 'blocked payment')} cannot be marked." if blocked
+                else "")
+        self.notify(f"Marked {plural(len(newly), 'Ready payment')} on this page "
                     f"({len(self.state.marked)} marked in all).{note}")
 
     def action_unmark_all(self) -> None:
@@ -789,7 +787,7 @@ class Release835Section(Section):
             if row.id in on_page:
                 self._redraw_row(on_page[row.id])
         self._show_summary()
-        self.notify(f"Unmarked {len(unmarked)} payments.")
+        self.notify(f"Unmarked {plural(len(unmarked), 'payment')}.")
 
     # -- release --------------------------------------------------------------------------
 
@@ -942,6 +940,6 @@ class Release835Section(Section):
         if runs:
             found = sum(len(r.findings) for r in runs)
             self.app.call_from_thread(
-                self.notify, f"Full 5010 validation done for {len(runs)} file"
-                f"{'s' if len(runs) != 1 else ''}: {found} finding{'s' if found != 1 else ''} "
-                "(shown in each payment's detail).", title="Validation")
+                self.notify, f"Full 5010 validation done for {plural(len(runs), 'file')}: "
+                f"{plural(found, 'finding')} (shown in each payment's detail).",
+                title="Validation")

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
 from pctui.core.money import ZERO, display
+from pctui.core.wording import plural
 from pctui.store import release
 from pctui.store.eras import EraRow
 from pctui.store.errors import PermissionDenied, ValidationFailed
@@ -53,8 +54,9 @@ def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
     for line in result.errors[:ERRORS_SHOWN]:
         text.append(f"\n    ✗ {line}", style="yellow")
     if len(result.errors) > ERRORS_SHOWN:
-        text.append(f"\n    … {len(result.errors) - ERRORS_SHOWN} more lines: Enter on the "
-                    "payment shows the full error report", style="dim")
+        more = plural(len(result.errors) - ERRORS_SHOWN, "more line")
+        text.append(f"\n    … {more}: Enter on the payment shows the full error report",
+                    style="dim")
     return text
 
 
@@ -92,7 +94,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         total = sum((r.amount for r in self.rows), ZERO)
         n = len(self.rows)
         with Vertical(id="dialog", classes="form"):
-            yield Static(f"Release {n} payment{'s' if n != 1 else ''} · {display(total)}",
+            yield Static(f"Release {plural(n, 'payment')} · {display(total)}",
                          id="dialog-title", markup=False)
             yield Static(self._listing(), id="release-list", markup=False)
             yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
@@ -113,7 +115,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
 
     def _listing(self) -> str:
         lines = [f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
-                 f"{display(r.amount)} · {r.claims} claim{'s' if r.claims != 1 else ''}"
+                 f"{display(r.amount)} · {plural(r.claims, 'claim')}"
                  for r in self.rows[:LISTED]]
         if len(self.rows) > LISTED:
             lines.append(f"… and {len(self.rows) - LISTED} more")
@@ -183,7 +185,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         bar.display = True
         bar.update(total=len(self.rows), progress=0)
         self.query_one("#release-current", Static).update(
-            f"Releasing {len(self.rows)} payments into batch {batch}…")
+            f"Releasing {plural(len(self.rows), 'payment')} into batch {batch}…")
         self._release([r.id for r in self.rows], deposit, batch)
 
     @work(thread=True, exclusive=True, group="era-release")
