@@ -163,6 +163,10 @@ def test_a_payment_without_a_rule_exits_1_with_the_reason(run, files: dict[str, 
     assert results[0]["message"] == "No payer rule established for Inbound ID 55555"
     assert results[0]["errors"] == ["No payer rule established for Inbound ID 55555"]
     assert results[1]["errors"] == []
+    # Nothing of the refused payment went into the batch; the released one did.
+    assert (results[0]["batch"], results[0]["deposit_date"], results[0]["release_id"]) == (
+        None, None, None)
+    assert (results[1]["batch"], results[1]["deposit_date"]) == ("B20261122-01", "2026-11-22")
     code, out, err = run("release", str(blocked), "--deposit-date", "2026-11-22")
     assert code == 1
     assert out == f"#{blocked} refused: No payer rule established for Inbound ID 55555\n"
@@ -182,6 +186,7 @@ def test_releasing_twice_exits_1_and_says_who_released_it(run, files: dict[str, 
     (result,) = json.loads(out)
     assert result["status"] == "refused"
     assert result["message"].startswith("Already released by bob at ")
+    assert result["batch"] is None  # the batch it was released in is named in the message
     assert claims_json(run)["PCN100"]["paid"] == "130.00"
 
 

@@ -60,6 +60,7 @@ from pctui.core.posting import (
     ZeroPayment,
     claims_in,
     normalize_status,
+    paid_again_later,
     pay_level,
     post_claim_payment,
     record_provider_adjustments,
@@ -111,16 +112,19 @@ class ReleaseResult:
 
     def to_json(self) -> dict[str, Any]:
         """SPEC 3 keys. ``errors`` is the error report of a released payment and, as for a
-        rejected file in ``pctui import``, the reason of a payment that was not released."""
+        rejected file in ``pctui import``, the reason of a payment that was not released. A
+        payment that was not released is in no batch: ``batch`` and ``deposit_date`` are null."""
+        released = self.released
         return {
             "id": self.era_id,
             "status": str(self.status),
             "claims_posted": self.claims_posted,
-            "errors": list(self.errors) if self.released else [self.message],
+            "errors": list(self.errors) if released else [self.message],
             "message": self.message,
             "release_id": self.release_id,
-            "batch": self.batch,
-            "deposit_date": self.deposit_date.isoformat() if self.deposit_date else None,
+            "batch": self.batch if released else None,
+            "deposit_date": self.deposit_date.isoformat()
+            if released and self.deposit_date else None,
         }
 
 
@@ -443,14 +447,16 @@ def post_payment(
     """
     current: dict[str, ClaimLedger] = {cid: c.ledger for cid, c in claims.items()}
     results: list[PostingResult] = []
-    for clp in remittance.claims:
+    split = paid_again_later(remittance.claims)
+    for index, clp in enumerate(remittance.claims):
         claim_id = clp.patient_control_number.strip()
         ledger = current.get(claim_id)
         claim = claims.get(claim_id)
         chosen = _rules_for_claim(claim, rules, payer_pk) if claim is not None else {}
         result = _missing_rule(clp, claim, ledger, chosen, rules, inbound_id)
         if result is None:
-            result = post_claim_payment(ledger, clp, chosen, payer_id=payer_pk, era_id=era_id)
+            result = post_claim_payment(ledger, clp, chosen, payer_id=payer_pk, era_id=era_id,
+                                        settle=index not in split)  # fmt: skip
             if claim is not None and payer_pk in rules:
                 _assumed_payer_notice(claim, result, rules[payer_pk].payer_code)
         if ledger is not None and result.entries:
