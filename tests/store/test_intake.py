@@ -116,6 +116,8 @@ REJECTS = {
     "eligibility.270": (None, "wrong transaction set: ST01 at segment 3 is '270'"),
     "latin1.835": (None, "unreadable encoding: byte 0xC9 at line 7, segment 7"),
 }  # fmt: skip
+# Files whose ST01 named the transaction set before the problem keep their kind on the row.
+REJECT_KINDS = {"cut.835": "835", "no-se.835": "835"}
 
 
 def reject_bytes(name: str) -> bytes:
@@ -146,6 +148,7 @@ def test_each_reject_names_the_file_and_leaves_only_its_reject_row(
     (row,) = file_rows(store)
     assert (row.status, row.content, json.loads(row.errors)) == ("rejected", None, [error])
     assert row.validation_state == "not_applicable"
+    assert (result.kind, row.kind) == (REJECT_KINDS.get(name, ""),) * 2
 
 
 def test_a_missing_file_is_reported_and_the_rest_of_the_batch_imports(

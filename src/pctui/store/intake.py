@@ -206,15 +206,18 @@ def import_bytes(store: Store, name: str, data: bytes, user: Actor) -> FileResul
 
 
 def _import_bytes(store: Store, name: str, data: bytes, user: Actor) -> FileResult:
+    scanned: ScannedFile | None = None
     try:
         text = decode_x12(data)
         scanned = scan(text)
         if scanned.kind == "835":
             remittances = read_remittances(scanned)
     except FileRejected as exc:
-        return _reject(store, name, data, user, exc)
+        kind = exc.kind or (scanned.kind if scanned else "")
+        return _reject(store, name, data, user, exc, kind)
     except pyx12.errors.X12Error as exc:
-        return _reject(store, name, data, user, FileRejected(f"pyx12 cannot read it: {exc}"))
+        return _reject(store, name, data, user, FileRejected(f"pyx12 cannot read it: {exc}"),
+                       scanned.kind if scanned else "")  # fmt: skip
     if scanned.kind == "835":
         return _store_835(store, name, data, scanned, remittances, user)
     return _store_837(store, name, data, scanned, user)

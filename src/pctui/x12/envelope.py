@@ -36,13 +36,17 @@ _CONTROL_IDS = "ISA|IEA|GS|GE|ST|SE"
 
 
 class FileRejected(Exception):
-    """A file that cannot be imported at all. ``reason`` says why in plain words."""
+    """A file that cannot be imported at all. ``reason`` says why in plain words; ``kind`` is
+    "835" or "837" when the file's ST01 said so before the problem, else ""."""
 
-    def __init__(self, reason: str, *, segment: int | None = None, line: int | None = None):
+    def __init__(
+        self, reason: str, *, segment: int | None = None, line: int | None = None, kind: str = ""
+    ):
         super().__init__(reason)
         self.reason = reason
         self.segment = segment
         self.line = line
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +243,11 @@ def split_interchanges(text: str) -> tuple[list[Interchange], list[Finding]]:
             # Lines wrapped inside the ISA: the terminator is not a line break, so none is data.
             text = text[:pos] + text[pos:].replace("\r", "").replace("\n", "")
         delimiters, version, control = _read_isa(text, pos, segment_no, findings)
-        end = _interchange_end(text, pos, delimiters, segment_no)
+        try:
+            end = _interchange_end(text, pos, delimiters, segment_no)
+        except FileRejected as exc:  # truncated: what it held is still an 835 or an 837
+            exc.kind = exc.kind or _one_kind(_st01s(text, delimiters))
+            raise
         chunk, chunk_findings = _normalize(text[pos:end], delimiters, segment_no)
         findings.extend(chunk_findings)
         count = chunk.count(delimiters.segment)
@@ -408,12 +416,31 @@ def scan(text: str) -> ScannedFile:
     """Map the envelopes of decoded text; reject what cannot be imported at all."""
     interchanges, findings = split_interchanges(text)
     transactions: list[TransactionSet] = []
-    for number, interchange in enumerate(interchanges):
-        _EnvelopeWalk(interchange, number, transactions, findings).walk()
+    try:
+        for number, interchange in enumerate(interchanges):
+            _EnvelopeWalk(interchange, number, transactions, findings).walk()
+    except FileRejected as exc:  # the STs read before the problem still say what the file is
+        exc.kind = exc.kind or _one_kind({t.kind for t in transactions})
+        raise
     if not transactions:
         raise FileRejected("the file holds no transaction set (no ST segment)")
     _check_kinds(transactions)
     return ScannedFile(interchanges, transactions, findings)
+
+
+def _one_kind(kinds: set[str]) -> str:
+    """The one transaction set pctui reads that every ST01 names, else ""."""
+    kind = next(iter(kinds)) if len(kinds) == 1 else ""
+    return kind if kind in ACCEPTED_KINDS else ""
+
+
+def _st01s(text: str, d: Delimiters) -> set[str]:
+    """Every ST01 in ``text`` (read with one interchange's delimiters)."""
+    stop = re.escape(d.element + d.segment)
+    pattern = re.compile(
+        re.escape(d.segment) + r"[ \t\r\n]*ST" + re.escape(d.element) + f"([^{stop}]*)"
+    )
+    return {m.group(1).strip() for m in pattern.finditer(text)}
 
 
 def _check_kinds(transactions: list[TransactionSet]) -> None:
