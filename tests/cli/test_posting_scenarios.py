@@ -425,6 +425,13 @@ def test_medicare_primary_then_medicaid_secondary_pays_the_coinsurance_and_adjus
     # Line 2 is not on Medicaid's 835: its 6.00 goes to the patient and Patient Balances =
     # Adjust writes it off with AMCD. Paid 144 + 10 = 154; adjusted 60 + 20 + 6 = 86.
     assert biller.claim("M2") == ("240.00", "154.00", "86.00", owes())
+    medicaid = [e for e in biller.ledger("M2") if e[3] in ("PMCD", "AMCD") or e[1] == "patient"]
+    assert medicaid == [
+        ("payment", "secondary", "-10.00", "PMCD", 1, ""),
+        ("adjustment", "secondary", "-20.00", "AMCD", 1, "CO-45"),
+        ("transfer", "patient", "6.00", "", 2, ""),
+        ("adjustment", "patient", "-6.00", "AMCD", 2, ""),
+    ]  # OA-23 on line 1 does not write off line 2's balance
 
 
 # -- 3. tertiary after secondary after primary ---------------------------------------------------
@@ -1043,3 +1050,72 @@ def test_releasing_a_payment_that_does_not_exist_exits_1(biller: Biller) -> None
     (result,) = json.loads(out)
     assert (result["id"], result["status"], result["errors"]) == (
         999, "refused", ["Payment #999 is not on file"])
+
+
+# -- a secondary 835 without one of the claim's lines; split claims ------------------------------
+
+
+def test_a_secondary_835_that_leaves_out_a_line_transfers_that_line_not_writes_it_off(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "W1", ["BCBS", "AETNA"], [("99214", "200.00", "1", None, "W1L1"),
+                                               ("85025", "40.00", "1", None, "W1L2")])))
+    biller.import_file("bcbs.835", file_835("BC20001", "144.00", [
+        "LX*1", "CLP*W1*1*240.00*144.00*36.00*12*BCICN20",
+        "SVC*HC:99214*200.00*120.00**1", "DTM*472*20261001", "CAS*CO*45*50.00",
+        "CAS*PR*2*30.00", "REF*6R*W1L1",
+        "SVC*HC:85025*40.00*24.00**1", "DTM*472*20261001", "CAS*CO*45*10.00",
+        "CAS*PR*2*6.00", "REF*6R*W1L2",
+    ]))  # fmt: skip
+    biller.import_file("aetna.835", file_835("AE20002", "10.00", [
+        "LX*1", "CLP*W1*2*200.00*10.00*0.00*12*AEICN20",
+        "SVC*HC:99214*200.00*10.00**1", "DTM*472*20261001", "CAS*OA*23*170.00",
+        "CAS*CO*45*20.00", "REF*6R*W1L1",
+    ], payer="AETNA", control=3))  # fmt: skip
+
+    biller.release("BC20001")
+    (result,) = biller.release("AE20002")
+
+    assert (result["status"], result["errors"]) == ("released", [])
+    # Aetna owes 30 on line 1 and 6 on line 2. Line 1: paid 10, CO-45 20. Line 2 is not on
+    # Aetna's 835, so its 6.00 is what remains: Transfer to next moves it to the patient (Keep).
+    # Paid 144 + 10 = 154; adjusted 60 + 20 = 80; the patient owes 6.
+    assert biller.claim("W1") == ("240.00", "154.00", "80.00", owes(patient="6.00"))
+
+
+def test_a_claim_split_into_two_claim_payments_posts_both_before_moving_what_remains(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "S1", ["BCBS"], [("99213", "100.00", "1", None, "S1L1"),
+                                      ("36415", "40.00", "1", None, "S1L2")]),
+        claim_837(3, "S2", ["BCBS"], [("99213", "100.00", "1", None, "S2L1"),
+                                      ("87880", "60.00", "1", None, "S2L2")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC21001", "150.00", [  # 60 + 30 + 60 + 0
+        "LX*1",
+        "CLP*S1*1*100.00*60.00*10.00*12*ICNS1A",
+        "SVC*HC:99213*100.00*60.00**1", "DTM*472*20261001", "CAS*CO*45*30.00",
+        "CAS*PR*2*10.00", "REF*6R*S1L1",
+        "CLP*S1*1*40.00*30.00*0.00*12*ICNS1B",
+        "SVC*HC:36415*40.00*30.00**1", "DTM*472*20261001", "CAS*CO*45*10.00", "REF*6R*S1L2",
+        "CLP*S2*1*100.00*60.00*10.00*12*ICNS2A",
+        "SVC*HC:99213*100.00*60.00**1", "DTM*472*20261001", "CAS*CO*45*30.00",
+        "CAS*PR*2*10.00", "REF*6R*S2L1",
+        "CLP*S2*4*60.00*0.00*0.00*12*ICNS2B",
+        "SVC*HC:87880*60.00*0.00**1", "DTM*472*20261001", "CAS*CO*50*60.00", "REF*6R*S2L2",
+    ]))  # fmt: skip
+
+    (result,) = biller.release("BC21001")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 3, [])
+    # S1: paid 60 + 30 = 90; CO-45 30 + 10 = 40; PR-2 10 to the patient. Line 2 is paid by the
+    # second CLP, so the first does not move it to the patient as if it were unpaid.
+    assert biller.claim("S1") == ("140.00", "90.00", "40.00", owes(patient="10.00"))
+    # S2: line 1 paid 60, CO-45 30, PR-2 10; line 2 denied in its own CLP: it stays with
+    # Blue Cross (60.00) for the biller to work the denial.
+    assert biller.claim("S2") == ("160.00", "60.00", "30.00", owes(primary="60.00",
+                                                                     patient="10.00"))

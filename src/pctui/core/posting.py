@@ -40,9 +40,14 @@ Decisions where SPEC 2.3 is silent (an experienced biller's expectations):
   the summary as ``credit`` and in the notices) and nothing is transferred. Adjustments and PR
   are posted only up to what the level still owes after the payment: a secondary's 835 repeats
   the primary's adjudication (OA-23, CO-45 already written off), and writing it off twice would
-  invent a credit. Negative CAS amounts (they add to the balance) are applied first, then PR,
-  then CO, PI, CR, OA; whatever could not be posted is listed in ``skipped`` ("more than the
+  invent a credit. A line's CAS is also held to what the level owes on that line (plus any part
+  of its balance booked on the claim itself), so one line's repeated OA-23 never writes off
+  another line's balance. Negative CAS amounts (they add to the balance) are applied first, then
+  PR, then CO, PI, CR, OA; whatever could not be posted is listed in ``skipped`` ("more than the
   balance"), not on the error report.
+- **Split claims.** When one 835 has several CLPs for the same claim at the same level, each
+  posts its own lines and only the last settles the remainder (step 7); when one of its CLPs
+  denies part of the claim (CLP02 4), none does, so a denied line stays with the payer.
 - **Skipped adjustments.** Insurance Adjustments = Skip, or an active excluded CARC override,
   leave the amount unposted, so it stays in the level's balance and follows Insurance Balances
   (Transfer moves it on — out-of-network balance billing). Each is listed in ``skipped``; an
@@ -286,8 +291,13 @@ def post_claim_payment(
     *,
     payer_id: int | None,
     era_id: int | None,
+    settle: bool = True,
 ) -> PostingResult:
-    """Post one CLP onto its claim (``None``: CLP01 matched no claim) per SPEC 2.3."""
+    """Post one CLP onto its claim (``None``: CLP01 matched no claim) per SPEC 2.3.
+
+    ``settle`` False: a later CLP of this 835 pays the same claim at the same level (a split
+    claim, see :func:`paid_again_later`), so this one leaves step 7 (the remainder) to it.
+    """
     claim_id = clp.patient_control_number.strip()
     status = normalize_status(clp.status_code)
     if ledger is None:
@@ -303,7 +313,7 @@ def post_claim_payment(
     problem = _why_not_posted(ledger, status, level, rules)
     if problem is not None or level is None:
         return _not_posted(ledger, status, level, problem or "")
-    return _LevelPosting(ledger, clp, level, rules[level], payer_id, era_id).run(status)
+    return _LevelPosting(ledger, clp, level, rules[level], payer_id, era_id).run(status, settle)
 
 
 def _why_not_posted(
@@ -527,9 +537,15 @@ class _LevelPosting:
         self.errors: list[ErrorLine] = []
         self.skipped: list[SkippedAdjustment] = []
         self.owed = ZERO  # what the paying level still owes on the lines being settled
+        # What the paying level owes on each line (None: booked on the claim itself).
+        self.line_owed: dict[int | None, Decimal] = {}
 
-    def run(self, status: str) -> PostingResult:
+    def run(self, status: str, settle: bool = True) -> PostingResult:
         matched, unmatched = match_service_lines(self.ledger, self.clp)
+        self.line_owed = {
+            line: self.ledger.line_balance(self.party, line)
+            for line in [*(ln.line_number for ln in self.ledger.lines), None]
+        }
         held_back = self._held_back_lines(matched, unmatched)
         self.owed = self.ledger.balance(self.party) - sum(
             (max(self.ledger.line_balance(self.party, n), ZERO) for n in held_back), ZERO
@@ -543,7 +559,7 @@ class _LevelPosting:
         for item in sorted(cas, key=lambda c: _GROUP_ORDER.get(c.group, len(_GROUP_ORDER))):
             if item.adjustment.amount > 0:
                 self._apply(item)
-        transferred, to = self._settle_remainder(held_back)
+        transferred, to = self._settle_remainder(held_back) if settle else (ZERO, None)
         return self._result(status, transferred, to)
 
     def _held_back_lines(
@@ -587,13 +603,13 @@ class _LevelPosting:
         if not self.clp.service_lines:
             if self.clp.paid:
                 self._entry(EntryKind.PAYMENT, self.party, -self.clp.paid, code=code)
-                self.owed -= self.clp.paid
+                self._consume(None, self.clp.paid)
             return
         for svc, line in matched:
             if svc.paid:
                 self._entry(EntryKind.PAYMENT, self.party, -svc.paid, code=code,
                             line=line.line_number)  # fmt: skip
-                self.owed -= svc.paid
+                self._consume(line.line_number, svc.paid)
         lines_paid = sum((svc.paid for svc in self.clp.service_lines), ZERO)
         claim_cas = sum((a.amount for a in self.clp.adjustments), ZERO)
         if lines_paid != self.clp.paid and self.clp.paid == lines_paid - claim_cas:
@@ -601,7 +617,7 @@ class _LevelPosting:
             self._entry(EntryKind.PAYMENT, self.party, lines_paid - self.clp.paid, code=code,
                         memo="Claim-level adjustments reduce the service line payments to "
                         "the claim payment (CLP04)")  # fmt: skip
-            self.owed -= self.clp.paid - lines_paid
+            self._consume(None, self.clp.paid - lines_paid)
         elif lines_paid != self.clp.paid:
             self.errors.append(ErrorLine(
                 self.ledger.claim_id,
@@ -620,12 +636,26 @@ class _LevelPosting:
         items.extend(_Cas(adj, None, None, None) for adj in self.clp.adjustments if adj.amount)
         return items
 
+    def _consume(self, line: int | None, amount: Decimal) -> None:
+        """``amount`` of what the paying level owes is settled (paid, adjusted or moved)."""
+        self.owed -= amount
+        self.line_owed[line] = self.line_owed.get(line, ZERO) - amount
+
+    def _room(self, line: int | None) -> Decimal:
+        """What a positive CAS amount may settle: no more than the level owes on the claim, and
+        a line's CAS no more than the level owes on that line (or on the claim itself)."""
+        room = max(self.owed, ZERO)
+        if line is not None:
+            on_claim = max(self.line_owed.get(None, ZERO), ZERO)
+            room = min(room, max(self.line_owed.get(line, ZERO) + on_claim, ZERO))
+        return room
+
     def _postable(self, item: _Cas) -> Decimal:
         """All of a negative amount; of a positive one, no more than the level still owes."""
         amount = item.adjustment.amount
         if amount < 0:
             return amount
-        posted = min(amount, max(self.owed, ZERO))
+        posted = min(amount, self._room(item.line))
         if posted < amount:
             self._skip(item, amount - posted, SkipReason.OVER_BALANCE)
         return posted
@@ -647,7 +677,7 @@ class _LevelPosting:
         for party, change in ((self.party, -amount), (self.next_party, amount)):
             self._entry(EntryKind.TRANSFER, party, change, line=item.line, group_code=item.group,
                         reason_code=item.reason, memo=memo)  # fmt: skip
-        self.owed -= amount
+        self._consume(item.line, amount)
 
     def _adjust(self, item: _Cas) -> None:
         if self.settings.exclusions.excludes(item.group, item.reason):
@@ -666,7 +696,7 @@ class _LevelPosting:
             self._entry(EntryKind.ADJUSTMENT, self.party, -amount,
                         code=self.settings.adjustment_code, line=item.line,
                         group_code=item.group, reason_code=item.reason)  # fmt: skip
-            self.owed -= amount
+            self._consume(item.line, amount)
 
     def _settle_remainder(self, held_back: set[int]) -> tuple[Decimal, Party | None]:
         """Step 7: Transfer to next moves what the level still owes; Keep leaves it."""
@@ -809,16 +839,41 @@ def post_remittance(
     """
     current = dict(ledgers)
     results: list[PostingResult] = []
-    for clp in remittance.claims:
+    split = paid_again_later(remittance.claims)
+    for index, clp in enumerate(remittance.claims):
         claim_id = clp.patient_control_number.strip()
         ledger = current.get(claim_id)
         result = post_claim_payment(
-            ledger, clp, rules.get(claim_id, {}), payer_id=payer_id, era_id=era_id
-        )
+            ledger, clp, rules.get(claim_id, {}), payer_id=payer_id, era_id=era_id,
+            settle=index not in split,
+        )  # fmt: skip
         if ledger is not None and result.entries:
             current[claim_id] = ledger.with_entries(result.entries)
         results.append(result)
     return RemittancePosting(results, record_provider_adjustments(remittance), current)
+
+
+def paid_again_later(claim_payments: Sequence[ClaimPayment]) -> set[int]:
+    """Positions of the CLPs that leave the remainder (step 7) alone because the same 835 pays
+    their claim again (a split claim): only the last CLP at a level settles it, and none does
+    when a CLP of the 835 denies part of the claim, so a line the payer pays or denies in
+    another CLP is never transferred as if it were unpaid."""
+    denied = {
+        c.patient_control_number.strip()
+        for c in claim_payments
+        if normalize_status(c.status_code) == DENIED
+    }
+    later: set[int] = set()
+    seen: set[tuple[str, PayerLevel]] = set()
+    for index in range(len(claim_payments) - 1, -1, -1):
+        clp = claim_payments[index]
+        claim_id, level = clp.patient_control_number.strip(), pay_level(clp.status_code)
+        if level is None:
+            continue
+        if (claim_id, level) in seen or claim_id in denied:
+            later.add(index)
+        seen.add((claim_id, level))
+    return later
 
 
 def claims_in(remittance: Remittance) -> Sequence[str]:
