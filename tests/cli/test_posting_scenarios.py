@@ -1119,3 +1119,86 @@ def test_a_claim_split_into_two_claim_payments_posts_both_before_moving_what_rem
     # Blue Cross (60.00) for the biller to work the denial.
     assert biller.claim("S2") == ("160.00", "60.00", "30.00", owes(primary="60.00",
                                                                      patient="10.00"))
+
+
+# -- the rule's settings for the CLP's level -----------------------------------------------------
+
+
+def test_each_claim_payment_uses_the_rule_settings_of_its_pay_level(biller: Biller) -> None:
+    biller.configure(config(rules=standard_rules(BCBS=rule(
+        "BCBS01", "BCBS", level("PCON", "AIWO"),
+        level("PCON", "AIWO", adjustments="skip", balance="keep"),
+        level("PCON", "AIWO")))))  # fmt: skip
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "L1", ["BCBS"], [("99213", "100.00", "1", None, "L1L1")]),
+        claim_837(3, "L2", ["AETNA", "BCBS"], [("99213", "100.00", "1", None, "L2L1")]),
+    ))  # fmt: skip
+    biller.import_file("aetna.835", file_835("AE22001", "60.00", [
+        "LX*1", "CLP*L2*1*100.00*60.00*15.00*12*AEICN22",
+        "SVC*HC:99213*100.00*60.00**1", "DTM*472*20261001", "CAS*CO*45*25.00",
+        "CAS*PR*2*15.00", "REF*6R*L2L1",
+    ], payer="AETNA"))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC22002", "80.00", [  # 70 + 10
+        "LX*1",
+        "CLP*L1*1*100.00*70.00*10.00*12*BCICN221",
+        "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*2*10.00", "REF*6R*L1L1",
+        "CLP*L2*2*100.00*10.00*3.00*12*BCICN222",
+        "SVC*HC:99213*100.00*10.00**1", "DTM*472*20261001", "CAS*CO*45*2.00",
+        "CAS*OA*23*85.00", "CAS*PR*3*3.00", "REF*6R*L2L1",
+    ], control=3))  # fmt: skip
+
+    biller.release("AE22001")
+    assert biller.claim("L2") == ("100.00", "60.00", "25.00", owes(secondary="15.00"))
+    (result,) = biller.release("BC22002")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # L1 at Blue Cross's primary level (Post, Transfer): paid 70, CO-45 20, PR-2 10 to patient.
+    assert biller.claim("L1") == ("100.00", "70.00", "20.00", owes(patient="10.00"))
+    # L2 at Blue Cross's secondary level (Skip, Keep): owes 15, paid 10, PR-3 3 to the patient
+    # (PR moves whatever Keep says), CO-45 2 skipped and kept with Blue Cross: 2.00.
+    assert biller.claim("L2") == ("100.00", "70.00", "25.00", owes(secondary="2.00",
+                                                                     patient="3.00"))
+
+
+def test_a_deactivated_rule_does_not_make_a_payment_ready(biller: Biller) -> None:
+    inactive = {**rule("BCBS01", "BCBS", level("PCON", "AIWO")), "active": False}
+    biller.configure(config(rules=standard_rules(BCBS=inactive)))
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "C1", ["BCBS"], [("99213", "150.00", "1", None, "C1L1"),
+                                      ("36415", "50.00", "1", None, "C1L2")])))
+    biller.import_file("bcbs.835", file_835("EFT1001", "190.00", PRIMARY_ONLY_835))
+    assert biller.eras()["EFT1001"]["status"] == "no_payer_rule"
+
+    (result,) = biller.release("EFT1001", expect_code=1)
+
+    assert result["status"] == "refused"
+    assert biller.claim("C1") == ("200.00", "0.00", "0.00", owes(primary="200.00"))
+
+
+def test_claims_imported_before_their_payers_are_posted_under_the_rule_of_the_835s_payer(
+    biller: Biller,
+) -> None:
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "M1", ["MCR", "MCD"], [("99213", "100.00", "1", None, "M1L1")])),
+        findings=["Claim M1: primary payer 'MEDICARE' (ID MCRX) is not set up in pctui",
+                  "Claim M1: secondary payer 'MEDICAID' (ID MCDX) is not set up in pctui"])
+    biller.configure(config())
+    biller.import_file("medicare.835", file_835("MCR23001", "64.00", [
+        "LX*1", "CLP*M1*1*100.00*64.00*16.00*MB*MCRICN23",
+        "SVC*HC:99213*100.00*64.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*2*16.00", "REF*6R*M1L1",
+    ], payer="MCR"))  # fmt: skip
+    biller.import_file("medicaid.835", file_835("MCD23002", "10.00", [
+        "LX*1", "CLP*M1*2*100.00*10.00*0.00*MC*MCDICN23",
+        "SVC*HC:99213*100.00*10.00**1", "DTM*472*20261001", "CAS*OA*23*84.00",
+        "CAS*CO*45*6.00", "REF*6R*M1L1",
+    ], payer="MCD", control=3))  # fmt: skip
+
+    (medicare,) = biller.release("MCR23001")
+    assert biller.claim("M1") == ("100.00", "64.00", "20.00", owes(secondary="16.00"))
+    (medicaid,) = biller.release("MCD23002")
+
+    assert [(r["status"], r["errors"]) for r in (medicare, medicaid)] == [("released", [])] * 2
+    # Medicaid owes 16: paid 10, CO-45 6. Paid 74, adjusted 26, nothing owed.
+    assert biller.claim("M1") == ("100.00", "74.00", "26.00", owes())
