@@ -1202,3 +1202,96 @@ def test_claims_imported_before_their_payers_are_posted_under_the_rule_of_the_83
     assert [(r["status"], r["errors"]) for r in (medicare, medicaid)] == [("released", [])] * 2
     # Medicaid owes 16: paid 10, CO-45 6. Paid 74, adjusted 26, nothing owed.
     assert biller.claim("M1") == ("100.00", "74.00", "26.00", owes())
+
+
+# -- more of SPEC 2.3: codes the payer changed, statuses not posted, reversal after secondary ---
+
+
+def test_lines_match_on_the_procedure_and_units_as_billed_when_the_payer_changed_them(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "U1", ["BCBS"], [("99214", "100.00", "1", None, None),
+                                      ("97110", "90.00", "3", None, None)])))
+    biller.import_file("bcbs.835", file_835("BC24001", "100.00", [
+        "LX*1", "CLP*U1*1*190.00*100.00*0.00*12*ICN24",
+        # paid as 99213, billed as 99214 (SVC06)
+        "SVC*HC:99213*100.00*60.00**1*HC:99214", "DTM*472*20261001", "CAS*CO*45*40.00",
+        # 2 units paid of 3 billed (SVC07)
+        "SVC*HC:97110*90.00*40.00**2**3", "DTM*472*20261001", "CAS*CO*45*30.00",
+        "CAS*CO*151*20.00",
+    ]))  # fmt: skip
+
+    (result,) = biller.release("BC24001")
+
+    assert (result["status"], result["errors"]) == ("released", [])
+    # Paid 60 + 40 = 100; CO-45 40 + 30 and CO-151 20 = 90.
+    assert biller.claim("U1") == ("190.00", "100.00", "90.00", owes())
+
+
+def test_statuses_that_are_not_posted_and_a_reversal_with_nothing_to_reverse_are_reported(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "Q1", ["BCBS"], [("99213", "100.00", "1", None, "Q1L1")]),
+        claim_837(3, "Q2", ["BCBS"], [("99213", "100.00", "1", None, "Q2L1")]),
+        claim_837(4, "Q3", ["BCBS"], [("99213", "100.00", "1", None, "Q3L1")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC25001", "0.00", [  # 40 - 40 + 0
+        "LX*1",
+        "CLP*Q1*2*100.00*40.00*0.00*12*ICN251",  # secondary, but Q1 has no secondary
+        "SVC*HC:99213*100.00*40.00**1", "DTM*472*20261001", "CAS*OA*23*60.00",
+        "REF*6R*Q1L1",
+        "CLP*Q2*22*-100.00*-40.00*0.00*12*ICN252",  # reversal of a payment never posted
+        "SVC*HC:99213*-100.00*-40.00**1", "DTM*472*20261001", "CAS*CO*45*-60.00",
+        "REF*6R*Q2L1",
+        "CLP*Q3*23*100.00*0.00*0.00*12*ICN253",  # not our claim, forwarded
+        "SVC*HC:99213*100.00*0.00**1", "DTM*472*20261001", "CAS*OA*23*100.00",
+        "REF*6R*Q3L1",
+    ]))  # fmt: skip
+
+    (result,) = biller.release("BC25001")
+
+    assert (result["status"], result["claims_posted"]) == ("released_with_errors", 0)
+    assert result["errors"] == [
+        "Q1: The claim has no secondary insurance to post this secondary payment to",
+        "Q2: No earlier posting of this claim from this payer was found to reverse",
+        "Q3: Claim status 23 (Not our claim, forwarded to additional payer(s)) is not posted",
+    ]
+    for claim_id in ("Q1", "Q2", "Q3"):
+        assert biller.claim(claim_id) == ("100.00", "0.00", "0.00", owes(primary="100.00"))
+
+
+def test_a_primary_reversal_after_the_secondary_paid_leaves_the_secondary_with_a_credit(
+    biller: Biller,
+) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "V1", ["BCBS", "AETNA"], [("99213", "100.00", "1", None, "V1L1")])))
+    biller.import_file("bcbs.835", file_835("BC26001", "70.00", [
+        "LX*1", "CLP*V1*1*100.00*70.00*10.00*12*ICN26",
+        "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*2*10.00", "REF*6R*V1L1",
+    ]))  # fmt: skip
+    biller.import_file("aetna.835", file_835("AE26002", "10.00", [
+        "LX*1", "CLP*V1*2*100.00*10.00*0.00*12*AEICN26",
+        "SVC*HC:99213*100.00*10.00**1", "DTM*472*20261001", "CAS*OA*23*90.00", "REF*6R*V1L1",
+    ], payer="AETNA", control=3))  # fmt: skip
+    biller.import_file("bcbs-reversal.835", file_835("BC26003", "0.00", [
+        "LX*1", "CLP*V1*22*-100.00*-70.00*-10.00*12*ICN26",
+        "SVC*HC:99213*-100.00*-70.00**1", "DTM*472*20261001", "CAS*CO*45*-20.00",
+        "CAS*PR*2*-10.00", "REF*6R*V1L1",
+        "PLB*1234567893*20261231*WO:ICN26*-70.00",
+    ], control=4))  # fmt: skip
+
+    biller.release("BC26001", "AE26002")
+    assert biller.claim("V1") == ("100.00", "80.00", "20.00", owes())
+    (result,) = biller.release("BC26003")
+
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 1, [])
+    # Blue Cross's 70 paid, 20 CO-45 and 10 PR-2 (moved to Aetna) are undone: Blue Cross owes
+    # the 100 again; Aetna's 10 stays paid against a balance it no longer owes: a 10.00 credit.
+    assert biller.claim("V1") == ("100.00", "10.00", "0.00", owes(primary="100.00",
+                                                                    secondary="-10.00"))
