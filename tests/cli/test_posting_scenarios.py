@@ -255,9 +255,14 @@ class Biller:
         return json.loads(out)
 
     def claims(self) -> dict[str, dict[str, Any]]:
+        """`pctui claims --json` by claim id; every claim must satisfy SPEC 2.3's equation."""
         code, out, _ = self.run("claims", "--json")
         assert code == 0
-        return {row["claim_id"]: row for row in json.loads(out)}
+        rows = {row["claim_id"]: row for row in json.loads(out)}
+        for row in rows.values():  # charge = payments + adjustments + balances owed
+            owed = sum((Decimal(v) for v in row["balance"].values()), Decimal("0.00"))
+            assert Decimal(row["charge"]) == Decimal(row["paid"]) + Decimal(row["adjusted"]) + owed
+        return rows
 
     def ledger(self, claim_id: str) -> list[tuple[str, str, str, str, int | None, str]]:
         """The claim's ledger as (kind, party, amount, code, line, CAS code), oldest first."""
