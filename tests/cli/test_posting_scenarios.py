@@ -871,19 +871,33 @@ def test_one_835_posts_each_claim_under_the_rule_of_its_payer_at_its_level(
     assert biller.claim("X3") == ("80.00", "0.00", "0.00", owes(primary="80.00"))
 
 
-def test_an_inbound_id_belongs_to_one_payer_so_a_second_payer_code_cannot_have_a_rule_for_it(
-    biller: Biller,
-) -> None:
-    """pctui's decision (issue 3, store/rules.py): an Inbound ID belongs to at most one payer
-    and only that payer's rule may use it. SPEC 1.2 keys rules by Inbound ID + Payer Code,
-    which reads as allowing several payer codes per Inbound ID; see the report."""
-    doc = config(rules=[*standard_rules(), rule("BCBS01", "AETNA", level("PCON", "AIWO"))])
-    path = biller.write("two-payers.json", json.dumps(doc))
+def test_a_clearinghouse_inbound_id_carries_rules_for_two_payer_codes(biller: Biller) -> None:
+    """SPEC 1.2/2.3 step 3: rules are per Inbound ID + Payer Code, and each claim uses the rule of
+    its own payer — so BCBS01 (which belongs to BCBS) may carry an AETNA rule too."""
+    doc = config(rules=[*standard_rules(), rule("BCBS01", "AETNA", level("PCON", "AWCA",
+                                                                         balance="keep"))])
+    biller.configure(doc)
+    biller.import_file("claims.837", file_837(
+        claim_837(2, "X1", ["BCBS"], [("99213", "100.00", "1", None, "X1L1")]),
+        claim_837(3, "X3", ["AETNA"], [("99212", "80.00", "1", None, "X3L1")]),
+    ))  # fmt: skip
+    biller.import_file("bcbs.835", file_835("BC11003", "120.00", [  # 70 + 50
+        "LX*1",
+        "CLP*X1*1*100.00*70.00*0.00*12*BCICN11",
+        "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*30.00", "REF*6R*X1L1",
+        "CLP*X3*1*80.00*50.00*0.00*12*BCICN13",
+        "SVC*HC:99212*80.00*50.00**1", "DTM*472*20261001", "CAS*CO*45*30.00", "REF*6R*X3L1",
+    ]))  # fmt: skip
 
-    code, _, err = biller.run("config", "import", str(path))
+    (result,) = biller.release("BC11003")
 
-    assert code == 1
-    assert "rules[5].inbound_id: Inbound ID BCBS01 belongs to payer BCBS, not AETNA" in err
+    assert (result["status"], result["claims_posted"], result["errors"]) == ("released", 2, [])
+    # X1 under BCBS01 + BCBS: paid 70, CO-45 30 written off.
+    assert biller.claim("X1") == ("100.00", "70.00", "30.00", owes())
+    # X3 under BCBS01 + AETNA: paid 50, CO-45 30 written off with that rule's AWCA.
+    assert biller.claim("X3") == ("80.00", "50.00", "30.00", owes())
+    assert ("adjustment", "AWCA") in {(e[0], e[3]) for e in biller.ledger("X3")}
+    assert ("adjustment", "AIWO") in {(e[0], e[3]) for e in biller.ledger("X1")}
 
 
 # -- 12. no payer rule yet -----------------------------------------------------------------------

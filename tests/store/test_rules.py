@@ -154,10 +154,13 @@ def test_one_rule_per_inbound_id_and_payer_code(store, admin, bcbs) -> None:
     assert rule_count(store) == 1
 
 
-def test_an_inbound_id_of_another_payer_cannot_carry_this_payers_rule(store, admin, bcbs,
-                                                                       medicaid) -> None:
-    errors = rules.check_rule(store, rule_draft(medicaid, "12345"))
-    assert errors == {"inbound_id": "Inbound ID 12345 belongs to payer BCBS, not MCDCA"}
+def test_one_inbound_id_carries_rules_for_several_payer_codes(store, admin, bcbs,
+                                                              medicaid) -> None:
+    # A clearinghouse 835 under BCBS's Inbound ID may pay Medi-Cal claims too (SPEC 2.3 step 3).
+    assert rules.check_rule(store, rule_draft(medicaid, "12345")) == {}
+    view = rules.save_rule(store, admin, rule_draft(medicaid, "12345"))
+    assert view.inbound_id_attached  # 12345 belongs to a payer (BCBS): its 835s can be Ready
+    assert rules.inbound_id_owner(store, "12345").code == "BCBS"
 
 
 def test_saving_offers_to_attach_an_unattached_inbound_id(store, admin, bcbs) -> None:
@@ -173,16 +176,15 @@ def test_saving_offers_to_attach_an_unattached_inbound_id(store, admin, bcbs) ->
     assert payer_entry.changes == {"inbound_ids": ["", "added 888"]}
 
 
-def test_an_inbound_id_used_by_a_rule_cannot_be_attached_to_another_payer(
+def test_an_inbound_id_used_by_another_payers_rule_can_still_be_attached(
     store, admin, bcbs, medicaid
 ) -> None:
     rules.save_rule(store, admin, rule_draft(bcbs, "777"))
-    with pytest.raises(ValidationFailed) as failed:
-        with store.write() as session:
-            payers.add_inbound_id(session, admin, medicaid.id, "777")
-    assert "used by the payer rule 777 + BCBS" in failed.value.errors["inbound_id"]
-    draft = payers.PayerDraft("MCDCA", "Medi-Cal", "medicaid", "", ["610442", "777"])
-    assert "777 + BCBS" in payers.check_payer(store, draft, medicaid.id)["inbound_ids"]
+    with store.write() as session:
+        payers.add_inbound_id(session, admin, medicaid.id, "777")
+    assert rules.inbound_id_owner(store, "777").code == "MCDCA"
+    (bcbs_rule,) = [r for r in rules.list_rules(store, "777") if r.payer_code == "BCBS"]
+    assert bcbs_rule.inbound_id_attached
 
 
 def test_patient_adjustment_code_is_kept_only_with_adjust(store, admin, bcbs) -> None:

@@ -344,7 +344,7 @@ async def test_a_rule_whose_inbound_id_is_not_attached_opens_for_attaching(make_
         await pilot.pause()
         assert isinstance(app.screen, RuleDrawer)
         assert app.screen.rule is not None and app.screen.rule.payer_code == "ACME"
-        assert any("does not belong to ACME yet" in n for n in notes(app))
+        assert any("does not belong to any payer yet" in n for n in notes(app))
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")  # attach Inbound ID 55555 to ACME

@@ -405,10 +405,6 @@ class _Checker:
                 continue
             _first_seen(self.problems, path, key, seen,
                         f"Inbound ID {draft.inbound_id} + {payer_code}")
-            owner = self.owner.get(draft.inbound_id)
-            if owner is not None and owner != payer_code:
-                self.problems.add(f"{path}.inbound_id", f"Inbound ID {draft.inbound_id} belongs "
-                                  f"to payer {owner}, not {payer_code}")
         self.check_rules_left_as_they_are(listed)
 
     def check_rules_left_as_they_are(self, listed: set[tuple[str, str]]) -> None:
@@ -418,12 +414,6 @@ class _Checker:
             if (view["inbound_id"], view["payer_code"]) in listed:
                 continue
             label = f'{view["inbound_id"]} + {view["payer_code"]}'
-            owner = self.owner.get(view["inbound_id"])
-            if owner is not None and owner != view["payer_code"]:
-                path = self.owner_path.get(view["inbound_id"], "payers")
-                self.problems.add(f"{path}.inbound_ids",
-                                  f'Inbound ID {view["inbound_id"]} is used by the payer rule '
-                                  f"{label}; it can only be attached to {view['payer_code']}")
             for level in view["levels"].values():
                 for name, kind in (("payment_code", CodeKind.PAYMENT),
                                    ("adjustment_code", CodeKind.ADJUSTMENT),

@@ -12,7 +12,7 @@ from pctui.core.codes import InsuranceClass
 from pctui.store import audit
 from pctui.store.db import Store
 from pctui.store.errors import NotFound, ValidationFailed
-from pctui.store.tables import Payer, PayerInboundId, PayerRule
+from pctui.store.tables import Payer, PayerInboundId
 from pctui.store.users import Actor
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
@@ -98,17 +98,6 @@ def find_payer(session: Session, code: str) -> Payer | None:
     return session.exec(select(Payer).where(Payer.code == code.strip().upper())).first()
 
 
-def rule_on_inbound_id_problem(session: Session, value: str, payer_id: int | None) -> str | None:
-    """An Inbound ID may only be attached to a payer when no other payer's rule uses it."""
-    query = select(PayerRule, Payer).join(Payer, col(Payer.id) == PayerRule.payer_id).where(
-        PayerRule.inbound_id == value)
-    for _rule, payer in session.exec(query).all():
-        if payer.id != payer_id:
-            return (f"Inbound ID {value} is used by the payer rule {value} + {payer.code}; "
-                    "it can only be attached to that rule's payer")
-    return None
-
-
 def inbound_id_problem(inbound_id: str) -> str | None:
     """Why this cannot be an Inbound ID (the payer ID an 835 arrives under), or None."""
     text = inbound_id.strip()
@@ -165,10 +154,6 @@ def validate_payer(session: Session, draft: PayerDraft, payer_id: int | None) ->
                 f"Inbound ID {value} already belongs to payer "
                 f"{other_payer.code if other_payer else owner.payer_id}"
             )
-        elif owner is None:
-            problem = rule_on_inbound_id_problem(session, value, payer_id)
-            if problem:
-                errors["inbound_ids"] = problem
     return errors
 
 
@@ -268,9 +253,6 @@ def add_inbound_id(session: Session, actor: Actor, payer_id: int, value: str) ->
     payer = session.get(Payer, payer_id)
     if payer is None:
         raise NotFound(f"payer {payer_id} does not exist")
-    problem = rule_on_inbound_id_problem(session, value, payer_id)
-    if problem:
-        raise ValidationFailed({"inbound_id": problem})
     session.add(PayerInboundId(value=value, payer_id=payer_id))
     audit.record(session, actor.login, "payer", payer_id, payer.code, "changed",
                  {"inbound_ids": ["", f"added {value}"]})

@@ -1,8 +1,13 @@
 """Payer rules (SPEC 1.2): one rule per Inbound ID + Payer Code, with settings for each Payer Level.
 
-Invariants kept here and in payers.py: all three levels are filled in; every code a level uses
-exists and is of the right kind (and active while the rule is active); a rule's Inbound ID is either
-attached to the rule's own payer or to no payer at all.
+Invariants kept here: all three levels are filled in; every code a level uses exists and is of the
+right kind (and active while the rule is active).
+
+A rule's Inbound ID need not belong to the rule's payer: posting picks the rule by the 835's Inbound
+ID and the payer of each *claim* (SPEC 2.3 step 3), so one Inbound ID — a clearinghouse's, say —
+carries rules for several payer codes. The Inbound ID must belong to *some* payer before its 835s
+are Ready (SPEC 1.3); saving a rule whose Inbound ID belongs to no payer offers to attach it to the
+rule's payer.
 """
 
 from __future__ import annotations
@@ -86,7 +91,7 @@ class RuleView:
     description: str
     active: bool
     levels: dict[PayerLevel, RuleLevelDraft]
-    inbound_id_attached: bool  # the Inbound ID belongs to this rule's payer
+    inbound_id_attached: bool  # the Inbound ID belongs to a payer (this one or another)
 
     @property
     def label(self) -> str:
@@ -185,11 +190,6 @@ def _validate(session: Session, draft: RuleDraft, rule_id: int | None) -> dict[s
         errors["description"] = f"{MAX_DESCRIPTION} characters at most"
     errors.update(levels_problems(draft.levels, codes_in(session), draft.active))
     if payer is not None and "inbound_id" not in errors:
-        owner = session.get(PayerInboundId, inbound)
-        if owner is not None and owner.payer_id != payer.id:
-            other = session.get(Payer, owner.payer_id)
-            errors["inbound_id"] = (f"Inbound ID {inbound} belongs to payer "
-                                    f"{other.code if other else owner.payer_id}, not {payer.code}")
         clash = session.exec(select(PayerRule).where(
             PayerRule.inbound_id == inbound, PayerRule.payer_id == payer.id)).first()
         if clash is not None and clash.id != rule_id:
@@ -222,7 +222,7 @@ def _levels_of(session: Session, rule_ids: list[int]) -> dict[int, dict[PayerLev
 
 def _views(session: Session, pairs: list[tuple[PayerRule, Payer]]) -> list[RuleView]:
     levels = _levels_of(session, [r.id for r, _ in pairs if r.id is not None])
-    inbound = {(row.value, row.payer_id) for row in session.exec(select(PayerInboundId)).all()}
+    owned = {row.value for row in session.exec(select(PayerInboundId)).all()}
     views = []
     for rule, payer in pairs:
         assert rule.id is not None and payer.id is not None
@@ -230,7 +230,7 @@ def _views(session: Session, pairs: list[tuple[PayerRule, Payer]]) -> list[RuleV
                    if lvl in levels.get(rule.id, {})}
         views.append(RuleView(rule.id, rule.inbound_id, payer.id, payer.code, payer.name,
                               InsuranceClass(payer.insurance_class), rule.description,
-                              rule.active, ordered, (rule.inbound_id, payer.id) in inbound))
+                              rule.active, ordered, rule.inbound_id in owned))
     return views
 
 

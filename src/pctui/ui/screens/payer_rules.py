@@ -255,8 +255,8 @@ class PayerRulesSection(Section):
 
     def _rule_detail(self, r: RuleView) -> str:
         attached = ("" if r.inbound_id_attached else
-                    f"\n⚠ Inbound ID {r.inbound_id} is not attached to {r.payer_code}: "
-                    "e, then save, offers to attach it")
+                    f"\n⚠ Inbound ID {r.inbound_id} belongs to no payer, so its 835s stay "
+                    f"blocked: e, then save, offers to attach it to {r.payer_code}")
         lines = [f"{r.inbound_id} + {r.payer_code} — {r.payer_name} · "
                  f"{'active' if r.active else 'deactivated'}{attached}"]
         if r.description:

@@ -879,8 +879,9 @@ class Release835Section(Section):
             # again offers to attach it.
             rule = existing[0]
             self.notify(f"A rule for Inbound ID {row.inbound_id} + {rule.payer_code} exists, but "
-                        f"{row.inbound_id} does not belong to {rule.payer_code} yet. Save the rule "
-                        "(Ctrl+S) to attach it.", title="Payer rule", timeout=10)
+                        f"{row.inbound_id} does not belong to any payer yet. Save the rule "
+                        f"(Ctrl+S) to attach it to {rule.payer_code}.", title="Payer rule",
+                        timeout=10)
             self.app.push_screen(RuleDrawer(rule=rule), saved)
             return
         self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id), saved)
