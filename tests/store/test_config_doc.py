@@ -298,3 +298,20 @@ def test_check_config_reports_without_writing(configured) -> None:
     doc["rules"][0]["levels"]["primary"]["payment_code"] = "PXXX"
     assert config_doc.check_config(configured, doc) == {
         "rules[0].levels.primary.payment_code": 'unknown code "PXXX"'}
+
+
+def test_choices_are_read_whatever_their_case(store, admin) -> None:
+    level = {"payment_code": "pcon", "adjustment_code": "AIWO", "insurance_adjustments": "Post",
+             "insurance_balance": "TRANSFER", "patient_balance": "Keep",
+             "patient_adjustment_code": None}
+    doc = {"payers": [{"code": "BCBS", "name": "Blue Cross", "insurance_class": "Commercial",
+                       "inbound_ids": ["12345"], "outbound_id": "BCBSX"}],
+           "rules": [{"inbound_id": "12345", "payer_code": "bcbs", "description": "",
+                      "levels": {"primary": level, "secondary": level, "tertiary": level}}]}
+    config_doc.import_config(store, admin, doc)
+    exported = config_doc.export_config(store)
+    assert exported["payers"][0]["insurance_class"] == "commercial"
+    primary = exported["rules"][0]["levels"]["primary"]
+    assert (primary["payment_code"], primary["insurance_adjustments"],
+            primary["insurance_balance"], primary["patient_balance"]) == (
+        "PCON", "post", "transfer", "keep")

@@ -251,8 +251,15 @@ def _shape_levels(problems: _Problems, path: str, value: Any) -> dict[PayerLevel
             continue
         entry = _shape(problems, f"{path}.{level.value}", value[level.value], "level")
         if entry is not None:
+            for choice in ("insurance_adjustments", "insurance_balance", "patient_balance"):
+                entry[choice] = _lower(entry[choice])
             levels[level] = RuleLevelDraft(**entry)
     return levels
+
+
+def _lower(value: Any) -> Any:
+    """Choices are case-blind in a document: "Post", "post" and " POST " mean the same."""
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 # -- the document, checked -------------------------------------------------------------------
@@ -293,7 +300,7 @@ def _read_document(doc: Any, problems: _Problems) -> _Doc:
             elif section == "payers":
                 parsed.payers.append((path, payers.PayerDraft(
                     entry["code"].strip().upper(), entry["name"].strip(),
-                    entry["insurance_class"], entry["outbound_id"].strip(),
+                    _lower(entry["insurance_class"]), entry["outbound_id"].strip(),
                     sorted({v.strip() for v in entry["inbound_ids"] if v.strip()}),
                     entry["active"])))
             elif section == "posting_codes":
