@@ -70,3 +70,18 @@ async def test_an_unregistered_login_is_told_everything_is_read_only(make_app) -
         assert app.actor.role is None
         assert any("not registered" in n.message for n in app._notifications)
         assert "not registered in this database" in screen_text(pilot)
+
+
+async def test_keys_typed_right_after_tab_land_in_the_next_field(make_app) -> None:
+    """Typeahead over a slow SSH link arrives in one burst; nothing may land in the wrong field."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "2", "a")  # Payer Rules → Payers → Add payer
+        await pilot.pause()
+        for key in ["B", "C", "B", "S", "tab", "B", "l", "u", "e"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#code").value == "BCBS"
+        assert app.screen.query_one("#name").value == "Blue"

@@ -56,6 +56,12 @@ class PctuiApp(App[None]):
         Binding("ctrl+b", "focus_sidebar", "Sidebar", id="app.sidebar"),
         Binding("f9", "unlock_keyring", "Unlock keyring", id="app.unlock", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Textual routes each key to the widget focused when the key is read; with Tab handled
+        # later (a screen binding), keys typed right after Tab (typeahead over a slow SSH link)
+        # landed in the previous field. As priority bindings, focus moves when Tab is read.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.tab"),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
+                id="app.shift_tab"),
     ]
 
     def __init__(self, store: Store, secrets: SecretStore | None = None,
