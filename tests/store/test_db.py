@@ -82,3 +82,16 @@ def test_an_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="is a folder"):
         Store.open(tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_named_plainly(tmp_path: Path) -> None:
+    import pytest
+
+    from pctui.store.db import StoreError
+
+    bad = tmp_path / "notes.db"
+    bad.write_text("this is not sqlite\n" * 20)
+    with pytest.raises(StoreError) as failed:
+        Store.open(bad)
+    assert str(failed.value) == f"cannot open database {bad}: file is not a database"
+    assert bad.read_text().startswith("this is not sqlite")  # untouched

@@ -17,6 +17,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, select
 
 from pctui.store import tables
@@ -105,7 +106,8 @@ class Store:
             store.close()
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError(f"cannot open database {db_path}: {exc}") from exc
+            detail = exc.orig if isinstance(exc, DBAPIError) else exc  # the driver's own words
+            raise StoreError(f"cannot open database {db_path}: {detail}") from exc
         return store
 
     def close(self) -> None:
