@@ -48,3 +48,35 @@ def test_a_wrong_passphrase_is_refused_plainly(file_keyring, tmp_path) -> None:
 def test_hints_never_reveal_short_keys() -> None:
     assert key_hint("sk_live_abcdefgh1234") == "••••1234"
     assert key_hint("short123") == "••••"
+
+
+def test_an_os_keyring_that_never_answers_falls_back_to_the_file(tmp_path, monkeypatch) -> None:
+    """Over SSH a locked Secret Service collection can block forever waiting for a prompt."""
+    import threading
+
+    from keyring.backend import KeyringBackend
+
+    import pctui.secrets as secrets_module
+
+    release = threading.Event()
+
+    class HangingKeyring(KeyringBackend):
+        priority = 5
+
+        def get_password(self, service, username):
+            release.wait(30)
+
+        def set_password(self, service, username, password):
+            raise AssertionError("never reached")
+
+        def delete_password(self, service, username):
+            raise AssertionError("never reached")
+
+    monkeypatch.delenv("PCTUI_KEYRING", raising=False)
+    monkeypatch.setattr(secrets_module, "OS_KEYRING_PROBE_SECONDS", 0.3)
+    monkeypatch.setattr(secrets_module.keyring.core, "load_env", lambda: HangingKeyring())
+    try:
+        store = SecretStore.for_database(tmp_path / "pctui.db", "dbid")
+    finally:
+        release.set()
+    assert store.kind is KeyringKind.FILE and store.locked

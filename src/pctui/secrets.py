@@ -70,8 +70,24 @@ def key_hint(secret: str) -> str:
     return f"••••{tail}"
 
 
+OS_KEYRING_PROBE_SECONDS = 3.0
+
+
 def _os_keyring() -> KeyringBackend | None:
-    """The platform keyring if one really works here, else None. Probed without prompting."""
+    """The platform keyring if one answers within a few seconds, else None.
+
+    Over SSH a Secret Service whose collection is locked can wait forever for an unlock prompt
+    nobody sees; the probe runs in a daemon thread and gives up after
+    ``OS_KEYRING_PROBE_SECONDS`` so pctui falls back to the encrypted file instead of hanging.
+    """
+    found: list[KeyringBackend | None] = []
+    probe = threading.Thread(target=lambda: found.append(_probe_os_keyring()), daemon=True)
+    probe.start()
+    probe.join(OS_KEYRING_PROBE_SECONDS)
+    return found[0] if found else None
+
+
+def _probe_os_keyring() -> KeyringBackend | None:
     try:
         from keyring.backends import chainer, fail
 
@@ -85,6 +101,8 @@ def _os_keyring() -> KeyringBackend | None:
                 and type(b).__module__.startswith("keyring.backends")
             ]
             backend = max(candidates, key=lambda b: b.priority, default=None)  # type: ignore[arg-type]
+        if backend is not None:
+            backend.get_password("pctui:probe", "probe")  # a locked collection blocks here
         return backend
     except Exception:  # noqa: BLE001 - any probe failure means "no OS keyring"
         return None
