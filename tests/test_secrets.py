@@ -80,3 +80,36 @@ def test_an_os_keyring_that_never_answers_falls_back_to_the_file(tmp_path, monke
     finally:
         release.set()
     assert store.kind is KeyringKind.FILE and store.locked
+
+
+
+def test_two_sessions_writing_keys_at_once_lose_none(tmp_path, monkeypatch) -> None:
+    """keyrings.cryptfile rewrites the whole file on each change: without a lock, two sessions
+    that read it at the same moment each write back a copy missing the other's key."""
+    import configparser
+    import threading
+    import time
+
+    monkeypatch.setenv("PCTUI_KEYRING", "file")
+    db = tmp_path / "pctui.db"
+    sessions = [SecretStore.for_database(db, "dbid") for _ in range(2)]
+    for session in sessions:
+        session.unlock("shared passphrase")  # the first creates the file
+    real_write = configparser.RawConfigParser.write
+
+    def slow_write(self, fp, *args, **kwargs):  # widen the read-modify-write window
+        time.sleep(0.3)
+        return real_write(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(configparser.RawConfigParser, "write", slow_write)
+    writers = [threading.Thread(target=s.set_key, args=(n, f"sk_live_key_number_{n:04d}"))
+               for n, s in enumerate(sessions, start=1)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(60)
+    monkeypatch.setattr(configparser.RawConfigParser, "write", real_write)
+    reader = SecretStore.for_database(db, "dbid")
+    reader.unlock("shared passphrase")
+    assert [reader.get_key(n) for n in (1, 2)] == ["sk_live_key_number_0001",
+                                                  "sk_live_key_number_0002"]

@@ -16,8 +16,11 @@ Keys are stored under service ``pctui:<database id>`` and username ``connection:
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -206,11 +209,26 @@ class SecretStore:
             )
         return backend
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time, across threads and — for the shared encrypted file, which
+        keyrings.cryptfile rewrites whole on every change — across processes (SSH sessions)."""
+        with self._lock:
+            if self.kind is not KeyringKind.FILE or self.file_path is None:
+                yield
+                return
+            with open(f"{self.file_path}.lock", "a") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+
     def set_key(self, connection_id: int, secret: str) -> str:
         """Store the API key; returns the hint to keep in the database."""
         backend = self._require()
         try:
-            with self._lock:
+            with self._writing():
                 backend.set_password(self.service, self._username(connection_id), secret)
         except (KeyringError, NoKeyringError) as exc:
             raise KeyringUnavailable(f"the keyring refused the key: {type(exc).__name__}") from None
@@ -226,7 +244,7 @@ class SecretStore:
     def delete_key(self, connection_id: int) -> None:
         backend = self._require()
         try:
-            with self._lock:
+            with self._writing():
                 backend.delete_password(self.service, self._username(connection_id))
         except PasswordDeleteError:
             pass
