@@ -127,3 +127,25 @@ def test_a_locked_keyring_refuses_keys_but_saves_nothing_half_way(
     with pytest.raises(KeyringLocked):
         connections.save_connection(store, locked, admin, draft(payer_id), api_key=KEY)
     assert connections.list_connections(store) == []
+
+
+def test_a_failed_commit_puts_the_old_key_back(store, admin, secrets, payer_id, monkeypatch) -> None:
+    from sqlmodel import Session
+
+    view = connections.save_connection(store, secrets, admin, draft(payer_id), api_key=KEY)
+
+    def failing_commit(self):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    with pytest.raises(RuntimeError, match="disk full"):
+        connections.save_connection(store, secrets, admin, view.draft(), view.id,
+                                    api_key="sk_live_new_key_00009999")
+    with pytest.raises(RuntimeError, match="disk full"):
+        connections.save_connection(store, secrets, admin, draft(payer_id, name="Second"),
+                                    api_key="sk_live_other_key_0001")
+    monkeypatch.undo()
+    assert secrets.get_key(view.id) == KEY  # the database still says ••••6305: so does the keyring
+    (row,) = connections.list_connections(store)
+    assert row.api_key_hint == "••••6305"
+    assert secrets.get_key(view.id + 1) is None  # the failed new connection left no key behind

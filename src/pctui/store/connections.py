@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -161,62 +162,71 @@ def save_connection(
     actor.require_admin("Insurance Payers")
     if api_key is not None and secrets.locked:
         raise KeyringLocked("the keyring is locked: unlock it before saving an API key")
-    with store.write() as session:
-        errors = validate_connection(session, draft, api_key, connection_id)
-        if errors:
-            raise ValidationFailed(errors)
-        values = _values(draft)
-        now = audit.now()
-        if connection_id is None:
-            row = PayerConnection(**values, created_at=now, updated_at=now)  # type: ignore[arg-type]
-            before: dict[str, object] = {}
-        else:
-            found = session.get(PayerConnection, connection_id)
-            if found is None:
-                raise NotFound(f"connection {connection_id} does not exist")
-            row = found
-            before = {k: getattr(row, k) for k in values}
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.updated_at = now
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        changes: dict[str, object] = audit.diff(before, values)
-        if "compliance_rules" in changes:
-            old, new = changes["compliance_rules"]  # type: ignore[misc]
-            changes["compliance_rules"] = [json.loads(old) if old else None, json.loads(new)]
-        if "active" in changes and connection_id is not None:
-            changes["active"] = [bool(before["active"]), draft.active]
-        if "payer_id" in changes:  # the audit names payers by code, not by row id
-            old_id, new_id = changes.pop("payer_id")  # type: ignore[misc]
-            old_payer = session.get(Payer, old_id) if old_id is not None else None
-            new_payer = session.get(Payer, new_id)
-            changes["payer"] = [old_payer.code if old_payer else None,
-                                new_payer.code if new_payer else None]
-        key_written = False
-        if api_key is not None:
-            changes["api_key"] = "API key replaced" if row.api_key_set else "API key set"
-            try:
-                row.api_key_hint = secrets.set_key(row.id, api_key)
-            except KeyringUnavailable as exc:
-                raise ValidationFailed({"api_key": str(exc)}) from None
-            row.api_key_set = key_written = True
+    undo_key: Callable[[], None] | None = None
+    try:
+        with store.write() as session:
+            errors = validate_connection(session, draft, api_key, connection_id)
+            if errors:
+                raise ValidationFailed(errors)
+            values = _values(draft)
+            now = audit.now()
+            if connection_id is None:
+                row = PayerConnection(**values, created_at=now, updated_at=now)  # type: ignore[arg-type]
+                before: dict[str, object] = {}
+            else:
+                found = session.get(PayerConnection, connection_id)
+                if found is None:
+                    raise NotFound(f"connection {connection_id} does not exist")
+                row = found
+                before = {k: getattr(row, k) for k in values}
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.updated_at = now
             session.add(row)
-        payer = session.get(Payer, row.payer_id)
-        assert payer is not None
-        if changes:
-            action = "created" if connection_id is None else "changed"
-            audit.record(session, actor.login, "connection", row.id,
-                         f"{payer.code} / {row.name}", action, changes)
-        try:
             session.flush()
-        except Exception:
-            if key_written and connection_id is None:
-                secrets.delete_key(row.id)
-            raise
-        view = _view(row, payer)
+            assert row.id is not None
+            changes: dict[str, object] = audit.diff(before, values)
+            if "compliance_rules" in changes:
+                old, new = changes["compliance_rules"]  # type: ignore[misc]
+                changes["compliance_rules"] = [json.loads(old) if old else None, json.loads(new)]
+            if "active" in changes and connection_id is not None:
+                changes["active"] = [bool(before["active"]), draft.active]
+            if "payer_id" in changes:  # the audit names payers by code, not by row id
+                old_id, new_id = changes.pop("payer_id")  # type: ignore[misc]
+                old_payer = session.get(Payer, old_id) if old_id is not None else None
+                new_payer = session.get(Payer, new_id)
+                changes["payer"] = [old_payer.code if old_payer else None,
+                                    new_payer.code if new_payer else None]
+            if api_key is not None:
+                changes["api_key"] = "API key replaced" if row.api_key_set else "API key set"
+                try:
+                    previous = secrets.get_key(row.id) if row.api_key_set else None
+                    row.api_key_hint = secrets.set_key(row.id, api_key)
+                except KeyringUnavailable as exc:
+                    raise ValidationFailed({"api_key": str(exc)}) from None
+                undo_key = _key_restorer(secrets, row.id, previous)
+                row.api_key_set = True
+                session.add(row)
+            payer = session.get(Payer, row.payer_id)
+            assert payer is not None
+            if changes:
+                action = "created" if connection_id is None else "changed"
+                audit.record(session, actor.login, "connection", row.id,
+                             f"{payer.code} / {row.name}", action, changes)
+            view = _view(row, payer)
+    except BaseException:
+        if undo_key is not None:  # the database kept its old state: so must the keyring
+            undo_key()
+        raise
     return view
+
+
+def _key_restorer(secrets: SecretStore, connection_id: int,
+                  previous: str | None) -> Callable[[], None]:
+    """Undo a key write: put back the key it replaced, or remove a first key."""
+    if previous is not None:
+        return lambda: secrets.set_key(connection_id, previous)
+    return lambda: secrets.delete_key(connection_id)
 
 
 def set_active(store: Store, actor: Actor, connection_id: int, active: bool) -> ConnectionView:
