@@ -31,8 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 
-BARE = r"""
-import json, resource, sys, time
+# Peak resident memory of the measuring subprocess (both scripts below start with it).
+PEAK_MB = r"""
+import resource
 def peak_mb():
     try:
         for line in open("/proc/self/status"):
@@ -41,6 +42,10 @@ def peak_mb():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+BARE = PEAK_MB + r"""
+import json, sys, time
 from pyx12.x12file import X12Reader
 started, cpu = time.perf_counter(), time.process_time()
 with X12Reader(sys.argv[1]) as reader:
@@ -49,16 +54,8 @@ seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 print(json.dumps({"segments": segments, "seconds": seconds, "cpu": cpu, "max_rss_mb": peak_mb()}))
 """
 
-IMPORT = r"""
-import contextlib, io, json, resource, sys, time
-def peak_mb():
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+IMPORT = PEAK_MB + r"""
+import contextlib, io, json, sys, time
 from pctui import cli
 from pctui.store.db import Store
 Store.open(sys.argv[2]).close()  # an existing database, as in daily use (migrations done)
