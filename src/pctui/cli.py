@@ -13,7 +13,7 @@ from typing import Any
 from pctui import __version__
 from pctui.core.money import display, json_amount
 from pctui.core.wording import plural
-from pctui.store.db import Store, StoreError, default_db_path
+from pctui.store.db import Store, StoreError, default_location, shown_location
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -331,10 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pctui",
         description="Payer connections, payer rules and 835 release for medical billing.",
-        epilog=f"Default database: {default_db_path()} (override with --db or PCTUI_DB).",
+        epilog=f"Default database: {shown_location(default_location())} "
+        "(override with --db or PCTUI_DB).",
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database file (default: PCTUI_DB, "
-                        "else pctui.db in your data directory)")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="a SQLite database file, or a PostgreSQL database as "
+                        "postgresql://user@host:port/dbname (default: PCTUI_DB, else pctui.db "
+                        "in your data directory)")
     parser.add_argument("--version", action="version", version=f"pctui {__version__}")
     json_parent = argparse.ArgumentParser(add_help=False)
     json_parent.add_argument("--json", action="store_true", help="machine-readable output")
