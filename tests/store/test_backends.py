@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import BigInteger, create_engine, inspect
 from sqlmodel import SQLModel, select
 from tests import pgcluster
 
@@ -30,6 +30,15 @@ def test_tables_and_migrations_describe_the_same_schema(store: Store) -> None:
                                                          "target_metadata": SQLModel.metadata})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def test_every_money_column_is_64_bit() -> None:
+    """A new ``*_cents`` column needs ``Field(sa_type=BigInteger)`` (and BIGINT in its migration):
+    PostgreSQL's INTEGER is 32-bit."""
+    narrow = [f"{table.name}.{column.name}" for table in SQLModel.metadata.sorted_tables
+              for column in table.columns
+              if column.name.endswith("_cents") and not isinstance(column.type, BigInteger)]
+    assert narrow == []
 
 
 def test_a_payment_over_21_million_dollars_is_kept_to_the_cent(store: Store) -> None:

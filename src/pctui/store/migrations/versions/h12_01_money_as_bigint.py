@@ -1,7 +1,7 @@
 """money columns hold 64-bit integer cents on every backend
 
 Revision ID: h12_01
-Revises: 0001
+Revises: h10_01
 Create Date: 2026-11-23
 
 SQLite's INTEGER is already 64-bit whatever the declared type, so nothing changes there (no
@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'h12_01'
-down_revision = '0001'
+down_revision = 'h10_01'
 branch_labels = None
 depends_on = None
 
 MONEY = {
     'claim': ['charge_cents'],
+    'claimconflict': ['charge_cents'],
     'claimline': ['charge_cents'],
     'era': ['amount_cents', 'plb_total_cents'],
     'ledgerentry': ['amount_cents'],
