@@ -238,13 +238,13 @@ def test_usage_errors_show_control_characters_as_text(db_path: Path) -> None:
 # --- 13. no core dumps -------------------------------------------------------------------------
 
 
-def test_pctui_cannot_leave_a_core_dump() -> None:
+def test_pctui_cannot_leave_a_core_dump(tmp_path: Path) -> None:
     snippet = (
         "from pctui.cli import main\n"
         "from pctui.hardening import core_dumps_disabled\n"
         "import resource\n"
         "print(core_dumps_disabled(), resource.getrlimit(resource.RLIMIT_CORE))\n"
-        "main(['--db', '/nonexistent/pctui.db', 'eras'])\n"
+        f"main(['--db', '{tmp_path / 'missing.db'}', 'eras'])\n"
         "print(core_dumps_disabled(), resource.getrlimit(resource.RLIMIT_CORE))\n"
     )
     done = run_pctui("--python", snippet)

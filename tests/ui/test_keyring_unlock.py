@@ -45,7 +45,12 @@ async def test_creating_the_shared_keyring_asks_twice_and_refuses_a_short_one(
         assert file_keyring.locked and not file_keyring.file_exists
         app.screen.query_one("#confirm").value = "correct horse"
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        # The unlock worker closes its own dialog; waiting on the worker itself races with
+        # that (a closed screen cancels its workers), so wait for the dialog to go.
+        for _ in range(600):
+            if not isinstance(app.screen, KeyringUnlockModal):
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
         assert not isinstance(app.screen, KeyringUnlockModal)
         assert not file_keyring.locked and file_keyring.file_exists

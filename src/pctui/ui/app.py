@@ -10,6 +10,7 @@ or a passphrase could be one), unless ``PCTUI_DEBUG=1``.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterable
 
@@ -118,7 +119,8 @@ class PctuiApp(App[None]):
         if os.environ.get("PCTUI_DEBUG"):
             renderable = Traceback(show_locals=False, width=None, suppress=[rich])
         else:
-            kind = type(self._exception).__name__ if self._exception else "unknown"
+            error = self._exception or sys.exc_info()[1]
+            kind = type(error).__name__ if error else "unknown"
             renderable = Text(
                 f"pctui stopped: internal error ({kind}). Nothing more is shown so that no "
                 "patient data or key reaches the screen; run with PCTUI_DEBUG=1 for details.")
