@@ -30,6 +30,7 @@ from pctui.secrets import SecretStore  # noqa: E402
 from pctui.store import users  # noqa: E402
 from pctui.store.db import Store  # noqa: E402
 from tests import pgcluster  # noqa: E402
+from tests.accounts import open_folder, shared_folder  # noqa: E402,F401 - fixtures
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():  # a checkout whose shared/ sits elsewhere

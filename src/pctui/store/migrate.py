@@ -34,6 +34,12 @@ def compare_type(ctx, inspected_column, metadata_column, inspected_type, metadat
     return None
 
 
+def schema_revision(store: Store) -> str | None:
+    """The database's migration revision, None when pctui has never set it up."""
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def upgrade(store: Store) -> None:
     """Bring the database to the newest revision, inside one ``BEGIN IMMEDIATE`` transaction.
 
