@@ -117,9 +117,12 @@ def test_pctui_db_may_name_a_postgresql_database(
     """PCTUI_DB=postgresql://… works like --db: the schema is created on first use."""
     monkeypatch.setattr(users, "os_login", lambda: "carol")
     monkeypatch.setenv("PCTUI_DB", str(db_path))
+    assert cli.main(["users", "add", "dave", "--role", "biller"]) == 0
+    capsys.readouterr()
     assert cli.main(["users", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"login": "carol", "role": "admin", "active": True}]
+        {"login": "carol", "role": "admin", "active": True},
+        {"login": "dave", "role": "biller", "active": True}]
     store = Store.open(db_path)
     assert store.backend == backend
     assert store.path == (Path(db_path) if backend == "sqlite" else None)
@@ -157,3 +160,19 @@ def test_the_test_cluster_is_private_to_this_run() -> None:
     folder = Path(server_url(url).query["host"])
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert list(folder.glob(".s.PGSQL.*"))
+
+
+def test_a_reading_command_on_a_database_pctui_never_set_up_says_so_and_changes_nothing(
+    pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin = os.environ[pgcluster.ENV_URL]
+    blank = pgcluster.create_database(admin, template=None)
+    try:
+        assert cli.main(["--db", blank, "eras"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("pctui: postgresql://postgres@/") and "has no pctui tables" in err
+        engine = create_engine(server_url(blank))
+        assert inspect(engine).get_table_names() == []  # not migrated by a reading command
+        engine.dispose()
+    finally:
+        pgcluster.drop_database(admin, pgcluster.database_name(blank))
