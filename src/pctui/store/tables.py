@@ -195,6 +195,9 @@ class Claim(SQLModel, table=True):
     file_id: int | None = Field(default=None, foreign_key="importedfile.id")
     source: str = "837"  # 837 | demo
     created_at: datetime
+    # The rest of the 837P (providers, subscriber, patient, CLM, dates, diagnoses, line details)
+    # as JSON (core.claim_json); "{}" for a claim stored before pctui kept it.
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
 
 
 class ClaimLine(SQLModel, table=True):
