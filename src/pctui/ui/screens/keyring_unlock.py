@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
@@ -66,16 +67,22 @@ class KeyringUnlockModal(ModalScreen[bool]):
                 return
         self._unlock(passphrase)
 
-    @work(thread=True, exclusive=True)
-    def _unlock(self, passphrase: str) -> None:
+    @work(thread=True, exclusive=True, name="keyring-unlock")
+    def _unlock(self, passphrase: str) -> bool:
         # The key derivation (argon2) takes a moment: keep it off the UI thread.
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:
             self.app.call_from_thread(self.query_one("#field-passphrase", FormField).set_error,
                                       str(exc))
-            return
-        self.app.call_from_thread(self.dismiss, True)
+            return False
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Dismissed once the worker has finished: dismissing from inside it cancelled it.
+        if event.worker.name == "keyring-unlock" and event.state is WorkerState.SUCCESS:
+            if event.worker.result:
+                self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
