@@ -224,6 +224,8 @@ class Claim:
     service_lines: list[ServiceLine] = field(default_factory=list)
     payers: dict[PayerLevel, ClaimPayerRef] = field(default_factory=dict)
     service_date: date | None = None  # earliest line date
+    frequency_code: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
+    payer_claim_number: str | None = None  # REF*F8: the payer's number for the claim replaced/voided
     # -- providers --
     billing_provider: Entity | None = None  # 2010AA (taxonomy: 2000A PRV*BI)
     pay_to: Entity | None = None  # 2010AB
@@ -236,7 +238,6 @@ class Claim:
     # -- CLM --
     place_of_service: str = ""  # CLM05-1
     facility_qualifier: str = "B"  # CLM05-2
-    frequency_code: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
     provider_signature: str = "Y"  # CLM06
     assignment: str = "A"  # CLM07
     benefits_assignment: str = "Y"  # CLM08
@@ -265,11 +266,6 @@ class Claim:
     @property
     def referral_number(self) -> str:
         return self.reference("9F")
-
-    @property
-    def payer_claim_number(self) -> str:
-        """REF*F8: the payer's claim control number a replacement or void refers to."""
-        return self.reference("F8")
 
     @property
     def clia_number(self) -> str:

@@ -1,20 +1,28 @@
-"""A claim's 837P content as plain JSON data and back (the ``Claim.detail`` column).
+"""A :class:`~pctui.core.claim.Claim` to plain JSON data and back.
 
-What posting reads has columns of its own (claim id, charge, patient, payers, service lines with
-procedure, modifiers, charge, units, date, control number); the detail holds everything else a
-claim needs to be written out again. Empty values are left out, so a small claim stays small.
-Segments kept as read are ``[id, element, ...]`` with composites as lists.
+- :func:`claim_detail_to_data` / :func:`apply_claim_detail`: the ``Claim.detail`` column. What
+  posting reads has columns of its own (claim id, charge, patient, payers, service lines with
+  procedure, modifiers, charge, units, date, control number); the detail holds everything else a
+  claim needs to be written out again. Empty values are left out, so a small claim stays small.
+  Segments kept as read are ``[id, element, ...]`` with composites as lists.
+- :func:`claim_to_data` / :func:`claim_from_data`: a whole claim kept outside the claim tables
+  (a claim kept apart as a conflict, ``ClaimConflict.detail``, until the biller decides).
+
+Amounts are strings with two decimals, units exact decimal strings, dates ISO ``YYYY-MM-DD``:
+nothing passes through a float.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pctui.core.claim import (
     Address,
     Claim,
     ClaimDate,
+    ClaimPayerRef,
     Coverage,
     Diagnosis,
     Drug,
@@ -25,6 +33,8 @@ from pctui.core.claim import (
     Segment,
     ServiceLine,
 )
+from pctui.core.codes import PayerLevel
+from pctui.core.money import CENT, parse_amount
 
 DETAIL_VERSION = 1
 _LINE_DEFAULTS = ServiceLine(0, "")
@@ -161,7 +171,8 @@ def _coverage_in(data: dict[str, Any] | None) -> Coverage | None:
 
 # -- the claim ----------------------------------------------------------------------------------
 
-_CLAIM_TEXT = ("place_of_service", "facility_qualifier", "frequency_code", "provider_signature",
+# frequency_code has a column of its own (the version on file: 1, 7 replaced, 8 voided).
+_CLAIM_TEXT = ("place_of_service", "facility_qualifier", "provider_signature",
                "assignment", "benefits_assignment", "release_of_information",
                "patient_signature_source", "accident_state", "accident_country",
                "special_program", "delay_reason", "transaction_type")  # fmt: skip
@@ -176,6 +187,7 @@ def claim_detail_to_data(claim: Claim) -> dict[str, Any]:
     # as it was read, whatever later defaults become.
     data.update({k: getattr(claim, k) for k in _CLAIM_TEXT})
     data["related_causes"] = list(claim.related_causes)
+    data["payer_claim_number"] = claim.payer_claim_number
     data["billing_provider"] = entity_to_data(claim.billing_provider)
     data["pay_to"] = entity_to_data(claim.pay_to)
     data["pay_to_plan"] = entity_to_data(claim.pay_to_plan)
@@ -236,6 +248,8 @@ def apply_claim_detail(claim: Claim, data: dict[str, Any] | None) -> Claim:
         if key in data:
             setattr(claim, key, str(data[key]))
     claim.related_causes = tuple(str(c) for c in data.get("related_causes", []))
+    if data.get("payer_claim_number"):
+        claim.payer_claim_number = str(data["payer_claim_number"])
     claim.billing_provider = entity_from_data(data.get("billing_provider"))
     claim.pay_to = entity_from_data(data.get("pay_to"))
     claim.pay_to_plan = entity_from_data(data.get("pay_to_plan"))
@@ -283,3 +297,70 @@ def _apply_line(line: ServiceLine, data: dict[str, Any]) -> None:
     line.extra = _segments_in(data.get("extra"))
     line.adjudications = [_segments_in(loop) for loop in data.get("adjudications", [])]
     line.forms = [_segments_in(loop) for loop in data.get("forms", [])]
+
+
+# -- a whole claim ------------------------------------------------------------------------------
+
+
+def _from_day(value: str | None) -> date | None:
+    return None if not value else date.fromisoformat(value)
+
+
+def claim_to_data(claim: Claim) -> dict[str, Any]:
+    return {
+        "claim_id": claim.claim_id,
+        "charge": str(claim.charge.quantize(CENT)),
+        "patient_name": claim.patient_name,
+        "service_date": _day(claim.service_date),
+        "frequency_code": claim.frequency_code,
+        "payer_claim_number": claim.payer_claim_number,
+        "payers": {
+            level.value: {"name": ref.name, "id": ref.payer_id}
+            for level, ref in claim.payers.items()
+        },
+        "lines": [
+            {
+                "line_number": line.line_number,
+                "procedure": line.procedure,
+                "modifiers": list(line.modifiers),
+                "charge": str(line.charge.quantize(CENT)),
+                "units": str(line.units),
+                "unit_code": line.unit_code,
+                "service_date": _day(line.service_date),
+                "control_number": line.control_number,
+            }
+            for line in claim.service_lines
+        ],
+        "detail": claim_detail_to_data(claim) if claim.detailed else {},
+    }
+
+
+def claim_from_data(data: dict[str, Any]) -> Claim:
+    claim = Claim(
+        claim_id=data["claim_id"],
+        charge=parse_amount(data["charge"]),
+        patient_name=data.get("patient_name", ""),
+        service_date=_from_day(data.get("service_date")),
+        frequency_code=data.get("frequency_code") or "1",
+        payer_claim_number=data.get("payer_claim_number"),
+        payers={
+            PayerLevel(level): ClaimPayerRef(ref.get("name", ""), ref.get("id"))
+            for level, ref in data.get("payers", {}).items()
+        },
+        service_lines=[
+            ServiceLine(
+                line_number=int(line["line_number"]),
+                procedure=line["procedure"],
+                modifiers=tuple(line.get("modifiers", ())),
+                charge=parse_amount(line["charge"]),
+                units=Decimal(line.get("units", "1")),
+                service_date=_from_day(line.get("service_date")),
+                control_number=line.get("control_number"),
+                unit_code=line.get("unit_code", "UN"),
+            )
+            for line in data.get("lines", [])
+        ],
+    )
+    if "detail" in data:  # kept by a pctui that keeps the whole 837P
+        apply_claim_detail(claim, data["detail"])
+    return claim

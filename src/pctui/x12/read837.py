@@ -5,7 +5,10 @@ Everything a claim carries is read, so that pctui can write the claim out again
 payer it is billed to (2000B/2010Bx), the patient (2000C), CLM, dates, references, diagnoses,
 the claim's providers (2310x), the other payers (2320/2330x) and the service lines (2400) with
 their drug (2410), providers (2420x) and adjudication loops (2430/2440). Segments pctui does not
-model field by field are kept as read in the ``extra`` list of their loop.
+model field by field are kept as read in the ``extra`` list of their loop. The frequency code
+(CLM05-3) is 1, 7 or 8 (any other is read as 1, with a finding); REF*F8 is the payer's claim
+number a replacement or void refers to. A composite written with another separator than ISA16
+declares (SV101, CLM05) is read with a finding.
 
 A file that cannot be read raises :class:`Claim837Error` (a
 :class:`~pctui.x12.envelope.FileRejected`) naming the segment and the problem; problems in the
@@ -44,6 +47,7 @@ from pctui.core.claim import (
     Segment,
     ServiceLine,
 )
+from pctui.core.claim_change import Frequency, frequency_of
 from pctui.core.codes import PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.money import ZERO, AmountError, parse_amount
@@ -487,6 +491,15 @@ class _Reader837:
         if not claim_id:
             raise self._error("the claim has no patient control number (CLM01)")
         charge = self._amount(_el(seg, "02"), f"claim {claim_id} total charge (CLM02)")
+        place = self._composite(seg, 5, "CLM05 (place of service and frequency)")
+        place += [""] * (3 - len(place))
+        frequency = frequency_of(place[2])
+        if frequency is None:
+            self._finding(
+                f"Claim {claim_id}: frequency code (CLM05-3) '{place[2]}' is not one an 837P uses "
+                "(1 original, 7 replacement, 8 void); read as an original claim"
+            )
+            frequency = Frequency.ORIGINAL
         related = tuple(_el(seg, f"11-{i}") for i in (1, 2, 3))
         while related and not related[-1]:
             related = related[:-1]
@@ -500,9 +513,9 @@ class _Reader837:
             billing_extra=self.billing_extra,
             subscriber=self.coverage,
             patient=self.patient,
-            place_of_service=_el(seg, "05-1"),
-            facility_qualifier=_el(seg, "05-2"),
-            frequency_code=_el(seg, "05-3"),
+            place_of_service=place[0],
+            facility_qualifier=place[1],
+            frequency_code=frequency.value,
             provider_signature=_el(seg, "06"),
             assignment=_el(seg, "07"),
             benefits_assignment=_el(seg, "08"),
@@ -540,6 +553,8 @@ class _Reader837:
             self.open.other.extra.append(kept_segment(seg))
         elif sid == "DTP":
             claim.dates.append(ClaimDate(_el(seg, "01"), _el(seg, "02"), _el(seg, "03")))
+        elif sid == "REF" and _el(seg, "01") == "F8" and claim.payer_claim_number is None:
+            claim.payer_claim_number = _el(seg, "02") or None
         elif sid == "REF":
             claim.references.append(_ref(seg))
         elif sid == "HI" and _el(seg, "01-1") in DIAGNOSIS_QUALIFIERS:
@@ -624,13 +639,15 @@ class _Reader837:
         if self.open is None or self.open.line is None:
             raise self._error("a service (SV1) comes before its service line (LX)")
         line = self.open.line
-        procedure = _el(seg, "01-2")
+        parts = self._composite(seg, 1, "SV101 (procedure)")
+        parts += [""] * (7 - len(parts))
+        procedure = parts[1]
         if not procedure:
             raise self._error(f"service line {line.line_number} has no procedure code (SV101-2)")
         line.procedure = procedure
-        line.procedure_qualifier = _el(seg, "01-1")
-        line.modifiers = tuple(m for m in (_el(seg, f"01-{i}") for i in range(3, 7)) if m)
-        line.description = _el(seg, "01-7")
+        line.procedure_qualifier = parts[0]
+        line.modifiers = tuple(m for m in parts[2:6] if m)
+        line.description = parts[6]
         line.charge = self._amount(
             _el(seg, "02"), f"service line {line.line_number} charge (SV102)"
         )
@@ -717,6 +734,24 @@ class _Reader837:
                 f"the sum of its service lines {lines_total:.2f}", *where))  # fmt: skip
 
     # -- values ------------------------------------------------------------------------------
+
+    def _composite(self, seg: X12Segment, n: int, what: str) -> list[str]:
+        """A composite's parts, stripped. One written with another separator than the ISA16 the
+        file declares (``HC>99213`` under ``:``) is still split, with a finding: the meaning is
+        certain, as a clearinghouse would read it."""
+        elements = seg.elements
+        if n > len(elements):
+            return []
+        parts = [c.value.strip() for c in elements[n - 1].elements]
+        if len(parts) == 1 and parts[0]:
+            stray = next((ch for ch in parts[0] if not ch.isalnum() and ch not in " -."), None)
+            if stray is not None:
+                self._finding(
+                    f"{what} separates its parts with {stray!r} but the file declares "
+                    f"{seg.subele_term!r} (ISA16); read with {stray!r}"
+                )
+                return [part.strip() for part in parts[0].split(stray)]
+        return parts
 
     def _amount(self, raw: str, what: str) -> Decimal:
         try:

@@ -6,7 +6,7 @@ claims, a file read by an older, more forgiving reader) keeps an empty detail: i
 for posting and is held by the "complete 837P data" edit before it can be sent.
 
 Revision ID: h14_01
-Revises: 0001
+Revises: h10_01
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "h14_01"
-down_revision = "0001"
+down_revision = "h10_01"
 branch_labels = None
 depends_on = None
 
