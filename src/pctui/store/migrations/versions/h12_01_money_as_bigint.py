@@ -1,7 +1,7 @@
 """money columns hold 64-bit integer cents on every backend
 
 Revision ID: h12_01
-Revises: h10_01
+Revises: h14_01
 Create Date: 2026-11-23
 
 SQLite's INTEGER is already 64-bit whatever the declared type, so nothing changes there (no
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'h12_01'
-down_revision = 'h10_01'
+down_revision = 'h14_01'
 branch_labels = None
 depends_on = None
 
