@@ -8,9 +8,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 MIN_NEW_PASSPHRASE = 8
 
@@ -33,7 +35,7 @@ class KeyringUnlockModal(ModalScreen[bool]):
         )
         with Vertical(id="dialog"):
             yield Static("Unlock keyring", id="dialog-title")
-            yield Static(intro, id="dialog-message", markup=False)
+            yield Static(plain(intro, keep_newlines=True), id="dialog-message")
             yield FormField("Passphrase", Input(password=True, id="passphrase"),
                             required=True, field_name="passphrase",
                             hint=(f"at least {MIN_NEW_PASSPHRASE} characters" if first_time
@@ -66,16 +68,26 @@ class KeyringUnlockModal(ModalScreen[bool]):
                 return
         self._unlock(passphrase)
 
-    @work(thread=True, exclusive=True)
-    def _unlock(self, passphrase: str) -> None:
-        # The key derivation (argon2) takes a moment: keep it off the UI thread.
+    @work(thread=True, exclusive=True, group="keyring-unlock")
+    def _unlock(self, passphrase: str) -> str | None:
+        """The key derivation (argon2) takes a moment: off the UI thread. Returns what was
+        wrong, or None once unlocked; the dialog closes when the worker has finished (closing
+        it from inside the worker would cancel the worker)."""
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:
-            self.app.call_from_thread(self.query_one("#field-passphrase", FormField).set_error,
-                                      str(exc))
+            return str(exc)
+        return None
+
+    @on(Worker.StateChanged)
+    def _unlock_finished(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "_unlock" or event.state is not WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, True)
+        problem = event.worker.result
+        if problem is None:
+            self.dismiss(True)
+        else:
+            self.query_one("#field-passphrase", FormField).set_error(problem)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
