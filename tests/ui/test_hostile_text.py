@@ -19,13 +19,13 @@ from sqlalchemy import update
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
 from pctui.core.codes import PayerLevel
-from pctui.store import carc, claims, codes, connections, intake, payers, release, tables
+from pctui.store import carc, claims, codes, connections, intake, release, tables
 from pctui.store.connections import ConnectionDraft
 from tests.ui.helpers import rendered
 from tests.ui.test_release_835 import (
     BCBS_IN,
-    D,
     DOS,
+    D,
     add_bcbs_with_rule,
     import_era,
     pays_pcn100,
