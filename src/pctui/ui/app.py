@@ -230,6 +230,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     """(heading, bindings) for F1 help, from the BINDINGS each class defines itself (so an
     inherited binding is listed once, under the class that defines it)."""
     from pctui.ui.screens.audit_log import AuditLogScreen
+    from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
     from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
     from pctui.ui.screens.connection_form import ConnectionForm
     from pctui.ui.screens.era_detail import EraDetailScreen
@@ -257,6 +258,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
         ("Payer Rules: forms (rule, payer, override, code)", RecordForm),
         ("Payer Rules: rule drawer", RuleDrawer),
         ("Claims: ledger", ClaimLedgerScreen),
+        ("Claims: conflicts", ClaimConflictsScreen),
         ("Audit log", AuditLogScreen),
         ("Keyring unlock", KeyringUnlockModal),
         ("Questions (yes / no)", ConfirmationModal),

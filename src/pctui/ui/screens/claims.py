@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Static
 
 from pctui.core.codes import Party
 from pctui.core.money import display
-from pctui.store import claims
+from pctui.core.wording import plural
+from pctui.store import claim_intake, claims
 from pctui.store.claims import ClaimBalance
 from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
@@ -53,7 +54,8 @@ def balance_summary(row: ClaimBalance) -> str:
     owed = [f"{party.value} {display(amount)}" for party, amount in row.balance.items() if amount]
     service = row.service_date.isoformat() if row.service_date else "—"
     return (
-        f"{row.claim_id} · {row.patient_name or 'no patient name'} · service {service}\n"
+        ("VOIDED · " if row.voided else "")
+        + f"{row.claim_id} · {row.patient_name or 'no patient name'} · service {service}\n"
         f"Charge {display(row.charge)} · Paid {display(row.paid)} · "
         f"Adjusted {display(row.adjusted)}\n"
         f"Balance {display(row.total_balance)}"
@@ -73,6 +75,7 @@ class ClaimsSection(Section):
     BINDINGS = [
         Binding("enter,l", "open_ledger", "Ledger", id="claims.ledger"),
         Binding("b", "toggle_with_balance", "Owing only", id="claims.with_balance"),
+        Binding("c", "open_conflicts", "Conflicts", id="claims.conflicts"),
     ]
     ACTIONS = [
         SectionAction("Search claims", "Find claims by claim id (CLM01) or patient name",
@@ -83,6 +86,8 @@ class ClaimsSection(Section):
                       "every claim again", "toggle_with_balance"),
         SectionAction("Export claims to CSV", "Every claim of the list (as searched, sorted "
                       "and filtered) with its balances", "export"),
+        SectionAction("Claim conflicts", "Claims kept apart because their claim number is "
+                      "already on file with other content: keep or take each", "open_conflicts"),
     ]  # fmt: skip
 
     def __init__(self, id: str | None = None) -> None:
@@ -164,14 +169,16 @@ class ClaimsSection(Section):
         status = self.query_one("#claims-status", Static)
         matching = f' matching "{table.search}"' if table.search else ""
         owing = " owing" if self.with_balance else ""
+        waiting = claim_intake.count_open_conflicts(self.pctui.store)
+        conflicts = (f" · {plural(waiting, 'conflict')} waiting (c)" if waiting else "")
         if table.shown:
             first = table.page * PAGE_SIZE + 1
             last = first + len(table.shown) - 1
             paging = " · n/p: next/previous page" if self.total > PAGE_SIZE else ""
             status.update(plain(f"rows {first:,}-{last:,} of {self.total:,}{owing}{matching}"
-                                f"{paging}"))
+                                f"{paging}{conflicts}"))
         else:
-            status.update(plain(f"rows 0 of 0{owing}{matching}"))
+            status.update(plain(f"rows 0 of 0{owing}{matching}{conflicts}"))
         empty = self.query_one("#claims-empty", Static)
         if table.shown:
             text = ""
@@ -229,6 +236,11 @@ class ClaimsSection(Section):
     @on(DataTable.RowSelected, "#claims-table")
     def _row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_open_ledger()
+
+    def action_open_conflicts(self) -> None:
+        from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
+
+        self.app.push_screen(ClaimConflictsScreen(), lambda _: self.refresh_data())
 
     def action_open_ledger(self) -> None:
         from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
