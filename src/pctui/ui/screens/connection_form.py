@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from pctui.core.codes import GatewayType
 from pctui.core.gateway import parse_compliance_rules
 from pctui.secrets import KeyringLocked
-from pctui.store import audit, connections, payers
+from pctui.store import audit, connections, faults, payers
 from pctui.store.connections import ConnectionDraft, ConnectionView
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.ui.widgets.form_field import FormField
@@ -221,6 +221,11 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             return "errors", exc.errors
         except (PermissionDenied, KeyringLocked) as exc:
             return "status", f"Not saved: {exc}"
+        except Exception as exc:  # a busy, read-only or full database: said, form kept
+            message = faults.explain(exc, app.store.path)  # type: ignore[attr-defined]
+            if message is None:
+                raise
+            return "status", f"Not saved: {message}"
 
     @on(Worker.StateChanged)
     def _saved(self, event: Worker.StateChanged) -> None:

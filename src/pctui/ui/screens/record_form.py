@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from pctui.store import faults
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
@@ -124,6 +125,11 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
             return "errors", exc.errors
         except (PermissionDenied, NotFound) as exc:
             return "status", f"Not saved: {exc}"
+        except Exception as exc:  # a busy, read-only or full database: said, form kept
+            message = faults.explain(exc, self.pctui.store.path)
+            if message is None:
+                raise
+            return "status", f"Not saved: {message}"
 
     @on(Worker.StateChanged)
     def _saved(self, event: Worker.StateChanged) -> None:
