@@ -376,6 +376,45 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def cmd_migrate_data(args: argparse.Namespace) -> int:
+    """Copy a whole database into an empty one (pctui.store.transfer). Opens both itself: the
+    ``--db`` database plays no part."""
+    from pctui.store import transfer, users
+
+    source = Store.open(args.source, create=False)
+    try:
+        target = Store.open(args.target)
+        try:
+            actor = users.identify(source)
+            progress = _copy_progress if sys.stderr.isatty() else None
+            try:
+                report = transfer.copy_database(source, target, actor, progress)
+            except transfer.TransferRefused as exc:
+                _err(f"migrate-data: {exc}")
+                return EXIT_FAILED
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        for line in report.describe():
+            print(visible(line))
+        if not source.on_server and target.on_server:
+            from pctui.secrets import FILE_ENV, keyring_file_for
+
+            print(f"API keys stay in the keyring (database id {report.database_id}). If they "
+                  f"are in the encrypted file {keyring_file_for(source.path)}, give that file to "
+                  f"the new database with {FILE_ENV} (README: PostgreSQL).")
+    return EXIT_OK
+
+
+def _copy_progress(table: str, rows: int) -> None:
+    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
+    sys.stderr.flush()
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -477,6 +516,23 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="list claims with their balances")
     claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
+
+    migrate = sub.add_parser(
+        "migrate-data", parents=[json_parent],
+        help="copy a whole database into an empty one (e.g. a SQLite file into PostgreSQL)",
+        description="Copies everything — payers, rules, codes, connections (keys stay in the "
+        "keyring), users, files, payments, claims, the ledger, batches, the audit log — from "
+        "SOURCE into TARGET in one transaction, keeping every id and the database id. TARGET "
+        "must be empty (a new file, or an empty PostgreSQL database); it is set up first. "
+        "Before committing, every table's row count and every claim's balances are checked "
+        "against the source, to the cent. --db plays no part. Only an admin of SOURCE may run "
+        "it.",
+    )  # fmt: skip
+    migrate.add_argument("source", metavar="SOURCE",
+                         help="the database to copy (e.g. /srv/billing/pctui.db)")
+    migrate.add_argument("target", metavar="TARGET",
+                         help="an empty database (e.g. postgresql://billing@db.internal/pctui)")
+    migrate.set_defaults(handler=cmd_migrate_data, standalone=True)
     return parser
 
 
@@ -526,6 +582,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)
     debug = bool(os.environ.get(DEBUG_ENV))
     where = shown_location(args.db or default_location())  # a URL's password never printed
+    if getattr(args, "standalone", False):  # opens its own databases
+        where = shown_location(getattr(args, "target", where))
+        try:
+            return handler(args)  # type: ignore[call-arg]
+        except PermissionDenied as exc:
+            _err(str(exc))
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            _err("interrupted")
+            return 130
+        except Exception as exc:  # noqa: BLE001 - the error policy: one plain line, no traceback
+            if debug:
+                raise
+            _err(_fault(exc, where))
+            return EXIT_FAILED
     try:
         store = Store.open(args.db, create=getattr(args, "creates", True))
     except KeyboardInterrupt:
