@@ -185,12 +185,13 @@ async def open_release_835(pilot, check: str | None = None) -> None:
 def visible_columns(app) -> list[str]:
     """The columns wholly on screen before any horizontal scrolling (a scrollbar's cell kept)."""
     table = section(app).table
-    room, right, shown = table.size.width - 1, 0, []
+    room, left, shown = table.size.width - 1, 0, []
+    content = table._widths()  # each column's room for its text, without the blank after it
     for column in table.ordered_columns:
-        right += column.get_render_width(table)
-        if right > room:
+        if left + content[str(column.key.value)] > room:
             break
         shown.append(str(column.label).strip())
+        left += column.get_render_width(table)
     return shown
 
 

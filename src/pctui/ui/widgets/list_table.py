@@ -423,9 +423,10 @@ class ListTable(DataTable[Text], Generic[T]):
             for index, key in enumerate(order):
                 gap = GAP if index < len(order) - 1 else 0  # the blank after it
                 if index == visible - 1 and visible < len(order):
-                    # the last column on screen takes the room left, so the first hidden one
+                    # the last column on screen takes the room left (and the scrollbar's cell,
+                    # blank while the list has no vertical scrollbar), so the first hidden one
                     # starts at the right edge
-                    gap = slack
+                    gap = slack + SCROLLBAR
                 self.add_column(self._header(by_key[key], widths[index]), key=key,
                                 width=widths[index] + gap)
         else:
