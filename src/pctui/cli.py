@@ -275,6 +275,10 @@ def cmd_eras(args: argparse.Namespace, store: Store) -> int:
 
     if args.rejected:
         refused = eras.rejected_files(store, include_duplicates=True, limit=args.limit)
+        if args.csv:
+            return _write_csv(args.csv, "file", ["ID", "LOADED", "STATUS", "FILE", "WHY"],
+                              ([f.id, f.loaded_at, f.status, f.filename, "; ".join(f.reasons)]
+                               for f in refused))
         if args.json:
             _print_json([f.to_json() for f in refused])
         else:
@@ -288,6 +292,13 @@ def cmd_eras(args: argparse.Namespace, store: Store) -> int:
         status=eras.EraStatus(args.status) if args.status else None,
     )  # fmt: skip
     rows = eras.list_eras(store, filters, limit=args.limit)
+    if args.csv:
+        return _write_csv(args.csv, "payment",
+                          ["ID", "LOADED", "CHECK/EFT", "INBOUND ID", "PAYER CODE", "PAYER NAME",
+                           "PAID ON", "AMOUNT", "CLAIMS", "STATUS"],
+                          ([r.id, r.loaded_at, r.check_number, r.inbound_id, r.payer_code,
+                            r.payer, r.payment_date, r.amount, r.claims, r.status.label]
+                           for r in rows))
     if args.json:
         _print_json([r.to_json() for r in rows])
     else:
@@ -339,10 +350,19 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
     rows = []
     page = 5_000
     while True:  # paged so a very large list never needs one huge query
-        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page)
+        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page,
+                                   with_balance=args.with_balance)
         rows.extend(chunk)
         if len(chunk) < page:
             break
+    if args.csv:
+        return _write_csv(args.csv, "claim",
+                          ["CLAIM", "PATIENT", "SERVICE", "CHARGE", "PAID", "ADJUSTED",
+                           "PRIMARY", "SECONDARY", "TERTIARY", "PATIENT OWES", "BALANCE",
+                           "VOIDED"],
+                          ([r.claim_id, r.patient_name, r.service_date, r.charge, r.paid,
+                            r.adjusted, *(r.balance[p] for p in _PARTIES), r.total_balance,
+                            r.voided] for r in rows))
     if args.json:
         _print_json([_claim_json(r) for r in rows])
     else:
@@ -354,6 +374,24 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
 
 
 _PARTIES = ("primary", "secondary", "tertiary", "patient")
+
+
+def _write_csv(target: str, noun: str, header: list[str], rows: Any) -> int:
+    """``--csv FILE``: written atomically, mode 600 (it holds patient data); ``-``: stdout."""
+    from pathlib import Path
+
+    from pctui.core.export import ExportFailed, csv_text, write_csv
+
+    if target == "-":
+        sys.stdout.write(csv_text(header, rows))
+        return EXIT_OK
+    try:
+        count = write_csv(Path(target), header, rows)
+    except ExportFailed as exc:
+        _err(f"--csv: {exc}")
+        return EXIT_FAILED
+    _out(f"wrote {plural(count, noun)} to {visible(target)} (mode 600)")
+    return EXIT_OK
 
 
 def _claim_json(row: Any) -> dict[str, Any]:
@@ -498,6 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd.add_argument("--limit", type=int, metavar="N", help="at most N rows")
     eras_cmd.add_argument("--rejected", action="store_true",
                           help="list rejected and duplicate files with their reasons instead")
+    eras_cmd.add_argument("--csv", metavar="FILE",
+                          help="write the list as CSV to FILE (mode 600; - for standard output)")
     eras_cmd.set_defaults(handler=cmd_eras, creates=False)
 
     rel = sub.add_parser(
@@ -515,6 +555,10 @@ def build_parser() -> argparse.ArgumentParser:
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
                                 help="list claims with their balances")
     claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
+    claims_cmd.add_argument("--with-balance", action="store_true",
+                            help="only claims someone still owes on")
+    claims_cmd.add_argument("--csv", metavar="FILE",
+                            help="write the list as CSV to FILE (mode 600; - for standard output)")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
 
     migrate = sub.add_parser(
