@@ -11,7 +11,7 @@ from pctui.ui.screens.connection_form import ConnectionForm
 from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
-from tests.ui.helpers import choose, type_text
+from tests.ui.helpers import choose, rendered, type_text
 from tests.ui.test_payer_rules import bcbs, invalid_fields, open_drawer  # noqa: F401
 
 # -- stale errors -------------------------------------------------------------------------------
@@ -120,3 +120,58 @@ async def test_k_with_a_locked_keyring_opens_the_unlock_dialog_then_the_key_form
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ConnectionForm) and app.screen.key_only
+
+
+# -- the release and import dialogs ---------------------------------------------------------------
+
+
+async def test_the_release_dialog_is_as_tall_as_what_it_says(make_app, store, admin) -> None:
+    from datetime import UTC, datetime
+
+    from tests.ui.test_release_835 import (
+        BCBS_IN,
+        add_bcbs_with_rule,
+        import_era,
+        pays_unknown_claim,
+        remittance,
+    )
+
+    add_bcbs_with_rule(store, admin)
+    for n in range(10):
+        import_era(store, admin, remittance(f"CHK-{n}", BCBS_IN, "BLUE CROSS",
+                                            pays_unknown_claim()),
+                   datetime(2026, 11, 10 + n, 9, 0, tzinfo=UTC))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "m", "r")
+        await pilot.pause()
+        lines = [line.strip("█▌▐▀▄ ") for line in rendered(app).splitlines()]
+        more = next(i for i, line in enumerate(lines) if line.startswith("… and 3 more"))
+        assert lines[more + 1].startswith("Deposit date")  # no blank lines in between
+        dialog = app.screen.query_one("#dialog")
+        assert dialog.region.height < 20
+
+
+async def test_the_import_dialog_completes_paths_and_gives_the_results_the_keys(
+        make_app, tmp_path) -> None:
+    inbox = tmp_path / "era-inbox"
+    inbox.mkdir()
+    for n in range(12):  # more reasons than fit: the last one is read by scrolling
+        (inbox / f"{n:02d}-notes.txt").write_text("not an 835")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "i")
+        await pilot.pause()
+        await type_text(pilot, str(tmp_path / "era-in"))
+        await pilot.pause(0.2)
+        await pilot.press("right")  # takes the suggested completion
+        assert app.screen.query_one("#import-path").value == f"{inbox}/"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        results = app.screen.query_one("#import-results")
+        assert app.focused is results
+        assert "11-notes.txt" not in rendered(app)  # below the fold at first
+        await pilot.press("end")
+        await pilot.pause()
+        assert "11-notes.txt" in rendered(app)
