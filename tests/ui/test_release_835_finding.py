@@ -81,3 +81,51 @@ async def test_the_rejected_files_view_offers_only_keys_that_work_there(
         await pilot.press("v")
         await pilot.pause()
         assert checks(app) == ["CHK-READY", "CHK-BLOCKED", "CHK-NOCLAIM"]
+
+
+async def test_a_payments_raw_835_opens_in_the_users_pager(
+        make_app, practice, tmp_path, monkeypatch) -> None:  # noqa: F811
+    import contextlib
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the pager's copy is made
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    monkeypatch.setenv("PAGER", f"cp --target-directory={seen}")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # no terminal to hand over
+        await pilot.press("f4", "d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+    (copy,) = seen.iterdir()
+    text = copy.read_text()
+    assert "CHK-READY.835" in text.splitlines()[0]
+    assert any(line.startswith("TRN*1*CHK-READY*") for line in text.splitlines())
+    assert any(line.startswith("CLP*PCN100*") for line in text.splitlines())
+    assert not list(tmp_path.glob("pctui-835-*"))  # the copy for the pager is removed
+
+
+async def test_a_released_payments_error_report_exports_to_csv(
+        make_app, store, admin, practice, tmp_path) -> None:  # noqa: F811
+    release.release_era(store, admin, practice["noclaim"], date(2026, 11, 22), "B9")
+    target = tmp_path / "errors.csv"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "h")
+        await pilot.pause()
+        section(app).table.move_to(lambda r: r.check_number == "CHK-NOCLAIM")
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one("#export-path").value = str(target)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    lines = target.read_text().splitlines()
+    assert lines[0] == "Check/EFT,Batch,Released,Error report line"
+    assert lines[1].startswith("CHK-NOCLAIM,B9,") and "PCN404" in lines[1]

@@ -749,6 +749,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         from pctui.ui.widgets.form_field import FormField
+        from pctui.ui.widgets.path_suggester import PathSuggester
 
         with Vertical(id="dialog", classes="export"):
             yield Static(f"Export {self.export_name} to CSV", id="dialog-title", markup=False)
@@ -756,9 +757,10 @@ class ExportDialog(ModalScreen[Path | None]):
                          "file is readable by you only (mode 600): it may hold patient data.",
                          id="dialog-message", markup=False)
             yield FormField("File", Input(str(default_export_path(self.export_name)),
-                                          id="export-path"),
+                                          id="export-path", suggester=PathSuggester()),
                             required=True, field_name="path",
-                            hint="Enter writes it; an existing file is replaced")
+                            hint="Enter writes it (an existing file is replaced); → completes "
+                                 "a folder name")
             yield Static("", id="export-status", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button("Write (Enter)", id="write", variant="primary")
