@@ -129,3 +129,75 @@ async def test_a_released_payments_error_report_exports_to_csv(
     lines = target.read_text().splitlines()
     assert lines[0] == "Check/EFT,Batch,Released,Error report line"
     assert lines[1].startswith("CHK-NOCLAIM,B9,") and "PCN404" in lines[1]
+
+
+# -- from a blocked 835 to its rule, with the payer its name suggests or a new one ----------------
+
+
+async def test_the_rule_drawer_suggests_the_payer_the_835_names(
+        make_app, store, practice) -> None:  # noqa: F811
+    from pctui.ui.screens.rule_drawer import RuleDrawer
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        section(app).table.move_to(lambda r: r.check_number == "CHK-BLOCKED")  # ACME HEALTH
+        await pilot.press("enter")
+        await pilot.pause()
+        drawer = app.screen
+        assert isinstance(drawer, RuleDrawer)
+        from pctui.store import payers
+        acme = next(p for p in payers.list_payers(store) if p.code == "ACME")
+        assert drawer.query_one("#payer").value == acme.id
+        hint = str(drawer.query_one("#field-payer .field-hint").render())
+        assert 'Suggested: Acme Health Plan matches the 835\'s "ACME HEALTH"' in hint
+        await pilot.press("ctrl+s", "y")  # attach 55555 to ACME and save
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, RuleDrawer)
+        assert "CHK-BLOCKED" in checks(app)
+    from pctui.store import eras
+    assert eras.get_era(store, practice["blocked"]).status is eras.EraStatus.READY
+
+
+async def test_a_new_payer_is_added_from_the_rule_drawer_and_owns_the_inbound_id(
+        make_app, store, admin) -> None:
+    from datetime import UTC, datetime
+
+    from pctui.store import eras, payers
+    from pctui.ui.screens.payer_form import PayerForm
+    from pctui.ui.screens.rule_drawer import RuleDrawer
+    from tests.ui.helpers import choose
+    from tests.ui.test_release_835 import import_era, pays_unknown_claim, remittance
+
+    era_id = import_era(store, admin, remittance("CHK-MOO", "77001", "MUTUAL OF OMAHA",
+                                                 pays_unknown_claim()),
+                        datetime(2026, 11, 21, tzinfo=UTC))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RuleDrawer)
+        assert "No payer's name matches" in str(
+            app.screen.query_one("#field-payer .field-hint").render())
+        await choose(pilot, "payer", "+ New payer")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, PayerForm)
+        assert form.query_one("#name").value == "MUTUAL OF OMAHA"
+        assert form.query_one("#inbound_ids").value == "77001"
+        form.query_one("#code").focus()
+        await type_text(pilot, "MOO")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        drawer = app.screen
+        assert isinstance(drawer, RuleDrawer)
+        moo = next(p for p in payers.list_payers(store) if p.code == "MOO")
+        assert drawer.query_one("#payer").value == moo.id and moo.inbound_ids == ("77001",)
+        await pilot.press("ctrl+s")  # no attach question: MOO owns 77001 already
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, RuleDrawer)
+    assert eras.get_era(store, era_id).status is eras.EraStatus.READY

@@ -876,7 +876,7 @@ class Release835Section(Section):
                         timeout=10)
             self.app.push_screen(RuleDrawer(rule=rule), saved)
             return
-        self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id), saved)
+        self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id, payer_name=row.payer), saved)
 
     # -- import ---------------------------------------------------------------------------
 
