@@ -676,6 +676,8 @@ class Release835Section(Section):
                                        search=self.state.filters.search,
                                        era_ids=self.state.filters.era_ids))
             self.notify("Filters cleared.")
+        else:
+            self.notify("No filters are set (f sets them).", title="Release 835")
 
     # -- rejected files -------------------------------------------------------------------
 
