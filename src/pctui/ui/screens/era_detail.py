@@ -317,7 +317,7 @@ class EraDetailScreen(ModalScreen[None]):
                 with TabPane("Posting", id="tab-posting"):
                     yield Log(id="era-posting", classes="detail-log")
             yield Static("Esc close · 1-4 tabs · ↑↓ claim · o raw 835 · ^e claims CSV · "
-                         "w error report CSV", classes="dialog-keys", markup=False)
+                         "w errors CSV", classes="dialog-keys", markup=False)
 
     @staticmethod
     def _summary(detail: EraDetail) -> str:
