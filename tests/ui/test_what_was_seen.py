@@ -175,3 +175,24 @@ async def test_the_import_dialog_completes_paths_and_gives_the_results_the_keys(
         await pilot.press("end")
         await pilot.pause()
         assert "11-notes.txt" in rendered(app)
+
+
+async def test_a_search_typed_ahead_lands_in_the_search_not_on_the_lists_keys(
+        make_app, store, admin) -> None:
+    """Over a slow SSH link "/garc" arrives in one burst: the c must not open Conflicts."""
+    from textual import events
+
+    from pctui.ui.screens.claims import ClaimsSection
+    from pctui.ui.widgets.list_table import ListPanel
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        for key, char in [("slash", "/"), ("g", "g"), ("a", "a"), ("r", "r"), ("c", "c"),
+                          ("slash", "/"), ("1", "1")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "Screen"  # no dialog opened by the typed c
+        # and in the search a / is just a character
+        assert app.query_one(ClaimsSection).query_one(ListPanel).search_input.value == "garc/1"

@@ -652,7 +652,7 @@ class Release835Section(Section):
             self._close_filters()
             return
         bar.display = True
-        bar.query_one("#paid_from", Input).focus()
+        self.screen.set_focus(bar.query_one("#paid_from", Input))  # at once: typeahead
 
     def _close_filters(self) -> None:
         self.query_one(FilterBar).display = False
