@@ -48,9 +48,10 @@ def test_importing_a_folder_reports_every_file_and_fails_for_the_rejected_one(
         ("837p-cob-example3a.837", "837", "imported"),
         ("837p-example1.837", "837", "imported"),
         ("NOTICE.md", "", "rejected"),
+        ("realworld", "", "rejected"),  # a folder inside the folder: named, not entered
     ]
     assert set(results[0]) >= {"file", "kind", "status", "created", "errors", "findings"}
-    assert results[-1]["errors"] == [
+    assert results[-2]["errors"] == [
         f"{inbox / 'NOTICE.md'}: not an X12 file: it should begin with 'ISA' but begins with "
         "'# X12 fixtures'"
     ]
