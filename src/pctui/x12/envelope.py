@@ -109,6 +109,9 @@ class X12Stream:
         self.findings: list[Finding] = []
         self._texts = iter(source) if text else decode_chunks(source)  # type: ignore[arg-type]
         self.keep = keep
+        self.decoded: list[str] = []  # with keep: the decoded text, for readers that re-read it
+        if keep:
+            self._texts = self._kept(self._texts)
         self.kind = ""
         self.transactions: list[TransactionSet] = []  # every one when keep, else none
         self.transaction_count = 0
@@ -125,6 +128,11 @@ class X12Stream:
         self._gen: Iterator[tuple[int, Segment]] | None = None
         self._replay: list[tuple[int, Segment]] = []
         self.last_raw: RawSegment | None = None  # the segment just walked, as written
+
+    def _kept(self, texts: Iterator[str]) -> Iterator[str]:
+        for part in texts:
+            self.decoded.append(part)
+            yield part
 
     # -- the pass ---------------------------------------------------------------------------
 
@@ -337,4 +345,5 @@ def read_x12(data: bytes) -> ScannedFile:
     stream = X12Stream([data], keep=True)
     for _ in stream:
         pass
-    return ScannedFile(stream.interchanges, stream.transactions, stream.findings)
+    return ScannedFile(stream.interchanges, stream.transactions, stream.findings,
+                       "".join(stream.decoded))
