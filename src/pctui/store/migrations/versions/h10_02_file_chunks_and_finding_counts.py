@@ -2,13 +2,13 @@
 file stored once with its count and first places.
 
 Revision ID: h10_02
-Revises: h14_01
+Revises: h12_01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'h10_02'
-down_revision = 'h14_01'
+down_revision = 'h12_01'
 branch_labels = None
 depends_on = None
 
