@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     first = rows[0]
     base_rate = first[4]["cpu"] / first[1]
     print("\nsize        import s/M segments (CPU)  vs bare reader   peak MB   linear?")
-    for size, written, _mb, bare, imported in rows:
+    for _size, written, _mb, bare, imported in rows:
         rate = imported["cpu"] / written
         ratio = imported["seconds"] / bare["seconds"]
         linear = rate / base_rate
