@@ -16,6 +16,7 @@ from tests.conftest import FIXTURES
 from pctui import cli
 from pctui.store import intake, users
 from pctui.store.db import Store
+from pctui.store.intake_spool import payer_key
 from pctui.store.tables import Claim, ClaimLine, Era, EraFinding, ImportedFile, LedgerEntry
 from pctui.x12.envelope import X12Stream
 from pctui.x12.errors import FileRejected
@@ -71,11 +72,13 @@ def counts(store: Store) -> dict[str, int]:
                 for t in (*CONTENT, ImportedFile)}  # fmt: skip
 
 
-def _read_payments(data: bytes) -> set[tuple[str, int]] | None:
-    """The payments the file holds, read again on their own (None: not a readable 835)."""
+def _read_payments(data: bytes) -> set[tuple[str, str, int]] | None:
+    """The payments the file holds (trace number, payer, cents: what identifies a payment),
+    read again on their own (None: not a readable 835)."""
     try:
         stream = X12Stream([data])
-        return {(era.check_number, int(era.amount * 100)) for era in Reader835(stream)}
+        return {(era.check_number, payer_key(era), int(era.amount * 100))
+                for era in Reader835(stream)}  # fmt: skip
     except FileRejected:
         return None
 
@@ -99,7 +102,7 @@ def _check(store: Store, actor: users.Actor, name: str, data: bytes) -> None:
         read = _read_payments(data)
         assert read is not None
         with store.read() as session:
-            stored = {(e.check_number, e.amount_cents) for e in session.exec(
+            stored = {(e.check_number, e.payer_key, e.amount_cents) for e in session.exec(
                 select(Era).where(Era.file_id == result.file_id)).all()}  # fmt: skip
         # Every payment of the file is stored now or was already on file: nothing silently lost.
         assert stored <= read
@@ -107,7 +110,7 @@ def _check(store: Store, actor: users.Actor, name: str, data: bytes) -> None:
         missing = read - stored
         if missing:
             texts = " ".join(f.text for f in result.findings)
-            for check, cents in missing:
+            for check, _payer, cents in missing:
                 amount = f"{Decimal(cents) / 100:.2f}"
                 assert f"for {amount}" in texts and ("already on file" in texts or
                                                      "appears twice" in texts), (check, amount)

@@ -149,7 +149,7 @@ def test_an_unpadded_isa_is_read_by_its_delimiters_with_a_finding() -> None:
     scanned = read_x12(data)
     assert [t.control_number for t in scanned.transactions] == ["112233"]
     assert scanned.findings[0].message == (
-        "The ISA header at segment 1 is 90 characters long, not 106: its elements are not "
+        "The ISA header is 90 characters long, not 106: its elements are not "
         "padded to their fixed widths; read by its delimiters")
     # pyx12's own reader gets the ISA at its fixed widths.
     assert len(scanned.interchanges[0].text.split("~")[0]) == 105
@@ -220,4 +220,6 @@ def test_empty_segments_are_skipped_with_a_finding() -> None:
     data = managed_care().replace(b"DTM*405*20020314~", b"DTM*405*20020314~~")
     scanned = read_x12(data)
     assert scanned.transactions[0].segment_count == 26
-    assert scanned.findings[0].message.startswith("1 empty segment(s)")
+    [skipped] = scanned.findings
+    assert (skipped.message, skipped.position) == (
+        "An empty segment (two terminators in a row) was skipped", 7)  # before segment 7

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -112,9 +112,17 @@ class FindingLog:
                     len(places) < PLACES_SHOWN - 1):  # fmt: skip
                 places.append(place)
 
+    append = add  # a FindingLog stands in for a list of findings
+
     def extend(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.add(finding)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings())
+
+    def __getitem__(self, index: int) -> Finding:
+        return self.findings()[index]
 
     def findings(self) -> list[Finding]:
         out = []

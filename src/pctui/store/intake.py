@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,8 @@ from pctui.x12.source import FileChunks, byte_chunks, not_regular
 
 INLINE_VALIDATION_MAX_SEGMENTS = 20_000
 _IN_CHUNK = 500  # trace numbers per duplicate-check query
-_PAYMENT_BATCH = 200  # payments stored per INSERT
+_PAYMENT_BATCH = 200  # payments stored per INSERT, at most
+_BATCH_BYTES = 4 << 20  # and at most this much payment detail per INSERT (memory stays flat)
 RESULT_FINDINGS = 1000  # findings a result carries in memory; the rest are stored only
 
 # Told after each file: (files done, files in the batch, the file just finished).
@@ -343,8 +343,7 @@ def _store_835(store: Store, name: str, read: ReadFile, spool: Spool, user: Acto
         findings.add_all(FileFinding(f) for f in read.findings)
         several = read.records > 1
         duplicates = FindingLog()
-        payments = spool.payments()
-        while batch := list(islice(payments, _PAYMENT_BATCH)):
+        for batch in _batches(spool.payments()):
             fresh = _split_duplicates(session, batch, row.id, duplicates)
             if not fresh:
                 continue
@@ -366,6 +365,21 @@ def _store_835(store: Store, name: str, read: ReadFile, spool: Spool, user: Acto
         findings.store(session, row.id)
         _store_content(session, row.id, spool)
         return result
+
+
+def _batches(payments: Iterator[SpooledPayment]) -> Iterator[list[SpooledPayment]]:
+    """Payments in batches of at most :data:`_PAYMENT_BATCH`, or fewer when they are big: a
+    batch holds at most about :data:`_BATCH_BYTES` of payment detail (or one payment)."""
+    batch: list[SpooledPayment] = []
+    size = 0
+    for payment in payments:
+        batch.append(payment)
+        size += len(payment.values["detail"])
+        if len(batch) >= _PAYMENT_BATCH or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 class _Findings:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from pyx12.segment import Segment
 
-from pctui.core.era import Finding, FindingSource, Severity
+from pctui.core.era import Finding, FindingLog, FindingSource, Severity
 from pctui.x12.decode import BadByte, decode_chunks
 from pctui.x12.errors import FileRejected
 from pctui.x12.segments import (
@@ -106,7 +106,9 @@ class X12Stream:
 
     def __init__(self, source: Iterable[bytes] | Iterable[str], *, text: bool = False,
                  keep: bool = False) -> None:  # fmt: skip
-        self.findings: list[Finding] = []
+        # File-level problems, collapsed as found: a file of a million interchanges with the
+        # same problem holds one finding with its count, not a million.
+        self.findings = FindingLog()
         self._texts = iter(source) if text else decode_chunks(source)  # type: ignore[arg-type]
         self.keep = keep
         self.decoded: list[str] = []  # with keep: the decoded text, for readers that re-read it
@@ -337,7 +339,7 @@ def scan(text: str) -> ScannedFile:
     stream = X12Stream([text], text=True, keep=True)
     for _ in stream:
         pass
-    return ScannedFile(stream.interchanges, stream.transactions, stream.findings, text)
+    return ScannedFile(stream.interchanges, stream.transactions, list(stream.findings), text)
 
 
 def read_x12(data: bytes) -> ScannedFile:
@@ -345,5 +347,5 @@ def read_x12(data: bytes) -> ScannedFile:
     stream = X12Stream([data], keep=True)
     for _ in stream:
         pass
-    return ScannedFile(stream.interchanges, stream.transactions, stream.findings,
+    return ScannedFile(stream.interchanges, stream.transactions, list(stream.findings),
                        "".join(stream.decoded))

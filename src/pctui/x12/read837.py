@@ -86,7 +86,7 @@ def read_837(source: str | ScannedFile) -> Read837:
     stream = X12Stream([text], text=True, keep=True)
     reader = Reader837(stream)
     claims = list(reader)
-    scanned = ScannedFile(stream.interchanges, stream.transactions, stream.findings, text)
+    scanned = ScannedFile(stream.interchanges, stream.transactions, list(stream.findings), text)
     return Read837(scanned, claims, reader.findings)
 
 

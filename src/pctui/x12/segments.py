@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pctui.core.era import Finding, FindingSource, Severity
+from pctui.core.era import Finding, FindingLog, FindingSource, Severity
 from pctui.x12.decode import BadByte
 from pctui.x12.errors import FileRejected
 
@@ -98,7 +98,7 @@ class Tokenizer:
     """Iterate :class:`RawSegment` s over decoded text chunks; file-level findings are appended
     to ``findings`` as they are found."""
 
-    def __init__(self, texts: Iterator[str], findings: list[Finding]) -> None:
+    def __init__(self, texts: Iterator[str], findings: FindingLog) -> None:
         self.texts = texts
         self.findings = findings
         self.buf = ""
@@ -184,7 +184,6 @@ class Tokenizer:
 
     def _interchange(self, isa: Isa) -> Iterator[RawSegment]:
         d = isa.delimiters
-        blanks = 0
         header = "ISA" + d.element
         trailer = "IEA" + d.element
         while True:
@@ -196,7 +195,11 @@ class Tokenizer:
                     segment=isa.first_segment,
                 )
             if not text:
-                blanks += 1
+                if d.segment not in "\r\n":
+                    self.findings.append(Finding(
+                        Severity.WARNING, FindingSource.STRUCTURE,
+                        "An empty segment (two terminators in a row) was skipped", "ISA",
+                        self.count + 1))  # fmt: skip
                 continue
             if "\x00" in text:
                 raise FileRejected(
@@ -213,12 +216,6 @@ class Tokenizer:
             yield RawSegment(self.count, text, isa)
             if text.startswith(trailer) or text == "IEA":
                 break
-        if blanks and d.segment not in "\r\n":
-            self.findings.append(Finding(
-                Severity.WARNING, FindingSource.STRUCTURE,
-                f"{blanks} empty segment(s) (two terminators in a row) in the interchange "
-                f"starting at segment {isa.first_segment} were skipped", "ISA",
-                isa.first_segment))  # fmt: skip
 
     def _next_segment(self, d: Delimiters) -> str | None:
         """The next segment's text with layout removed ("" for an empty one), None at the end."""
@@ -308,8 +305,8 @@ class Tokenizer:
         if repetition is not None and (repetition.isalnum() or repetition == " "):
             self.findings.append(Finding(
                 Severity.WARNING, FindingSource.STRUCTURE,
-                f"ISA11 at segment {number} should be the repetition separator in a 00501 "
-                f"interchange but is {repetition!r}; read as having none", "ISA", number))  # fmt: skip
+                f"ISA11 should be the repetition separator in a 00501 interchange but is "
+                f"{repetition!r}; read as having none", "ISA", number))  # fmt: skip
             repetition = None
         _check_distinct(element, component, terminator, repetition, number)
         if length != ISA_LENGTH:
@@ -318,9 +315,9 @@ class Tokenizer:
                     if len(el) > w]  # fmt: skip
             self.findings.append(Finding(
                 Severity.WARNING, FindingSource.STRUCTURE,
-                f"The ISA header at segment {number} is {length} characters long, not "
-                f"{ISA_LENGTH}: its elements are not padded to their fixed widths; read by its "
-                "delimiters" + (f" ({'; '.join(long)})" if long else ""), "ISA", number))  # fmt: skip
+                f"The ISA header is {length} characters long, not {ISA_LENGTH}: its elements "
+                "are not padded to their fixed widths; read by its delimiters"
+                + (f" ({'; '.join(long)})" if long else ""), "ISA", number))  # fmt: skip
         self.pos += raw_length
         line_break = ""
         if terminator not in "\r\n":
@@ -361,16 +358,15 @@ def _split_isa(window: str, element: str) -> tuple[list[str], int]:
     return parts, kept[sum(len(p) + 1 for p in parts[:16]) + 1] + 1
 
 
-def _version(version: str, number: int, findings: list[Finding]) -> str:
+def _version(version: str, number: int, findings: FindingLog) -> str:
     if version in KNOWN_VERSIONS:
         return version
     if _VERSION.fullmatch(version):
         read_as = "00501" if version >= "00500" else "00401"
         findings.append(Finding(
             Severity.WARNING, FindingSource.STRUCTURE,
-            f"ISA12 at segment {number} says version {version!r}; read as {read_as}, the nearest "
-            "version pctui knows (its delimiters and segments are read the same way)", "ISA",
-            number))  # fmt: skip
+            f"ISA12 says version {version!r}; read as {read_as}, the nearest version pctui "
+            "knows (its delimiters and segments are read the same way)", "ISA", number))  # fmt: skip
         return read_as
     raise FileRejected(
         f"ISA12 at segment {number} says version {version!r}; only 00401 and 00501 "
