@@ -317,6 +317,87 @@ def _claim_json(row: Any) -> dict[str, Any]:
     }
 
 
+def cmd_connections(args: argparse.Namespace, store: Store) -> int:
+    action = getattr(args, "connections_command", None)
+    if action == "key":
+        return _connections_key(args, store)
+    return _connections_list(args, store)
+
+
+def _connection_json(c: Any) -> dict[str, Any]:
+    from pctui.core.connection_settings import settings_key
+
+    return {
+        "id": c.id, "payer_code": c.payer_code, "name": c.name,
+        "gateway_type": c.gateway_type.value, "endpoint": c.endpoint,
+        "submitter_id": c.submitter_id, "receiver_id": c.receiver_id,
+        "compliance_rules": list(c.compliance_rules), "active": c.active,
+        "usage": c.usage.value, "poll_minutes": c.poll_minutes,
+        settings_key(c.gateway_type): c.settings.to_dict(),
+        "secret": {"kind": c.secret_label, "set": c.api_key_set, "hint": c.api_key_hint},
+        "ready": not c.not_ready(), "not_ready": c.not_ready(),
+    }
+
+
+def _connections_list(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.store import connections
+
+    rows = connections.list_connections(store)
+    if args.json:
+        _print_json([_connection_json(c) for c in rows])
+        return EXIT_OK
+    _table([[str(c.id), visible(c.payer_code), visible(c.name), c.gateway_type.value,
+             visible(c.endpoint), c.usage.value,
+             f"{c.poll_minutes} min" if c.poll_minutes else "off",
+             f"{c.secret_label} {c.key_state}",
+             "ready" if not c.not_ready() else "not ready: " + "; ".join(c.not_ready())]
+            for c in rows],
+           ["ID", "PAYER", "NAME", "TYPE", "ENDPOINT", "USAGE", "POLL", "SECRET", "STATE"])
+    return EXIT_OK
+
+
+def _read_secret(prompt: str) -> str:
+    """The secret from standard input: typed without echo on a terminal, else piped in (one
+    trailing newline dropped). Never an argument, so it stays out of shell history and ps."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    data = sys.stdin.read()
+    if data.endswith("\r\n"):
+        return data[:-2]
+    return data[:-1] if data.endswith("\n") else data
+
+
+def _connections_key(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.secrets import KeyringLocked, KeyringUnavailable, SecretStore
+    from pctui.store import connections, users
+
+    actor = users.identify(store)
+    actor.require_admin("Insurance Payers")
+    view = connections.find_connection(store, args.name)
+    secrets = SecretStore.for_database(store.path, store.database_id)
+    if secrets.locked:
+        _err("the keyring is locked: set PCTUI_KEYRING_PASSPHRASE to its passphrase "
+             "(or unlock it in the app) and try again")
+        return EXIT_FAILED
+    secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")
+    try:
+        saved = connections.save_connection(store, secrets, actor, view.draft(), view.id,
+                                            api_key=secret)
+    except ValidationFailed as exc:
+        _err(f"{visible(view.label)}: {exc.errors.get('api_key') or exc}; nothing was stored")
+        return EXIT_FAILED
+    except (KeyringLocked, KeyringUnavailable) as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    print(f"{saved.secret_label[0].upper()}{saved.secret_label[1:]} stored for "
+          f"{visible(saved.label)} ({saved.key_state}) in the {secrets.describe()}.")
+    return EXIT_OK
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -411,6 +492,22 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="list claims with their balances")
     claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
     claims_cmd.set_defaults(handler=cmd_claims)
+    conns = sub.add_parser(
+        "connections", parents=[json_parent], help="payer connections: list, store a secret, test",
+        description="Without an action: list the connections with their settings and whether "
+        "each is ready to send and receive. Secrets are never printed.",
+    )  # fmt: skip
+    conns_sub = conns.add_subparsers(dest="connections_command", metavar="ACTION")
+    conns_sub.add_parser("list", parents=[json_parent], help="list connections (the default)")
+    key = conns_sub.add_parser(
+        "key", help="store a connection's secret read from standard input",
+        description="Stores the API key, SFTP password or SSH key passphrase of connection NAME "
+        "(its name, PAYER/NAME, or its id) in the keyring. The secret is read from standard "
+        "input — typed without echo on a terminal, or piped; one trailing newline is dropped. "
+        "It is never an argument, so it stays out of shell history and ps.",
+    )  # fmt: skip
+    key.add_argument("name", metavar="NAME")
+    conns.set_defaults(handler=cmd_connections)
     return parser
 
 

@@ -72,6 +72,10 @@ class PayerConnection(SQLModel, table=True):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    usage: str = "test"  # Usage: ISA15 T/P on everything sent through it
+    poll_minutes: int = 0  # the running app polls this often; 0 = only when asked
+    # JSON: the sftp or https object of core.connection_settings (never a secret)
+    settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
 
 
 class PostingCode(SQLModel, table=True):
