@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -17,6 +17,7 @@ from pctui.store import users
 from pctui.store.db import Store
 from pctui.ui.screens.claims import ClaimsSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
+from pctui.ui.screens.mailbox import MailboxSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
 from pctui.ui.screens.release_835 import Release835Section
 from pctui.ui.styles import stylesheet
@@ -24,7 +25,8 @@ from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
 SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, Release835Section,
-                                  ClaimsSection]
+                                  ClaimsSection, MailboxSection]
+SCHEDULE_CHECK_SECONDS = 60
 
 
 class Sidebar(OptionList):
@@ -96,6 +98,8 @@ class PctuiApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._scheduled_polling = False
+        self.set_interval(SCHEDULE_CHECK_SECONDS, self.poll_due_connections)
         self._update_subtitle()
         self.query_one(Sidebar).highlighted = 1
         if self.actor.first_admin:
@@ -111,6 +115,49 @@ class PctuiApp(App[None]):
                 title="Read-only", severity="warning", timeout=12,
             )
         self.current_section.focus_content()
+
+    # -- the poll schedule ----------------------------------------------------------------
+
+    def due_connections(self) -> list[int]:
+        """Active connections with a poll interval whose last poll (by anyone: cron, another
+        session) is at least that long ago."""
+        from datetime import UTC, datetime, timedelta
+
+        from pctui.store import connections, mailbox
+
+        last = mailbox.last_polls(self.store)
+        now = datetime.now(UTC)
+        return [c.id for c in connections.list_connections(self.store, include_inactive=False)
+                if c.poll_minutes > 0 and not c.not_ready()
+                and (c.id not in last or now - last[c.id] >= timedelta(minutes=c.poll_minutes))]
+
+    def poll_due_connections(self) -> None:
+        """The schedule (each connection's "Poll every"): polls what is due, in the background,
+        one round at a time; tells the user only when files arrived or a poll failed."""
+        if self._scheduled_polling or not self.actor.can_release:
+            return
+        due = self.due_connections()
+        if due:
+            self._scheduled_polling = True
+            self._scheduled_poll(due)
+
+    @work(thread=True, exclusive=True, group="scheduled-poll")
+    def _scheduled_poll(self, connection_ids: list[int]) -> None:
+        from pctui import exchange
+
+        try:
+            results = exchange.poll(self.store, self.secrets, self.actor, connection_ids)
+        finally:
+            self.call_from_thread(setattr, self, "_scheduled_polling", False)
+        received = sum(len(r.received) for r in results)
+        failed = [r for r in results if r.errors]
+        if received or failed:
+            text = f"{received} file{'s' if received != 1 else ''} received"
+            if failed:
+                text += "; failed: " + ", ".join(r.connection for r in failed)
+            self.call_from_thread(self.notify, text, title="Scheduled poll",
+                                  severity="warning" if failed else "information", markup=False)
+            self.call_from_thread(self.current_section.refresh_data)
 
     def _update_subtitle(self) -> None:
         keyring_state = "keyring locked" if self.secrets.locked else "keyring ready"

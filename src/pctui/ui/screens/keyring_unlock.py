@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
@@ -67,15 +68,22 @@ class KeyringUnlockModal(ModalScreen[bool]):
         self._unlock(passphrase)
 
     @work(thread=True, exclusive=True)
-    def _unlock(self, passphrase: str) -> None:
+    def _unlock(self, passphrase: str) -> bool:
         # The key derivation (argon2) takes a moment: keep it off the UI thread.
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:
             self.app.call_from_thread(self.query_one("#field-passphrase", FormField).set_error,
                                       str(exc))
-            return
-        self.app.call_from_thread(self.dismiss, True)
+            return False
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Closing from inside the worker cancelled the worker itself (the screen's workers go
+        # with it): close once it has finished.
+        if event.worker.name == "_unlock" and event.state is WorkerState.SUCCESS \
+                and event.worker.result:
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
