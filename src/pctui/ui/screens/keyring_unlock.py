@@ -68,22 +68,25 @@ class KeyringUnlockModal(ModalScreen[bool]):
         self._unlock(passphrase)
 
     @work(thread=True, exclusive=True)
-    def _unlock(self, passphrase: str) -> bool:
-        # The key derivation (argon2) takes a moment: keep it off the UI thread.
+    def _unlock(self, passphrase: str) -> str | None:
+        """The key derivation (argon2) takes a moment: off the UI thread. Returns the reason it
+        failed, or None; the screen is dismissed once the worker has finished (dismissing from
+        inside it would cancel the worker that is still running)."""
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:
-            self.app.call_from_thread(self.query_one("#field-passphrase", FormField).set_error,
-                                      str(exc))
-            return False
-        return True
+            return str(exc)
+        return None
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Closing from inside the worker cancelled the worker itself (the screen's workers go
-        # with it): close once it has finished.
-        if event.worker.name == "_unlock" and event.state is WorkerState.SUCCESS \
-                and event.worker.result:
+    @on(Worker.StateChanged)
+    def _unlock_finished(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "_unlock" or event.state is not WorkerState.SUCCESS:
+            return
+        problem = event.worker.result
+        if problem is None:
             self.dismiss(True)
+        else:
+            self.query_one("#field-passphrase", FormField).set_error(problem)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
