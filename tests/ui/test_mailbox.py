@@ -170,3 +170,26 @@ async def test_no_schedule_by_default(make_app, store, admin, secrets, box) -> N
     app = make_app()
     async with app.run_test(size=(80, 24)):
         assert app.due_connections() == []
+
+
+async def test_an_unexpected_failure_ends_the_poll_dialog_in_words(make_app, store, admin,
+                                                                  secrets, box,
+                                                                  monkeypatch) -> None:
+    from pctui import exchange
+
+    add_connection(store, admin, secrets, box)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("JANE DOE's claim broke something")
+
+    monkeypatch.setattr(exchange, "poll", broken)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await finish(pilot)
+        text = screen_text(pilot)
+        assert "stopped by an internal error (RuntimeError)" in text
+        assert "JANE DOE" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PollScreen)

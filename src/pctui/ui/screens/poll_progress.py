@@ -26,6 +26,14 @@ from pctui.ui.widgets.modals import ConfirmationModal
 from pctui.ui.widgets.text import plain
 
 
+def stopped_by(error: BaseException, app: object) -> str:
+    """An unexpected error in words (the app's error policy), never its text or a traceback."""
+    from pctui.ui.app import user_message
+
+    return user_message(error, app.store.path) or (
+        f"stopped by an internal error ({type(error).__name__})")
+
+
 class _WorkDialog(ModalScreen[bool]):
     """A dialog whose work runs in a thread: a title, a growing log, a closing line."""
 
@@ -99,6 +107,11 @@ class PollScreen(_WorkDialog):
             app.call_from_thread(self.add_line, str(exc))
             app.call_from_thread(self.finished, "Nothing was polled. Escape closes.")
             return
+        except Exception as exc:  # noqa: BLE001 - whatever stopped it, the dialog must end
+            app.call_from_thread(self.add_line, stopped_by(exc, app))
+            app.call_from_thread(self.finished, "Polling stopped; what was stored stays stored "
+                                 "(the next poll goes on). Escape closes.")
+            return
         app.call_from_thread(self._show, results)
 
     def _show(self, results: list[exchange.PollResult]) -> None:
@@ -147,6 +160,10 @@ class ConnectionTestScreen(_WorkDialog):
         except (PermissionDenied, NotFound) as exc:
             app.call_from_thread(self.add_line, str(exc))
             app.call_from_thread(self.finished, "Not tested. Escape closes.")
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever stopped it, the dialog must end
+            app.call_from_thread(self.add_line, stopped_by(exc, app))
+            app.call_from_thread(self.finished, "The test stopped. Escape closes.")
             return
         app.call_from_thread(self._show, report)
 
