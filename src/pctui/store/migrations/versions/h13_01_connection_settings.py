@@ -6,7 +6,7 @@ connection whose endpoint names a folder (host/inbound) gets that folder as both
 and download folder; its user name stays empty until an admin fills it in.
 
 Revision ID: h13_01
-Revises: h14_01
+Revises: h12_01
 """
 import json
 from urllib.parse import urlsplit
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "h13_01"
-down_revision = "h14_01"
+down_revision = "h12_01"
 branch_labels = None
 depends_on = None
 
