@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from pctui.store import connections, eras, mailbox, payers
 from pctui.store.connections import ConnectionDraft
@@ -100,12 +99,10 @@ async def test_poll_now_receives_and_the_mailbox_shows_and_opens_each_file(
         await pilot.pause()
         section = app.query_one(MailboxSection)
         assert app.current_section is section
-        table = section.query_one("#mailbox-files", DataTable)
-        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert sorted((r[2], r[3], r[4]) for r in rows) == [
+        table = section.table
+        assert sorted((e.remote_name, e.kind, e.result) for e in table.shown) == [
             ("ack.999", "999", "acknowledgment"), ("remit.835", "835", "imported")]
-        remit = next(i for i, r in enumerate(rows) if r[2] == "remit.835")
-        table.move_cursor(row=remit)
+        table.move_to(lambda e: e.remote_name == "remit.835")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MailboxFileViewer)
@@ -131,12 +128,16 @@ async def test_mailbox_filters_by_kind_and_direction(make_app, store, admin, sec
         await pilot.press("ctrl+s")
         await pilot.pause()
         section = app.query_one(MailboxSection)
-        table = section.query_one("#mailbox-files", DataTable)
-        assert table.row_count == 1 and str(table.get_row_at(0)[3]) == "999"
+        table = section.table
+        assert [e.kind for e in table.shown] == ["999"]
         assert "999" in str(section.query_one("#mailbox-status").render())
         await pilot.press("x")
         await pilot.pause()
-        assert table.row_count == 2
+        assert len(table.shown) == 2
+        await pilot.press("slash")
+        await pilot.press("r", "e", "m", "i", "t", "enter")
+        await pilot.pause()
+        assert [e.remote_name for e in table.shown] == ["remit.835"]  # searched in SQL
 
 
 async def test_a_wrong_password_fails_in_words_and_never_shows_it(make_app, store, admin,

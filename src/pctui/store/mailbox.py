@@ -375,7 +375,11 @@ class MailboxEntry:
                 "remote_state": self.remote_state}
 
 
-def _entry_query(filters: MailboxFilter) -> Any:
+ORDERS = {"when": "at", "dir": "direction", "file": "remote_name", "kind": "kind",
+          "result": "result", "connection": "connection"}
+
+
+def _entry_query(filters: MailboxFilter, search: str = "") -> Any:
     query = (select(MailboxFile.id, MailboxFile.connection_id, Payer.code, PayerConnection.name,
                     MailboxFile.direction, MailboxFile.name, MailboxFile.remote_name,
                     MailboxFile.kind, MailboxFile.sha256, MailboxFile.size, MailboxFile.at,
@@ -396,14 +400,29 @@ def _entry_query(filters: MailboxFilter) -> Any:
         query = query.where(col(MailboxFile.at) >= f.date_from)
     if f.date_to is not None:
         query = query.where(col(MailboxFile.at) < f.date_to)
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.where(func.lower(MailboxFile.remote_name).like(like)
+                            | func.lower(MailboxFile.name).like(like)
+                            | func.lower(PayerConnection.name).like(like)
+                            | func.lower(Payer.code).like(like))
     return query
 
 
 def entries(store: Store, filters: MailboxFilter | None = None, offset: int = 0,
-            limit: int = 200) -> list[MailboxEntry]:
-    """Newest first; paged in SQL. The content stays in the database (see :func:`content`)."""
-    query = _entry_query(filters or MailboxFilter()).order_by(
-        col(MailboxFile.id).desc()).offset(offset).limit(limit)
+            limit: int = 200, *, search: str = "", order: str | None = None,
+            descending: bool = False) -> list[MailboxEntry]:
+    """Newest first (or by ``order``, a key of :data:`ORDERS`), paged in SQL; ``search`` finds
+    text in the file's name or its connection. The content stays in the database."""
+    query = _entry_query(filters or MailboxFilter(), search)
+    if order in ORDERS:
+        column = PayerConnection.name if order == "connection" else getattr(
+            MailboxFile, ORDERS[order])
+        query = query.order_by(col(column).desc() if descending else col(column),
+                               col(MailboxFile.id).desc())
+    else:
+        query = query.order_by(col(MailboxFile.id).desc())
+    query = query.offset(offset).limit(limit)
     with store.read() as session:
         rows = session.exec(query).all()
     return [MailboxEntry(r[0], r[1], f"{r[2]} / {r[3]}", r[4], r[5], r[6], r[7], r[8], r[9],
@@ -411,8 +430,8 @@ def entries(store: Store, filters: MailboxFilter | None = None, offset: int = 0,
             for r in rows]
 
 
-def count_entries(store: Store, filters: MailboxFilter | None = None) -> int:
-    query = _entry_query(filters or MailboxFilter()).subquery()
+def count_entries(store: Store, filters: MailboxFilter | None = None, search: str = "") -> int:
+    query = _entry_query(filters or MailboxFilter(), search).subquery()
     with store.read() as session:
         return session.exec(select(func.count()).select_from(query)).one()
 

@@ -358,6 +358,8 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.era_import import EraImportDialog
     from pctui.ui.screens.help import HelpScreen
     from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
+    from pctui.ui.screens.mailbox import MailboxFileViewer, MailboxFilterDialog
+    from pctui.ui.screens.poll_progress import ConnectionTestScreen, _WorkDialog
     from pctui.ui.screens.record_form import RecordForm
     from pctui.ui.screens.release_835 import EraTable, FilterBar
     from pctui.ui.screens.release_dialog import ReleaseDialog
@@ -380,6 +382,10 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
         ("Payer Rules: rule drawer", RuleDrawer),
         ("Claims: ledger", ClaimLedgerScreen),
         ("Claims: conflicts", ClaimConflictsScreen),
+        ("Mailbox: filters", MailboxFilterDialog),
+        ("Mailbox: file viewer", MailboxFileViewer),
+        ("Poll now and Test connection", _WorkDialog),
+        ("Test connection", ConnectionTestScreen),
         ("Audit log", AuditLogScreen),
         ("Keyring unlock", KeyringUnlockModal),
         ("Questions (yes / no)", ConfirmationModal),

@@ -1,17 +1,18 @@
-"""CONNECTIONS → Mailbox: every file sent or received through a payer connection.
+"""PAYMENTS → Mailbox: every file sent or received through a payer connection.
 
 Decided where the spec leaves it open: the mailbox is a section of its own (F-key after the
 others) rather than a view inside Insurance Payers, because billers use it daily (polling,
 reading acknowledgments) while Insurance Payers is an administrator's section; Insurance
 Payers' ``m`` opens it filtered to the highlighted connection. Files are listed newest first,
-one page at a time in SQL; ``Enter`` shows a file (X12 one segment per line); ``g`` polls.
+one page at a time in SQL, on the shared list (``/`` search, ``s`` sort, ``Ctrl+E`` export,
+``n``/``p`` pages); ``Enter`` shows a file (X12 one segment per line); ``g`` polls.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,20 +20,22 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, Static
 
+from pctui.core.wording import plural
 from pctui.store import connections, mailbox
 from pctui.store.errors import NotFound
 from pctui.store.mailbox import MailboxEntry, MailboxFilter
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
 from pctui.ui.widgets.text import plain
 from pctui.x12.interchange_summary import segment_lines
 
 PAGE_SIZE = 200
 MAX_VIEWER_LINES = 20_000
-COLUMNS = ("When", "Dir", "File", "Kind", "Result", "Connection", "What became of it")
 KINDS = ("835", "999", "TA1", "277CA", "837", "other")
 RESULTS = ("imported", "duplicate", "rejected", "acknowledgment", "stored", "pending", "sent",
            "refused", "failed", "sending")
+_BAD = ("rejected", "refused", "failed")
 
 
 def local_time(value: datetime) -> str:
@@ -43,17 +46,28 @@ def direction_label(direction: str) -> str:
     return "in ↓" if direction == mailbox.Direction.IN else "out ↑"
 
 
+COLUMNS: list[Column[MailboxEntry]] = [
+    Column("when", "When", lambda e: local_time(e.at), min_width=16),
+    Column("dir", "Dir", lambda e: direction_label(e.direction), min_width=5),
+    Column("file", "File", lambda e: e.remote_name or e.name, min_width=12, max_width=40),
+    Column("kind", "Kind", lambda e: e.kind, min_width=5),
+    Column("result", "Result", lambda e: plain(e.result, style="red" if e.result in _BAD else ""),
+           csv=lambda e: e.result, min_width=8),
+    Column("connection", "Connection", lambda e: e.connection, priority=2, max_width=30),
+    Column("what", "What became of it", lambda e: e.summary or None, priority=3,
+           max_width=60),
+]
+
+
 class MailboxSection(Section):
     SECTION_ID = "mailbox"
     TITLE = "Mailbox"
-    GROUP = "CONNECTIONS"
+    GROUP = "PAYMENTS"  # where remittances and acknowledgments arrive
     BINDINGS = [
         Binding("enter,v", "view_file", "View file", id="mailbox.view"),
         Binding("g", "poll_now", "Poll now", id="mailbox.poll"),
         Binding("f", "filters", "Filters", id="mailbox.filters"),
         Binding("x", "clear_filters", "Clear filters", id="mailbox.clear"),
-        Binding("n", "next_page", "Next page", id="mailbox.next_page"),
-        Binding("p", "previous_page", "Prev page", id="mailbox.previous_page"),
     ]
     ACTIONS = [
         SectionAction("View mailbox file", "The highlighted file's content, X12 one segment "
@@ -68,73 +82,105 @@ class MailboxSection(Section):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.filters = MailboxFilter()
-        self.page = 0
-        self._rows: list[MailboxEntry] = []
+        self.total = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mailbox-card", classes="card") as card:
             card.border_title = "Files sent and received"
-            card.border_subtitle = "g: Poll now · f: Filters"
+            card.border_subtitle = "g: Poll now · f: Filters · / Search"
             yield Static("", id="mailbox-status", markup=False)
-            table: DataTable[Text] = DataTable(id="mailbox-files", cursor_type="row",
-                                               zebra_stripes=True)
-            table.add_columns(*COLUMNS)
-            yield table
+            yield ListPanel(ListTable(
+                COLUMNS, key=lambda e: e.id, export_name="mailbox", noun="file", paged=True,
+                sorts_itself=False, export_rows=self._all_rows, id="mailbox-files"),
+                placeholder="Search file or connection (Enter applies)")
             yield Static("", id="mailbox-empty", markup=False)
             yield Static("", id="mailbox-detail", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_data()
 
+    @property
+    def table(self) -> ListTable[MailboxEntry]:
+        return self.query_one("#mailbox-files", ListTable)
+
+    def focus_content(self) -> None:
+        self.table.focus()
+
     def show_connection(self, connection_id: int | None) -> None:
         """Open on one connection's files (from Insurance Payers' ``m``)."""
         self.filters = MailboxFilter(connection_id=connection_id)
-        self.page = 0
-        self.refresh_data()
+        self._load(0, cursor_row=0)
 
     def refresh_data(self) -> None:
-        store = self.pctui.store
-        table = self.query_one("#mailbox-files", DataTable)
-        keep = table.cursor_row
-        total = mailbox.count_entries(store, self.filters)
-        pages = max(1, -(-total // PAGE_SIZE))
-        self.page = min(self.page, pages - 1)
-        self._rows = mailbox.entries(store, self.filters, self.page * PAGE_SIZE, PAGE_SIZE)
-        table.clear()
-        for e in self._rows:
-            style = "red" if e.result in ("rejected", "refused", "failed") else ""
-            table.add_row(plain(local_time(e.at)), plain(direction_label(e.direction)),
-                          plain(e.remote_name or e.name), plain(e.kind),
-                          plain(e.result, style=style), plain(e.connection), plain(e.summary),
-                          key=str(e.id))
-        if self._rows:
-            table.move_cursor(row=min(max(keep, 0), len(self._rows) - 1))
+        self._load(self.table.page)
+
+    def _read(self, offset: int, limit: int) -> list[MailboxEntry]:
+        table = self.table
+        return mailbox.entries(self.pctui.store, self.filters, offset, limit,
+                               search=table.search, order=table.sort_column,
+                               descending=table.sort_reverse)
+
+    def _all_rows(self) -> Iterator[MailboxEntry]:
+        """Every file of the list as filtered, searched and sorted now (for the CSV export)."""
+        store, filters, table = self.pctui.store, self.filters, self.table
+        search, order, descending = table.search, table.sort_column, table.sort_reverse
+
+        def rows() -> Iterator[MailboxEntry]:
+            offset = 0
+            while chunk := mailbox.entries(store, filters, offset, 1000, search=search,
+                                           order=order, descending=descending):
+                yield from chunk
+                offset += len(chunk)
+
+        return rows()
+
+    def _load(self, page: int, cursor_row: int | None = None) -> None:
+        table = self.table
+        self.total = mailbox.count_entries(self.pctui.store, self.filters, table.search)
+        pages = max(1, -(-self.total // PAGE_SIZE))
+        page = max(0, min(page, pages - 1))
+        table.show(self._read(page * PAGE_SIZE, PAGE_SIZE), page=page, pages=pages,
+                   cursor_row=cursor_row)
+        self.query_one(ListPanel).show_count(self.total)
         shown = describe_filters(self.filters, self._connection_names())
-        self.query_one("#mailbox-status", Static).update(
-            f"{total} file{'s' if total != 1 else ''}{' · ' + shown if shown else ''}"
-            + (f" · page {self.page + 1} of {pages}" if pages > 1 else ""))
+        if table.search:
+            shown = ", ".join(p for p in (shown, f'"{table.search}"') if p)
+        self.query_one("#mailbox-status", Static).update(plain(
+            f"{plural(self.total, 'file')}{' · ' + shown if shown else ''}"
+            + (f" · page {page + 1} of {pages} (n/p)" if pages > 1 else "")))
         empty = self.query_one("#mailbox-empty", Static)
-        empty.update("" if self._rows else (
-            "No files match these filters (x clears them)." if shown else
+        empty.update("" if table.shown else (
+            "No files match (x clears the filters, Escape the search)." if shown else
             "Nothing sent or received yet. g polls every active connection."))
-        empty.display = not self._rows
+        empty.display = not table.shown
         self._show_detail()
 
     def _connection_names(self) -> dict[int, str]:
         return {c.id: c.label for c in connections.list_connections(self.pctui.store)}
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    @on(ListPanel.SearchChanged)
+    def _searched(self) -> None:
+        self._load(0, cursor_row=0)
+
+    @on(ListTable.SortChanged, "#mailbox-files")
+    def _sorted(self) -> None:
+        self._load(0, cursor_row=0)
+
+    @on(ListTable.PageWanted, "#mailbox-files")
+    def _page_wanted(self, event: ListTable.PageWanted) -> None:
+        self._load(event.page, cursor_row=event.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#mailbox-files")
+    def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
 
-    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+    @on(DataTable.RowSelected, "#mailbox-files")
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_view_file()  # Enter on the table
 
     @property
     def highlighted(self) -> MailboxEntry | None:
-        table = self.query_one("#mailbox-files", DataTable)
-        if not self._rows or not 0 <= table.cursor_row < len(self._rows):
-            return None
-        return self._rows[table.cursor_row]
+        return self.table.highlighted
 
     def _show_detail(self) -> None:
         e = self.highlighted
@@ -168,23 +214,13 @@ class MailboxSection(Section):
         def chosen(result: MailboxFilter | None) -> None:
             if result is not None:
                 self.filters = result
-                self.page = 0
-                self.refresh_data()
+                self._load(0, cursor_row=0)
 
         self.app.push_screen(MailboxFilterDialog(self.filters, self._connection_names()), chosen)
 
     def action_clear_filters(self) -> None:
         self.filters = MailboxFilter()
-        self.page = 0
-        self.refresh_data()
-
-    def action_next_page(self) -> None:
-        self.page += 1
-        self.refresh_data()
-
-    def action_previous_page(self) -> None:
-        self.page = max(0, self.page - 1)
-        self.refresh_data()
+        self._load(0, cursor_row=0)
 
 
 def describe_filters(f: MailboxFilter, names: dict[int, str]) -> str:

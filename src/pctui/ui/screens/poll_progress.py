@@ -138,10 +138,7 @@ class ConnectionTestScreen(_WorkDialog):
     """Test connection: each step in words; an SFTP server's unpinned or changed key can be
     pinned from here by an administrator, after comparing it with the provider's."""
 
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="connection_test.close"),
-        Binding("h", "pin_host_key", "Pin host key", id="connection_test.pin"),
-    ]
+    BINDINGS = [Binding("h", "pin_host_key", "Pin host key", id="connection_test.pin")]
 
     def __init__(self, connection_id: int, label: str) -> None:
         super().__init__(f"Test connection — {label}")
