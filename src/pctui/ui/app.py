@@ -361,7 +361,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.mailbox import MailboxFileViewer, MailboxFilterDialog
     from pctui.ui.screens.poll_progress import ConnectionTestScreen, _WorkDialog
     from pctui.ui.screens.record_form import RecordForm
-    from pctui.ui.screens.release_835 import EraTable, FilterBar
+    from pctui.ui.screens.release_835 import FilterBar
     from pctui.ui.screens.release_dialog import ReleaseDialog
     from pctui.ui.screens.rule_drawer import RuleDrawer
     from pctui.ui.widgets.list_table import ExportDialog, ListPanel, ListTable, SortPicker
@@ -372,7 +372,6 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     others: list[tuple[str, type[DOMNode]]] = [
         ("Every list", ListTable),
         ("Every list: searching", ListPanel),
-        ("Release 835: the payments list", EraTable),
         ("Release 835: filters", FilterBar),
         ("Release 835: payment detail", EraDetailScreen),
         ("Release 835: release dialog", ReleaseDialog),
