@@ -2,13 +2,13 @@
 file stored once with its count and first places.
 
 Revision ID: h10_02
-Revises: h12_01
+Revises: h13_02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'h10_02'
-down_revision = 'h12_01'
+down_revision = 'h13_02'
 branch_labels = None
 depends_on = None
 
