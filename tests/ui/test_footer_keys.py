@@ -19,6 +19,7 @@ VIEWS = [
     ("Release 835", ("f4",)),
     ("Release 835: rejected files", ("f4", "v")),
     ("Claims", ("f5",)),
+    ("Mailbox", ("f6",)),
 ]
 # keys pressed again to undo what they did, so the next key meets the same view
 UNDO = {"toggle_inactive", "toggle_released", "toggle_with_balance", "toggle_sidebar",
