@@ -6,11 +6,13 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import select
 
 from pctui.store import users
 from pctui.store.db import Store
+from pctui.store.migrate import alembic_config
 from pctui.store.tables import AuditEntry, User
 
 
@@ -21,7 +23,8 @@ def test_a_new_database_is_created_in_wal_mode_with_foreign_keys(db_path: Path) 
         assert session.exec(text("PRAGMA foreign_keys")).one()[0] == 1
         assert session.exec(text("PRAGMA busy_timeout")).one()[0] >= 5000
     raw = sqlite3.connect(db_path)
-    assert raw.execute("select version_num from alembic_version").fetchone() == ("0001",)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert raw.execute("select version_num from alembic_version").fetchone() == (head,)
     store.close()
 
 
