@@ -203,9 +203,18 @@ def _print_import_results(results: list[Any], runs: list[Any]) -> None:
         print("no files found")
     for r in results:
         what = f"{r.status.value:<9} {r.kind or '-':<4} {r.file}"
+        done = []
         if r.created:
-            noun = "payment" if r.kind == "835" else "claim"
-            what += f"  ({len(r.created)} {noun}{'s' if len(r.created) != 1 else ''} stored)"
+            done.append(plural(len(r.created), "payment" if r.kind == "835" else "claim")
+                        + " stored")
+        if r.replaced:
+            done.append(f"{plural(len(r.replaced), 'claim')} replaced")
+        if r.voided:
+            done.append(f"{plural(len(r.voided), 'claim')} voided")
+        if r.conflicts:
+            done.append(f"{plural(len(r.conflicts), 'conflict')} kept apart for a biller")
+        if done:
+            what += f"  ({', '.join(done)})"
         if r.validation_state.value == "pending":
             what += "  [full 5010 validation pending]"
         print(what)
@@ -410,6 +419,7 @@ def _claim_json(row: Any) -> dict[str, Any]:
         "paid": json_amount(row.paid),
         "adjusted": json_amount(row.adjusted),
         "balance": {str(party): json_amount(amount) for party, amount in row.balance.items()},
+        "voided": row.voided,
     }
 
 

@@ -122,3 +122,29 @@ def test_an_unregistered_login_cannot_import(run, monkeypatch: pytest.MonkeyPatc
     assert code == 1
     assert "mallory is not registered in this database" in err
     assert json.loads(run("eras", "--json")[1]) == []
+
+
+def test_a_reused_claim_number_is_reported_as_a_conflict_kept_apart(run, tmp_path: Path) -> None:
+    from tests.x12.claim_samples import ClaimSpec, Line, build_837
+
+    def claim_file(name: str, charge: str, frequency: str = "1", n: int = 1) -> str:
+        spec = ClaimSpec("PCN9", charge, [Line("99213", charge)], frequency=frequency)
+        path = tmp_path / name
+        path.write_text(build_837([[spec]]).replace("000000001", f"{n:09d}"))
+        return str(path)
+
+    assert run("import", claim_file("first.837", "100.00"))[0] == 0
+    code, out, _ = run("import", "--json", claim_file("second.837", "120.00", n=2))
+    [result] = json.loads(out)
+    assert (code, result["status"], result["created"]) == (0, "imported", [])
+    assert result["conflicts"] == [{"id": 1, "claim_id": "PCN9", "differences": [
+        "total charge 100.00 → 120.00", "line 1: charge 100.00 → 120.00"]}]
+    assert any("Kept apart as conflict #1" in f for f in result["findings"])
+
+    code, out, _ = run("import", claim_file("void.837", "100.00", "8", n=3))
+    assert code == 0
+    assert "(1 claim voided)" in out
+    code, out, _ = run("claims", "--json")
+    [claim] = json.loads(out)
+    assert (claim["claim_id"], claim["voided"], claim["balance"]["primary"]) == (
+        "PCN9", True, "0.00")

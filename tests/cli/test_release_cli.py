@@ -114,11 +114,11 @@ def test_import_release_and_list_claims_to_the_cent(run, files: dict[str, Path])
         "PCN100": {"claim_id": "PCN100", "patient_name": "DOE, JANE", "service_date": "2026-03-02",
                    "charge": "200.00", "paid": "130.00", "adjusted": "30.00",
                    "balance": {"primary": "0.00", "secondary": "40.00", "tertiary": "0.00",
-                               "patient": "0.00"}},
+                               "patient": "0.00"}, "voided": False},
         "PCN101": {"claim_id": "PCN101", "patient_name": "DOE, JANE", "service_date": "2026-03-02",
                    "charge": "185.00", "paid": "100.00", "adjusted": "60.00",
                    "balance": {"primary": "0.00", "secondary": "0.00", "tertiary": "0.00",
-                               "patient": "25.00"}},
+                               "patient": "25.00"}, "voided": False},
     }  # fmt: skip
 
     code, out, _ = run("release", str(secondary), "--deposit-date", "2026-11-29",

@@ -17,17 +17,17 @@ from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import FindingSource
 from pctui.core.ledger import EntryKind, ledger_totals
 from pctui.store import tables
+from pctui.store.claim_intake import import_claims
 from pctui.store.claims import (
     add_demo_claim,
     claim_ledger,
     count_claims,
-    import_837,
     list_claims,
     load_claim_for_posting,
     load_claims_for_posting,
 )
 from pctui.store.db import Store
-from pctui.x12.read837 import Claim837Error
+from pctui.x12.read837 import Claim837Error, read_837
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():  # a checkout whose shared/ sits elsewhere (as in tests/conftest.py)
@@ -62,8 +62,11 @@ def file_row(session: Session, name: str) -> tables.ImportedFile:
 
 
 def import_text(store: Store, text: str, name: str = "claims.837"):
+    """(ids of the claims created, every finding) as the intake would get them."""
+    read = read_837(text)
     with store.write() as session:
-        return import_837(session, text, file_row(session, name))
+        applied = import_claims(session, read.claims, file_row(session, name), "mbiller")
+    return applied.created, [*read.findings, *applied.findings]
 
 
 def fixture(name: str) -> str:
@@ -282,14 +285,16 @@ def test_reimporting_a_claim_is_a_duplicate_not_a_second_claim(store: Store) -> 
 
     assert again == []
     assert [f.message for f in findings] == [
-        "Claim 26463774 is already in pctui (from 837p-example1.837); not imported again"
+        "Claim 26463774 is already on file (from 837p-example1.837); not imported again"
     ]
     assert len(claim_rows(store)) == 1
     [row] = list_claims(store)
     assert (row.pk, row.charge, row.balance[Party.PRIMARY]) == (first[0], D("100.00"), D("100.00"))
 
 
-def test_a_duplicate_with_another_charge_says_both_amounts(store: Store) -> None:
+def test_a_claim_number_reused_with_another_charge_is_kept_apart_as_a_conflict(
+    store: Store,
+) -> None:
     import_text(store, claim_file([("C1", "10.00", [("99211", "10.00")], ACME)]), "a.837")
     text = claim_file([("C2", "5.00", [("99211", "5.00")], ACME),
                        ("C1", "12.00", [("99211", "12.00")], ACME),
@@ -298,19 +303,26 @@ def test_a_duplicate_with_another_charge_says_both_amounts(store: Store) -> None
     created, findings = import_text(store, text, "b.837")
 
     assert len(created) == 1
-    duplicates = [f.message for f in findings if "already" in f.message]
-    assert duplicates == [
-        "Claim C1 is already in pctui (from a.837); not imported again. The claim on file has "
-        "charge 10.00; this one says 12.00",
-        "Claim C2 is already in pctui (earlier in this file); not imported again",
+    messages = [f.message for f in findings if "already" in f.message]
+    assert messages == [
+        "Claim C1 is already on file (from a.837) with different content: total charge 10.00 → "
+        "12.00; line 1: charge 10.00 → 12.00. Kept "
+        "apart as conflict #1 until a biller keeps the claim on file or takes this one "
+        "(PAYMENTS → Claim conflicts)",
+        "Claim C2 is already on file (earlier in this file); not imported again",
     ]
-    assert [c.claim_id for c in claim_rows(store)] == ["C1", "C2"]
+    # The claim on file is untouched; the other one waits for a biller.
+    assert [(c.claim_id, c.charge_cents) for c in claim_rows(store)] == [("C1", 1000), ("C2", 500)]
+    with store.read() as session:
+        [conflict] = session.exec(select(tables.ClaimConflict)).all()
+    assert (conflict.claim_id, conflict.charge_cents, conflict.status) == ("C1", 1200, "open")
 
 
 def test_import_writes_inside_the_callers_transaction_only(store: Store) -> None:
     with pytest.raises(RuntimeError, match="intake failed later"):
         with store.write() as session:
-            import_837(session, fixture("837p-example1.837"), file_row(session, "x.837"))
+            claims = read_837(fixture("837p-example1.837")).claims
+            import_claims(session, claims, file_row(session, "x.837"), "mbiller")
             raise RuntimeError("intake failed later")
 
     assert claim_rows(store) == []
@@ -518,9 +530,10 @@ def test_a_demo_claim_is_stored_once_with_its_opening_charge(store: Store) -> No
     _, findings = import_text(
         store, claim_file([("DEMO-1", "125.00", [("99214", "125.00")], ACME)])
     )
-    assert (
-        findings[0].message
-        == "Claim DEMO-1 is already in pctui (from demo data); not imported again"
+    # Another patient and line under the demo claim's number: kept apart for a biller.
+    assert findings[0].message.startswith(
+        "Claim DEMO-1 is already on file (from demo data) with different content: patient "
+        "RIVERA, ANA → DOE, JANE;"
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.x12.claim_samples import ClaimSpec, Line, build_837, one_claim
 
 from pctui.core.claim import ClaimPayerRef
 from pctui.core.codes import PayerLevel
@@ -18,110 +18,6 @@ from pctui.x12.read837 import Claim837Error, person_name, read_837
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():  # a checkout whose shared/ sits elsewhere (as in tests/conftest.py)
     FIXTURES = Path(os.environ.get("PCTUI_FIXTURES", "../shared/fixtures/x12")).resolve()
-
-
-# -- a small 837P writer for generated files ------------------------------------------------------
-
-
-@dataclass
-class Line:
-    procedure: str
-    charge: str
-    units: str = "1"
-    modifiers: tuple[str, ...] = ()
-    date: str = "D8*20240105"
-    control: str | None = None
-    unit_code: str = "UN"
-
-
-@dataclass
-class ClaimSpec:
-    claim_id: str
-    charge: str
-    lines: list[Line]
-    subscriber: str = "DOE*JOHN"
-    patient: str | None = "DOE*JANE"  # None: the subscriber is the patient (no HL 23)
-    sbr: str = "P"
-    payer: tuple[str, str] | None = ("ACME HEALTH", "ACME1")
-    others: list[tuple[str, tuple[str, str] | None]] = field(default_factory=list)  # (SBR01, payer)
-
-
-def build_837(
-    envelopes: list[list[ClaimSpec]],
-    e: str = "*",
-    c: str = ":",
-    s: str = "~",
-    after: str = "\n",
-    version: str = "005010X222A1",
-) -> str:
-    """One ISA/GS/ST per envelope; every claim under its own subscriber HL."""
-    out: list[str] = []
-    for n, claims in enumerate(envelopes, start=1):
-        body: list[list[str]] = [
-            ["BHT", "0019", "00", f"B{n}", "20240110", "1200", "CH"],
-            ["NM1", "41", "2", "BILLING SERVICE", "", "", "", "", "46", "TGJ23"],
-            ["NM1", "40", "2", "CLEARINGHOUSE", "", "", "", "", "46", "CH1"],
-            ["HL", "1", "", "20", "1"],
-            ["NM1", "85", "2", "CLINIC", "", "", "", "", "XX", "1999996666"],
-        ]
-        hl = 1
-        for claim in claims:
-            hl += 1
-            subscriber_hl = hl
-            body.append(["HL", str(hl), "1", "22", "1" if claim.patient else "0"])
-            body.append(["SBR", claim.sbr, "", "", "", "", "", "", "", "CI"])
-            body.append(["NM1", "IL", "1", *claim.subscriber.split("*"), "", "", "", "MI", "X1"])
-            if claim.payer:
-                body.append(
-                    ["NM1", "PR", "2", claim.payer[0], "", "", "", "", "PI", claim.payer[1]]
-                )
-            if claim.patient:
-                hl += 1
-                body.append(["HL", str(hl), str(subscriber_hl), "23", "0"])
-                body.append(["PAT", "19"])
-                body.append(["NM1", "QC", "1", *claim.patient.split("*")])
-            body.append(
-                ["CLM", claim.claim_id, claim.charge, "", "", f"11{c}B{c}1", "Y", "A", "Y", "I"]
-            )
-            body.append(["HI", f"ABK{c}R69"])
-            for level, payer in claim.others:
-                body.append(["SBR", level, "01", "", "", "", "", "", "", "CI"])
-                body.append(["OI", "", "", "Y", "P", "", "Y"])
-                body.append(["NM1", "IL", "1", "DOE", "JOHN", "", "", "", "MI", "Y2"])
-                if payer:
-                    body.append(["NM1", "PR", "2", payer[0], "", "", "", "", "PI", payer[1]])
-            for number, line in enumerate(claim.lines, start=1):
-                composite = c.join(["HC", line.procedure, *line.modifiers])
-                body.append(["LX", str(number)])
-                body.append(
-                    ["SV1", composite, line.charge, line.unit_code, line.units, "", "", "1"]
-                )
-                qualifier, value = line.date.split("*")
-                body.append(["DTP", "472", qualifier, value])
-                if line.control:
-                    body.append(["REF", "6R", line.control])
-        st = [["ST", "837", f"{n:04d}", version], *body]
-        st.append(["SE", str(len(st) + 1), f"{n:04d}"])
-        isa = (
-            f"ISA{e}00{e}{'':10}{e}00{e}{'':10}{e}ZZ{e}{'SUBMITTER':15}{e}ZZ{e}{'RECEIVER':15}"
-            f"{e}240110{e}1200{e}^{e}00501{e}{n:09d}{e}0{e}T{e}{c}{s}"
-        )
-        assert len(isa) == 106
-        segments = [
-            ["GS", "HC", "SUBMITTER", "RECEIVER", "20240110", "1200", str(n), "X", version],
-            *st,
-            ["GE", "1", str(n)],
-            ["IEA", "1", f"{n:09d}"],
-        ]
-        out.append(isa + after + "".join(e.join(seg) + s + after for seg in segments))
-    return "".join(out)
-
-
-def one_claim(**overrides) -> str:
-    spec = ClaimSpec("C1", "100.00", [Line("99213", "100.00")])
-    for key, value in overrides.items():
-        setattr(spec, key, value)
-    return build_837([[spec]])
 
 
 # -- the implementation-guide examples -------------------------------------------------------------
@@ -338,4 +234,73 @@ def test_a_subscriber_payer_without_its_name_loop_is_kept_as_unnamed_with_a_find
             "CLM",
             15,
         )
+    ]
+
+
+# -- composites written with another separator, and frequency codes --------------------------------
+
+REALWORLD = FIXTURES / "realworld" / "837"
+
+
+@pytest.mark.parametrize(
+    ("name", "claim_id", "lines"),
+    [
+        ("lfh-demo.example11.837", "ABC123-RI", [("E0570", ("RR",)), ("A7003", ("NU",))]),
+        ("lfh-demo.example9.837", "153829140", [("00142", ("QK", "QS", "P1"))]),
+        ("lfh-demo.example12.837", "TS234H3", [("99284", ())]),
+        ("lfh-demo.cob.2ndary.example4.837", "125WILL", [("98940", ())]),
+    ],
+)
+def test_composites_written_with_gt_under_a_colon_isa16_are_read_with_a_finding(
+    name: str, claim_id: str, lines: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    # These files declare ':' in ISA16 but write 'HC>E0570>RR' and '11>B>1'.
+    result = read_837((REALWORLD / name).read_text())
+
+    [claim] = result.claims
+    assert claim.claim_id == claim_id
+    assert [(ln.procedure, ln.modifiers) for ln in claim.service_lines] == lines
+    assert claim.frequency_code == "1"
+    recovered = [f for f in result.findings if "separates its parts" in f.message]
+    assert {(f.segment, f.message) for f in recovered} == {
+        ("CLM", "CLM05 (place of service and frequency) separates its parts with '>' but the file "
+                "declares ':' (ISA16); read with '>'"),
+        ("SV1", "SV101 (procedure) separates its parts with '>' but the file declares ':' "
+                "(ISA16); read with '>'"),
+    }  # fmt: skip
+    assert len(recovered) == 1 + len(lines)
+
+
+def test_a_generated_claim_with_gt_composites_reads_its_procedure_and_frequency() -> None:
+    text = one_claim(frequency="7", lines=[Line("99213", "100.00", modifiers=("25",))])
+    text = text.replace("HC:99213:25", "HC>99213>25").replace("11:B:7", "11>B>7")
+
+    result = read_837(text)
+
+    [claim] = result.claims
+    assert (claim.service_lines[0].procedure, claim.service_lines[0].modifiers) == ("99213", ("25",))
+    assert claim.frequency_code == "7"
+    assert [f.segment for f in result.findings] == ["CLM", "SV1"]
+
+
+def test_frequency_code_and_payer_claim_number_are_read_from_clm05_3_and_ref_f8() -> None:
+    text = build_837([[ClaimSpec("R1", "10.00", [Line("99211", "10.00")], frequency="7",
+                                 payer_claim_number="PAYER-123"),
+                       ClaimSpec("V1", "10.00", [Line("99211", "10.00")], frequency="8"),
+                       ClaimSpec("O1", "10.00", [Line("99211", "10.00")])]])  # fmt: skip
+
+    result = read_837(text)
+
+    assert [(c.claim_id, c.frequency_code, c.payer_claim_number) for c in result.claims] == [
+        ("R1", "7", "PAYER-123"), ("V1", "8", None), ("O1", "1", None)]  # fmt: skip
+    assert result.findings == []
+
+
+def test_a_frequency_code_an_837p_does_not_use_is_read_as_an_original_with_a_finding() -> None:
+    result = read_837(one_claim(frequency="5"))
+
+    assert result.claims[0].frequency_code == "1"
+    assert [f.message for f in result.findings] == [
+        "Claim C1: frequency code (CLM05-3) '5' is not one an 837P uses (1 original, "
+        "7 replacement, 8 void); read as an original claim"
     ]

@@ -42,3 +42,5 @@ class Claim:
     service_lines: list[ServiceLine] = field(default_factory=list)
     payers: dict[PayerLevel, ClaimPayerRef] = field(default_factory=dict)
     service_date: date | None = None  # earliest line date
+    frequency_code: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
+    payer_claim_number: str | None = None  # REF*F8: the payer's number for the claim replaced/voided

@@ -1,4 +1,7 @@
-"""Claims: importing 837P claims, their charge ledger, and balances by who owes them.
+"""Claims: storing claims, their charge ledger, and balances by who owes them.
+
+Which claims of an 837P file are new, replace or void a claim on file, or are kept apart as a
+conflict is decided in ``store/claim_intake.py``; this module stores them and reads them back.
 
 Balances are never stored: every claim's balance per party (primary, secondary, tertiary,
 patient) is the sum of its :class:`LedgerEntry` rows. An import writes the opening charges of
@@ -47,8 +50,6 @@ from pctui.store.tables import (
     Payer,
     Release,
 )
-from pctui.x12.envelope import ScannedFile
-from pctui.x12.read837 import read_837
 
 SOURCE_837 = "837"
 SOURCE_DEMO = "demo"
@@ -120,45 +121,6 @@ def describe_payer(ref: ClaimPayerRef) -> str:
 # -- importing ----------------------------------------------------------------------------------
 
 
-def import_837(
-    session: Session,
-    text: str,
-    file_row: ImportedFile,
-    scanned: ScannedFile | None = None,
-) -> tuple[list[int], list[Finding]]:
-    """Store every new claim of an 837P file inside the caller's transaction (no commit here).
-
-    Returns the primary keys of the claims created and the findings about the claims (charges,
-    payers, duplicates). The envelope scan's own findings (``scanned.findings`` and each
-    transaction set's) are not repeated here: the intake stores those for every kind of file.
-    Pass ``scanned`` when the intake has already scanned the text.
-
-    A claim whose CLM01 is already on file is a duplicate: reported, not stored again. A file
-    that cannot be read raises :class:`~pctui.x12.read837.Claim837Error` (a ``FileRejected``),
-    and so does a file without claims, so an empty ``created`` means every claim was a
-    duplicate.
-    """
-    read = read_837(scanned if scanned is not None else text)
-    findings = list(read.findings)
-    existing = _claims_on_file(session, [c.claim_id for c in read.claims])
-    book = PayerBook.load(session)
-    unknown_counts: dict[tuple[PayerLevel, str], int] = defaultdict(int)
-    new_claims: list[ClaimModel] = []
-    for claim in read.claims:
-        if claim.claim_id in existing:
-            findings.append(_duplicate_finding(claim, existing[claim.claim_id]))
-            continue
-        existing[claim.claim_id] = _ClaimOnFile(claim.charge, file_row.filename, this_file=True)
-        new_claims.append(claim)
-    created = _insert_claims(
-        session, new_claims, book, SOURCE_837, file_row.id, file_row.loaded_by,
-        lambda claim, level, ref, problem: _unknown_payer(
-            findings, unknown_counts, claim, level, ref, problem),
-    )  # fmt: skip
-    findings.extend(_unknown_payer_summaries(unknown_counts))
-    return created, findings
-
-
 def add_demo_claim(session: Session, claim: ClaimModel, created_by: str = "demo") -> int:
     """Store one demo claim (source "demo"); a claim id already on file is left as it is.
 
@@ -175,39 +137,6 @@ def add_demo_claim(session: Session, claim: ClaimModel, created_by: str = "demo"
 
     return _insert_claims(session, [claim], PayerBook.load(session), SOURCE_DEMO, None,
                           created_by, refuse)[0]  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class _ClaimOnFile:
-    charge: Decimal
-    filename: str
-    this_file: bool = False
-
-
-def _claims_on_file(session: Session, claim_ids: list[str]) -> dict[str, _ClaimOnFile]:
-    found: dict[str, _ClaimOnFile] = {}
-    unique = sorted(set(claim_ids))
-    for start in range(0, len(unique), _IN_CHUNK):
-        chunk = unique[start : start + _IN_CHUNK]
-        rows = session.exec(
-            select(Claim.claim_id, Claim.charge_cents, Claim.source, ImportedFile.filename)
-            .outerjoin(ImportedFile, col(ImportedFile.id) == Claim.file_id)
-            .where(col(Claim.claim_id).in_(chunk))
-        ).all()
-        for claim_id, charge_cents, source, filename in rows:
-            where = filename or ("demo data" if source == SOURCE_DEMO else "an earlier import")
-            found[claim_id] = _ClaimOnFile(from_cents(charge_cents), where)
-    return found
-
-
-def _duplicate_finding(claim: ClaimModel, on_file: _ClaimOnFile) -> Finding:
-    where = "earlier in this file" if on_file.this_file else f"from {on_file.filename}"
-    message = f"Claim {claim.claim_id} is already in pctui ({where}); not imported again"
-    if on_file.charge != claim.charge:
-        message += (
-            f". The claim on file has charge {on_file.charge:.2f}; this one says {claim.charge:.2f}"
-        )
-    return Finding(Severity.WARNING, FindingSource.MATCHING, message, "CLM")
 
 
 def _unknown_payer(
@@ -298,6 +227,7 @@ def _claim_values(
         "file_id": file_id,
         "source": source,
         "created_at": now,
+        "frequency_code": claim.frequency_code,
         **dict.fromkeys(_PAYER_COLUMN.values()),
     }
     for level, ref in claim.payers.items():
@@ -390,6 +320,7 @@ class ClaimBalance:
     paid: Decimal
     adjusted: Decimal
     balance: dict[Party, Decimal]
+    voided: bool = False  # a void (CLM05-3 = 8) cancelled what was owed
 
     @property
     def total_balance(self) -> Decimal:
@@ -457,6 +388,7 @@ def claim_balances(
             Claim.claim_id,
             Claim.patient_name,
             Claim.service_date,
+            Claim.voided_at,
             total(kind == EntryKind.CHARGE.value),
             total(kind == EntryKind.PAYMENT.value),
             total(kind == EntryKind.ADJUSTMENT.value),
@@ -470,12 +402,15 @@ def claim_balances(
         .order_by(Claim.claim_id)
     )
     rows = []
-    for pk, claim_id, patient, service_date, charge, paid, adjusted, *owed in session.exec(query):
+    for pk, claim_id, patient, service_date, voided_at, charge, paid, adjusted, *owed in (
+        session.exec(query)
+    ):
         rows.append(ClaimBalance(
             pk, claim_id, patient, service_date, from_cents(charge),
             # Payments and adjustments lower a balance, so their entries are negative.
             from_cents(-paid), from_cents(-adjusted),
             {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
+            voided_at is not None,
         ))  # fmt: skip
     return rows
 
@@ -784,6 +719,7 @@ class ClaimDetail:
     totals: LedgerTotals  # from the whole ledger: charge = paid + adjusted + balances
     line_totals: dict[int | None, LedgerTotals]  # per LX line number; None: on the claim itself
     came_from: str  # the 837 file's name, or "demo data"
+    voided: bool = False  # a void (CLM05-3 = 8) cancelled what was owed
 
 
 def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:
@@ -813,4 +749,5 @@ def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:
         totals=ledger_totals(loaded.ledger.entries),
         line_totals={line: ledger_totals(found) for line, found in by_line.items()},
         came_from=filename or ("demo data" if row.source == SOURCE_DEMO else "an earlier import"),
+        voided=row.voided_at is not None,
     )

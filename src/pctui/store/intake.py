@@ -115,6 +115,11 @@ class FileResult:
     file_id: int | None = None  # the ImportedFile row
     segment_count: int = 0
     validation_state: ValidationState = ValidationState.NOT_APPLICABLE
+    # 837 only (store/claim_intake.py): claims replaced (CLM05-3 = 7) or voided (8), and
+    # originals kept apart as conflicts for a biller ({"id", "claim_id", "differences"}).
+    replaced: list[int] = field(default_factory=list)
+    voided: list[int] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +133,9 @@ class FileResult:
             "file_id": self.file_id,
             "segments": self.segment_count,
             "validation": self.validation_state.value,
+            "replaced": self.replaced,
+            "voided": self.voided,
+            "conflicts": self.conflicts,
         }
 
 
@@ -464,54 +472,56 @@ def _insert_findings(session: Session, file_id: int, findings: list[FileFinding]
 def _store_837(
     store: Store, name: str, data: bytes, scanned: ScannedFile, user: Actor
 ) -> FileResult:
-    from pctui.store.claims import import_837
-    from pctui.x12.read837 import Claim837Error
+    from pctui.store.claim_intake import import_claims
+    from pctui.x12.read837 import read_837
 
     try:
-        with store.write() as session:
-            earlier = _same_content(session, _sha256(data))
-            if earlier is not None:
-                return _duplicate_row(
-                    session, name, data, scanned, user, [_whole_file_duplicate(earlier)]
-                )
-            row = ImportedFile(
-                filename=name,
-                sha256=_sha256(data),
-                kind="837",
-                status=ImportStatus.IMPORTED.value,
-                segment_count=scanned.segment_count,
-                loaded_at=audit.now(),
-                loaded_by=user.login,
-                validation_state=ValidationState.NOT_APPLICABLE.value,
-                content=data,
+        read = read_837(scanned)
+    except FileRejected as exc:
+        return _reject(store, name, data, user, exc, kind="837")
+    with store.write() as session:
+        earlier = _same_content(session, _sha256(data))
+        if earlier is not None:
+            return _duplicate_row(
+                session, name, data, scanned, user, [_whole_file_duplicate(earlier)]
             )
+        row = ImportedFile(
+            filename=name,
+            sha256=_sha256(data),
+            kind="837",
+            status=ImportStatus.IMPORTED.value,
+            segment_count=scanned.segment_count,
+            loaded_at=audit.now(),
+            loaded_by=user.login,
+            validation_state=ValidationState.NOT_APPLICABLE.value,
+            content=data,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        applied = import_claims(session, read.claims, row, user.login)
+        findings = [FileFinding(f) for f in scanned.findings]
+        findings += [FileFinding(f) for t in scanned.transactions for f in t.findings]
+        findings += [FileFinding(f) for f in (*read.findings, *applied.findings)]
+        status = ImportStatus.DUPLICATE if applied.all_duplicates else ImportStatus.IMPORTED
+        if status is ImportStatus.DUPLICATE:
+            row.status, row.content = status.value, None
+            row.errors = json.dumps([f.text for f in findings])
             session.add(row)
-            session.flush()
-            assert row.id is not None
-            text = "".join(i.text for i in scanned.interchanges)
-            created, claim_findings = import_837(session, text, row, scanned)
-            findings = [FileFinding(f) for f in scanned.findings]
-            findings += [FileFinding(f) for t in scanned.transactions for f in t.findings]
-            findings += [FileFinding(f) for f in claim_findings]
-            status = ImportStatus.IMPORTED if created else ImportStatus.DUPLICATE
-            if status is ImportStatus.DUPLICATE:
-                row.status, row.content = status.value, None
-                row.errors = json.dumps([f.text for f in findings])
-                session.add(row)
-            else:
-                _insert_findings(session, row.id, findings)
-            return FileResult(
-                name,
-                kind="837",
-                status=status,
-                created=created,
-                findings=findings,
-                file_id=row.id,
-                segment_count=scanned.segment_count,
-            )
-    except (FileRejected, Claim837Error) as exc:
-        reason = exc if isinstance(exc, FileRejected) else FileRejected(str(exc))
-        return _reject(store, name, data, user, reason, kind="837")
+        else:
+            _insert_findings(session, row.id, findings)
+        return FileResult(
+            name,
+            kind="837",
+            status=status,
+            created=applied.created,
+            findings=findings,
+            file_id=row.id,
+            segment_count=scanned.segment_count,
+            replaced=applied.replaced,
+            voided=applied.voided,
+            conflicts=[c.to_json() for c in applied.conflicts],
+        )
 
 
 # --- deferred validation ---------------------------------------------------------------------

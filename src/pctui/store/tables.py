@@ -195,6 +195,11 @@ class Claim(SQLModel, table=True):
     file_id: int | None = Field(default=None, foreign_key="importedfile.id")
     source: str = "837"  # 837 | demo
     created_at: datetime
+    frequency_code: str = "1"  # CLM05-3 of the version on file: 1 original, 7 replaced, 8 voided
+    voided_at: datetime | None = None  # set by a void (CLM05-3 = 8); None: the claim stands
+    # The file of the last replacement or void (an ImportedFile id; no foreign key, so older
+    # databases gain the column without SQLite rebuilding the claim table).
+    changed_by_file_id: int | None = None
 
 
 class ClaimLine(SQLModel, table=True):
@@ -210,6 +215,26 @@ class ClaimLine(SQLModel, table=True):
     unit_code: str = "UN"  # SV103: UN units, MJ minutes
     service_date: date | None = None
     control_number: str | None = Field(default=None, index=True)  # REF*6R
+    removed: bool = False  # left out by a replacement claim: its charge was taken off
+
+
+class ClaimConflict(SQLModel, table=True):
+    """An original claim (CLM05-3 = 1) whose CLM01 is already on file with other content, kept
+    apart until a biller keeps the claim on file or takes this one (``store/claim_intake.py``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(index=True)  # CLM01
+    claim_pk: int = Field(foreign_key="claim.id", index=True)  # the claim on file
+    file_id: int = Field(foreign_key="importedfile.id", index=True)  # the file it came in
+    frequency_code: str = "1"
+    charge_cents: int  # CLM02 of the claim kept apart
+    patient_name: str = ""
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    differences: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    found_at: datetime
+    status: str = Field(default="open", index=True)  # open | kept | taken
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
 
 
 class Batch(SQLModel, table=True):

@@ -1,7 +1,9 @@
 """Read 837P professional claims (005010X222) into :class:`pctui.core.claim.Claim` objects.
 
-Only what posting needs is read: CLM01/CLM02, the patient, the payer at each level (SBR01 P/S/T
-with loop 2010BB or 2330B ``NM1*PR``) and the service lines (LX, SV1, DTP*472, REF*6R). A file
+Only what posting needs is read: CLM01/CLM02, the frequency code (CLM05-3) and the payer's claim
+number for a replacement or void (REF*F8), the patient, the payer at each level (SBR01 P/S/T with
+loop 2010BB or 2330B ``NM1*PR``) and the service lines (LX, SV1, DTP*472, REF*6R). A composite
+written with another separator than ISA16 declares (SV101, CLM05) is read with a finding. A file
 that cannot be read raises :class:`Claim837Error` (a :class:`~pctui.x12.envelope.FileRejected`)
 naming the segment and the problem; problems in the claims of a readable file become
 :class:`~pctui.core.era.Finding` objects. Envelopes are split by :mod:`pctui.x12.envelope`, whose
@@ -21,6 +23,7 @@ from pyx12.segment import Segment
 from pyx12.x12file import X12Reader
 
 from pctui.core.claim import Claim, ClaimPayerRef, ServiceLine
+from pctui.core.claim_change import Frequency, frequency_of
 from pctui.core.codes import PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.money import ZERO, AmountError, parse_amount
@@ -167,8 +170,8 @@ class _Reader837:
             self._professional_service(seg)
         elif sid == "DTP" and _el(seg, "01") == "472":
             self._service_date(seg)
-        elif sid == "REF" and _el(seg, "01") == "6R":
-            self._line_control_number(seg)
+        elif sid == "REF":
+            self._reference(seg)
 
     def _error(self, problem: str) -> Claim837Error:
         return Claim837Error(
@@ -298,6 +301,16 @@ class _Reader837:
         claim = Claim(
             claim_id=claim_id, charge=charge, patient_name=self.patient_name or self.subscriber_name
         )
+        place = self._composite(seg, 5, "CLM05 (place of service and frequency)")
+        code = place[2] if len(place) > 2 else ""
+        frequency = frequency_of(code)
+        if frequency is None:
+            self._finding(
+                f"Claim {claim_id}: frequency code (CLM05-3) '{code}' is not one an 837P uses "
+                "(1 original, 7 replacement, 8 void); read as an original claim"
+            )
+            frequency = Frequency.ORIGINAL
+        claim.frequency_code = frequency.value
         if self.subscriber_level is not None:
             claim.payers[self.subscriber_level] = self.subscriber_payer or ClaimPayerRef("")
             if self.subscriber_payer is None:
@@ -331,11 +344,12 @@ class _Reader837:
         if self.open is None or self.open.line is None:
             raise self._error("a service (SV1) comes before its service line (LX)")
         line = self.open.line
-        procedure = _el(seg, "01-2")
+        parts = self._composite(seg, 1, "SV101 (procedure)")
+        procedure = parts[1] if len(parts) > 1 else ""
         if not procedure:
             raise self._error(f"service line {line.line_number} has no procedure code (SV101-2)")
         line.procedure = procedure
-        line.modifiers = tuple(m for m in (_el(seg, f"01-{i}") for i in range(3, 7)) if m)
+        line.modifiers = tuple(m for m in parts[2:6] if m)
         line.charge = self._amount(
             _el(seg, "02"), f"service line {line.line_number} charge (SV102)"
         )
@@ -355,9 +369,14 @@ class _Reader837:
                 f"service line {self.open.line.line_number} date '{raw}' is not a date (CCYYMMDD)"
             ) from None
 
-    def _line_control_number(self, seg: Segment) -> None:
-        if self.section == "2400" and self.open is not None and self.open.line is not None:
+    def _reference(self, seg: Segment) -> None:
+        if self.open is None:
+            return
+        qualifier = _el(seg, "01")
+        if qualifier == "6R" and self.section == "2400" and self.open.line is not None:
             self.open.line.control_number = _el(seg, "02") or None
+        elif qualifier == "F8" and self.section == "2300":
+            self.open.claim.payer_claim_number = _el(seg, "02") or None
 
     def _finish_line(self) -> None:
         if self.open is not None and self.open.line is not None and not self.open.line_has_sv1:
@@ -399,6 +418,24 @@ class _Reader837:
                 f"the sum of its service lines {lines_total:.2f}", *where))  # fmt: skip
 
     # -- values ------------------------------------------------------------------------------
+
+    def _composite(self, seg: Segment, n: int, what: str) -> list[str]:
+        """A composite's parts, stripped. One written with another separator than the ISA16 the
+        file declares (``HC>99213`` under ``:``) is still split, with a finding: the meaning is
+        certain, as a clearinghouse would read it."""
+        elements = seg.elements
+        if n > len(elements):
+            return []
+        parts = [c.value.strip() for c in elements[n - 1].elements]
+        if len(parts) == 1 and parts[0]:
+            stray = next((ch for ch in parts[0] if not ch.isalnum() and ch not in " -."), None)
+            if stray is not None:
+                self._finding(
+                    f"{what} separates its parts with {stray!r} but the file declares "
+                    f"{seg.subele_term!r} (ISA16); read with {stray!r}"
+                )
+                return [part.strip() for part in parts[0].split(stray)]
+        return parts
 
     def _amount(self, raw: str, what: str) -> Decimal:
         try:

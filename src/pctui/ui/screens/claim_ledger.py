@@ -106,7 +106,7 @@ class ClaimLedgerScreen(ModalScreen[None]):
     def _show_header(self, detail: ClaimDetail) -> None:
         claim = detail.claim
         self.query_one("#dialog-title", Static).update(
-            f"Claim {claim.claim_id} · {claim.patient_name or 'no patient name'} · charge "
+            f"Claim {claim.claim_id}{' VOIDED' if detail.voided else ''} · {claim.patient_name or 'no patient name'} · charge "
             f"{display(claim.charge)} · from {detail.came_from}"
         )
         self.query_one("#ledger-payers", Static).update(

@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Input, Static
 
 from pctui.core.codes import Party
 from pctui.core.money import display
-from pctui.store import claims
+from pctui.core.wording import plural
+from pctui.store import claim_intake, claims
 from pctui.store.claims import ClaimBalance
 from pctui.ui.widgets.section import Section, SectionAction
 
@@ -67,7 +68,8 @@ def balance_summary(row: ClaimBalance) -> str:
     """The highlighted claim in three lines: at 80 columns the table shows only its first columns."""
     owed = [f"{party.value} {display(amount)}" for party, amount in row.balance.items() if amount]
     return (
-        f"{row.claim_id} · {row.patient_name or 'no patient name'} · "
+        ("VOIDED · " if row.voided else "")
+        + f"{row.claim_id} · {row.patient_name or 'no patient name'} · "
         f"service {service_date_text(row.service_date)}\n"
         f"Charge {display(row.charge)} · Paid {display(row.paid)} · "
         f"Adjusted {display(row.adjusted)}\n"
@@ -128,6 +130,7 @@ class ClaimsSection(Section):
         Binding("n", "next_page", "Next page", id="claims.next_page"),
         Binding("p", "previous_page", "Prev page", id="claims.previous_page"),
         Binding("escape", "clear_search", "Clear search", id="claims.clear_search", show=False),
+        Binding("c", "open_conflicts", "Conflicts", id="claims.conflicts"),
     ]
     ACTIONS = [
         SectionAction("Search claims", "Find claims by claim id (CLM01) or patient name",
@@ -138,6 +141,8 @@ class ClaimsSection(Section):
         SectionAction("Previous page of claims", f"The previous {PAGE_SIZE} claims",
                       "previous_page"),
         SectionAction("Clear claim search", "Show every claim again", "clear_search"),
+        SectionAction("Claim conflicts", "Claims kept apart because their claim number is "
+                      "already on file with other content: keep or take each", "open_conflicts"),
     ]  # fmt: skip
 
     def __init__(self, id: str | None = None) -> None:
@@ -197,12 +202,15 @@ class ClaimsSection(Section):
     def _show_status(self) -> None:
         status = self.query_one("#claims-status", Static)
         matching = f' matching "{self.search}"' if self.search else ""
+        waiting = claim_intake.count_open_conflicts(self.pctui.store)
+        conflicts = (f" · {plural(waiting, 'conflict')} waiting (c)" if waiting else "")
         if self._rows:
             first, last = self.page_start + 1, self.page_start + len(self._rows)
             paging = " · n/p: next/previous page" if self.total > PAGE_SIZE else ""
-            status.update(f"rows {first:,}-{last:,} of {self.total:,}{matching}{paging}")
+            status.update(
+                f"rows {first:,}-{last:,} of {self.total:,}{matching}{paging}{conflicts}")
         else:
-            status.update(f"rows 0 of 0{matching}")
+            status.update(f"rows 0 of 0{matching}{conflicts}")
         empty = self.query_one("#claims-empty", Static)
         empty.update(
             "" if self._rows else
@@ -276,6 +284,11 @@ class ClaimsSection(Section):
     @on(DataTable.RowSelected, "#claims-table")
     def _row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_open_ledger()
+
+    def action_open_conflicts(self) -> None:
+        from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
+
+        self.app.push_screen(ClaimConflictsScreen(), lambda _: self.refresh_data())
 
     def action_open_ledger(self) -> None:
         from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
