@@ -15,6 +15,7 @@ from pctui.core.codes import Role  # noqa: E402
 from pctui.secrets import SecretStore  # noqa: E402
 from pctui.store import users  # noqa: E402
 from pctui.store.db import Store  # noqa: E402
+from tests.accounts import open_folder, shared_folder  # noqa: E402,F401 - fixtures
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():  # a checkout whose shared/ sits elsewhere

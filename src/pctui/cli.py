@@ -1,4 +1,14 @@
-"""The command line: parses arguments, calls services, prints. Exit 0 ok, 1 rejected/failed, 2 usage."""
+"""The command line: parses arguments, calls services, prints. Exit 0 ok, 1 rejected/failed, 2 usage.
+
+Error policy (SPEC 3): every failure a user can meet ends as one plain ``pctui: ...`` line on
+stderr — bad input, a busy, read-only, full or damaged database, a missing file — never a
+traceback, and never SQL parameters (patient data). An unexpected internal error is named by
+its type only; ``PCTUI_DEBUG=1`` shows the traceback to a developer. Everything printed that came
+from a file, a payer or a user goes through :func:`pctui.core.text.visible`, so control
+characters never reach the terminal. Commands that only read open the database with
+``create=False`` (``creates=False`` on their parser): a mistyped ``--db`` is an error, never a
+new database.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +18,33 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from pctui import __version__
 from pctui.core.money import display, json_amount
 from pctui.core.text import visible
 from pctui.core.wording import plural
-from pctui.store.db import Store, StoreError, default_db_path
+from pctui.store.db import Store, default_db_path
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEBUG_ENV = "PCTUI_DEBUG"
 
 
 def _print_json(data: Any) -> None:
+    # ensure_ascii: every control or invisible character is a \u escape, never raw
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
 
 
+def _out(line: object = "") -> None:
+    """One line of output; text from files and users shown, never obeyed (``\x1b`` stays text)."""
+    print(visible(line))
+
+
 def _table(rows: list[list[str]], headers: list[str]) -> None:
     """A plain fixed-width table for people reading a terminal or a cron mail."""
+    rows = [[visible(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
@@ -35,7 +53,31 @@ def _table(rows: list[list[str]], headers: list[str]) -> None:
 
 
 def _err(message: str) -> None:
-    print(f"pctui: {message}", file=sys.stderr)
+    print(f"pctui: {visible(message)}", file=sys.stderr)
+
+
+def _json_text(text: str) -> str:
+    """JSON text (written with ensure_ascii=False for people) with every control or invisible
+    character inside its strings written as a \\u escape: still the same JSON value."""
+    if visible(text, keep_newlines=True) == text:
+        return text
+    out = []
+    for ch in text:
+        if ch != "\n" and visible(ch) != ch:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def open_secrets(store: Store) -> Any:
+    """The keyring of this database; a wrong ``PCTUI_KEYRING_PASSPHRASE`` is said, not hidden."""
+    from pctui.secrets import SecretStore
+
+    secrets = SecretStore.for_database(store.path, store.database_id)
+    if secrets.passphrase_problem:
+        _err(secrets.passphrase_problem)
+    return secrets
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -44,20 +86,21 @@ def _err(message: str) -> None:
 def cmd_app(args: argparse.Namespace, store: Store) -> int:
     from pctui.ui.app import PctuiApp
 
-    PctuiApp(store=store).run()
-    return EXIT_OK
+    app = PctuiApp(store=store)
+    app.run()
+    return EXIT_OK if not app.return_code else EXIT_FAILED
 
 
 def cmd_users(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import users
 
-    actor = users.identify(store)
     if args.users_command == "add":
+        actor = users.identify(store)
         user = users.add_user(store, actor, args.name, args.role)
         if args.json:
             _print_json({"login": user.login, "role": user.role})
         else:
-            print(f"{user.login} is now {user.role}")
+            _out(f"{user.login} is now {user.role}")
         return EXIT_OK
     rows = users.list_users(store)
     if args.json:
@@ -69,17 +112,16 @@ def cmd_users(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, store: Store) -> int:
-    from pctui.secrets import SecretStore
     from pctui.store import demo, users
 
     actor = users.identify(store)
-    secrets = SecretStore.for_database(store.path, store.database_id)
+    secrets = open_secrets(store)
     summary = demo.build_demo(store, actor, secrets)
     if args.json:
         _print_json(summary)
     else:
         for line in demo.describe(summary):
-            print(line)
+            _out(line)
     return EXIT_OK
 
 
@@ -92,22 +134,20 @@ def cmd_config(args: argparse.Namespace, store: Store) -> int:
 def _config_export(args: argparse.Namespace, store: Store) -> int:
     from pathlib import Path
 
-    from pctui.store import config_doc
+    from pctui.store import config_doc, files
 
-    text = json.dumps(config_doc.export_config(store), indent=2, ensure_ascii=False) + "\n"
+    doc = config_doc.export_config(store)
+    text = _json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     if args.output in (None, "-"):
         sys.stdout.write(text)
         return EXIT_OK
     target = Path(args.output)
-    temp = target.with_name(f".{target.name}.partial")  # a reader never sees half a file
-    try:
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(target)
+    try:  # whole or not at all, and never readable by every account (0600, or 0660 shared)
+        files.write_private(target, text.encode("utf-8"))
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         _err(f"cannot write {target}: {exc.strerror or exc}")
         return EXIT_FAILED
-    print(f"Configuration written to {target}.")
+    _out(f"Configuration written to {target}.")
     return EXIT_OK
 
 
@@ -152,7 +192,7 @@ def _config_import(args: argparse.Namespace, store: Store) -> int:
         count = len(exc.errors)
         _err(f"{name}: {count} problem{'s' if count != 1 else ''}; nothing was imported")
         for path, problem in exc.errors.items():
-            print(f"{path}: {problem}", file=sys.stderr)
+            print(visible(f"{path}: {problem}"), file=sys.stderr)
         if args.json:
             _print_json({"file": name, "status": "rejected", "errors": [
                 {"path": path, "problem": problem} for path, problem in exc.errors.items()]})
@@ -160,9 +200,9 @@ def _config_import(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         _print_json({"file": name, "status": "imported", **report.as_json()})
     else:
-        print(f"{name}: imported." if report.any_change else f"{name}: already up to date.")
+        _out(f"{name}: imported." if report.any_change else f"{name}: already up to date.")
         for line in report.describe():
-            print(line)
+            _out(line)
     return EXIT_OK
 
 
@@ -170,6 +210,7 @@ def _progress_bar(done: int, total: int, current: str) -> None:
     """A one-line progress bar on stderr, redrawn in place (terminals only)."""
     width = 30
     filled = width * done // max(total, 1)
+    current = visible(current)
     name = current if len(current) <= 40 else "..." + current[-37:]
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}\x1b[K")
     if done == total:
@@ -200,7 +241,7 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
 
 def _print_import_results(results: list[Any], runs: list[Any]) -> None:
     if not results and not runs:
-        print("no files found")
+        _out("no files found")
     for r in results:
         what = f"{r.status.value:<9} {r.kind or '-':<4} {r.file}"
         done = []
@@ -217,16 +258,16 @@ def _print_import_results(results: list[Any], runs: list[Any]) -> None:
             what += f"  ({', '.join(done)})"
         if r.validation_state.value == "pending":
             what += "  [full 5010 validation pending]"
-        print(what)
+        _out(what)
         for error in r.errors:
-            print(f"    rejected: {error}")
+            _out(f"    rejected: {error}")
         for finding in r.findings:
-            print(f"    {finding.finding.severity.value}: {finding.text}")
+            _out(f"    {finding.finding.severity.value}: {finding.text}")
     for run in runs:
-        print(f"validated {run.filename}: {plural(len(run.findings), 'finding')} "
-              f"({run.segments} segments in {run.seconds:.1f} s)")
+        _out(f"validated {run.filename}: {plural(len(run.findings), 'finding')} "
+             f"({run.segments} segments in {run.seconds:.1f} s)")
         for finding in run.findings:
-            print(f"    {finding.finding.severity.value}: {finding.text}")
+            _out(f"    {finding.finding.severity.value}: {finding.text}")
 
 
 def cmd_eras(args: argparse.Namespace, store: Store) -> int:
@@ -296,7 +337,7 @@ def cmd_void(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(f"#{result.era_id} voided (release #{result.release_id}, batch {result.batch}): "
+        _out(f"#{result.era_id} voided (release #{result.release_id}, batch {result.batch}): "
               f"{result.message}")
     return EXIT_OK
 
@@ -309,16 +350,16 @@ def cmd_batches(args: argparse.Namespace, store: Store) -> int:
         _print_json([r.to_json() for r in reports])
         return EXIT_OK
     if not reports:
-        print("no batches")
+        _out("no batches")
     for report in reports:
-        print(f"{report.deposit_date}  {report.number}  {plural(report.payment_count, 'payment')}"
+        _out(f"{report.deposit_date}  {report.number}  {plural(report.payment_count, 'payment')}"
               f"  total {display(report.total)}")
         for p in report.payments:
             paid_on = p.payment_date.isoformat() if p.payment_date else ""
-            print(f"    #{p.era_id:<6} {p.check_number:<20} {p.payer:<10} {paid_on:<10} "
+            _out(f"    #{p.era_id:<6} {p.check_number:<20} {p.payer:<10} {paid_on:<10} "
                   f"{display(p.amount):>12}  {p.status.replace('_', ' ')}".rstrip())
         for r in report.reworks:
-            print(f"    rework #{r.rework_id} of payment #{r.era_id} ({r.check_number}): "
+            _out(f"    rework #{r.rework_id} of payment #{r.era_id} ({r.check_number}): "
                   f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by}")
     return EXIT_OK
 
@@ -332,7 +373,7 @@ def cmd_errors(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             _print_json(_line_json(line))
         else:
-            print(f"line #{line.id} closed: {visible(line.text)}")
+            _out(f"line #{line.id} closed: {line.text}")
         return EXIT_OK
     lines = rework.open_lines(store)
     ready = rework.rework_readiness(store, [line.id for line in lines]) if args.check else {}
@@ -341,9 +382,9 @@ def cmd_errors(args: argparse.Namespace, store: Store) -> int:
                      for line in lines])  # fmt: skip
         return EXIT_OK
     if not lines:
-        print("no open error-report lines")
-    _table([[str(line.id), f"#{line.era_id}", visible(line.check_number), visible(line.claim_id),
-             "yes" if line.reworkable else "no", visible(line.text),
+        _out("no open error-report lines")
+    _table([[str(line.id), f"#{line.era_id}", line.check_number, line.claim_id,
+             "yes" if line.reworkable else "no", line.text,
              *([ready.get(line.id, "")] if ready else [])] for line in lines],
            ["LINE", "PAYMENT", "CHECK/EFT", "CLAIM", "REWORK", "ERROR",
             *(["NOW"] if ready else [])])  # fmt: skip
@@ -366,9 +407,9 @@ def cmd_rework(args: argparse.Namespace, store: Store) -> int:
         _print_json([r.to_json() for r in results])
     else:
         for r in results:
-            print(f"#{r.era_id} {r.status}: {visible(r.message)}")
+            _out(f"#{r.era_id} {r.status}: {r.message}")
             for line in r.errors:
-                print(f"    {visible(line)}")
+                _out(f"    {line}")
     done = all(r.status == rework.ReworkStatus.REWORKED for r in results)
     return EXIT_OK if done else EXIT_FAILED
 
@@ -380,11 +421,11 @@ def _release_progress(done: int, total: int, result: Any) -> None:
 def _print_release_results(results: list[Any]) -> None:
     for r in results:
         where = f" batch {r.batch}, deposit {r.deposit_date}" if r.released else ""
-        print(f"#{r.era_id} {r.status}{where}: {visible(r.message)}")
+        _out(f"#{r.era_id} {r.status}{where}: {r.message}")
         for line in r.errors:
-            print(f"    {visible(line)}")
+            _out(f"    {line}")
         for line in r.reworked:
-            print(f"    reworked: {visible(line)}")
+            _out(f"    reworked: {line}")
 
 
 def cmd_claims(args: argparse.Namespace, store: Store) -> int:
@@ -433,8 +474,16 @@ def _iso_date(text: str) -> date:
 # --- parser ---------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the words it repeats from the command line shown safely."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {visible(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pctui",
         description="Payer connections, payer rules and 835 release for medical billing.",
         epilog=f"Default database: {default_db_path()} (override with --db or PCTUI_DB).",
@@ -442,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="SQLite database file (default: PCTUI_DB, "
                         "else pctui.db in your data directory)")
     parser.add_argument("--version", action="version", version=f"pctui {__version__}")
-    json_parent = argparse.ArgumentParser(add_help=False)
+    json_parent = _Parser(add_help=False)
     json_parent.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -454,7 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = users_sub.add_parser("add", parents=[json_parent], help="add a user or change a role")
     add.add_argument("name", help="the OS login name")
     add.add_argument("--role", required=True, choices=["admin", "biller"])
-    users_sub.add_parser("list", parents=[json_parent], help="list users")
+    users_sub.add_parser("list", parents=[json_parent], help="list users").set_defaults(
+        creates=False)
     users.set_defaults(handler=cmd_users)
 
     config = sub.add_parser(
@@ -465,7 +515,9 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     export = config_sub.add_parser("export", help="print the configuration as JSON")
     export.add_argument("--output", "-o", metavar="FILE",
-                        help="write to FILE instead of standard output")
+                        help="write to FILE instead of standard output (mode 0600, or 0660 "
+                        "in a shared folder)")
+    export.set_defaults(creates=False)
     config_import = config_sub.add_parser(
         "import", parents=[json_parent], help="create or update what a JSON document describes",
         description="Checks the whole document first; with any problem nothing changes and each "
@@ -499,7 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd.add_argument("--limit", type=int, metavar="N", help="at most N rows")
     eras_cmd.add_argument("--rejected", action="store_true",
                           help="list rejected and duplicate files with their reasons instead")
-    eras_cmd.set_defaults(handler=cmd_eras)
+    eras_cmd.set_defaults(handler=cmd_eras, creates=False)
 
     rel = sub.add_parser(
         "release", parents=[json_parent], help="release 835 payments (post them onto claims)",
@@ -565,19 +617,68 @@ def build_parser() -> argparse.ArgumentParser:
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
                                 help="list claims with their balances")
     claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
-    claims_cmd.set_defaults(handler=cmd_claims)
+    claims_cmd.set_defaults(handler=cmd_claims, creates=False)
     return parser
 
 
+class _WaitNotice:
+    """Tells a person (or a cron mail) on stderr that this command waits for another session's
+    write: one line when the wait starts, redrawn with the seconds on a terminal."""
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, seconds: float | None) -> None:
+        if seconds is None:
+            if self.shown and self.tty:
+                sys.stderr.write(" done\n")
+                sys.stderr.flush()
+            self.shown = False
+            return
+        text = "pctui: waiting for another session to finish writing to the database"
+        if not self.shown:
+            sys.stderr.write(f"{text}..." if self.tty else f"{text}...\n")
+            self.shown = True
+        elif self.tty:
+            sys.stderr.write(f"\r{text}... {seconds:.0f} s\x1b[K")
+        sys.stderr.flush()
+
+
+def _fault(exc: BaseException, where: object) -> str:
+    """The one line a failure becomes (see the module docstring)."""
+    from pctui.store import faults
+
+    message = faults.explain(exc, where)
+    if message is not None:
+        return message
+    if isinstance(exc, MemoryError):
+        return "ran out of memory; nothing more was done"
+    return (f"internal error ({type(exc).__name__}); nothing more is shown so that no patient "
+            f"data reaches the terminal (set {DEBUG_ENV}=1 to see the details)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from pctui.hardening import harden_process
+
+    harden_process()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)
+    debug = bool(os.environ.get(DEBUG_ENV))
+    where = args.db or default_db_path()
     try:
-        store = Store.open(args.db)
-    except StoreError as exc:
-        _err(str(exc))
+        store = Store.open(args.db, create=getattr(args, "creates", True))
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the error policy: one plain line, no traceback
+        if debug:
+            raise
+        _err(_fault(exc, where))
         return EXIT_FAILED
+    if handler is not cmd_app:
+        store.waits.listener = _WaitNotice()
     try:
         return handler(args, store)
     except PermissionDenied as exc:
@@ -597,6 +698,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `pctui eras | head`: the reader left; say nothing more (and silence the flush at exit)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the error policy: one plain line, no traceback
+        if debug:
+            raise
+        from pctui.secrets import KeyringLocked, KeyringUnavailable
+
+        _err(str(exc) if isinstance(exc, (KeyringLocked, KeyringUnavailable)) else
+             _fault(exc, store.path))
+        return EXIT_FAILED
     finally:
         store.close()
 

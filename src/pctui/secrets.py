@@ -12,6 +12,13 @@ could otherwise change keyring's automatic pick for the whole environment):
    terminal prompt (``getpass`` would corrupt the Textual screen).
 
 Keys are stored under service ``pctui:<database id>`` and username ``connection:<id>``.
+
+File modes (SPEC 4): a new keyring file follows its database — ``0660`` in the database's group
+when the database is group-readable (a shared setup), else ``0600``. An existing file keeps the
+group access an admin gave it (pctui only takes world access away, and only from its own
+files), so another member of the group can unlock it. A wrong passphrase in
+``PCTUI_KEYRING_PASSPHRASE`` is remembered as :attr:`SecretStore.passphrase_problem` for the
+CLI and the app to report — never silently "locked".
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from pathlib import Path
 import keyring
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+from pctui.store import files
 
 PASSPHRASE_ENV = "PCTUI_KEYRING_PASSPHRASE"
 BACKEND_ENV = "PCTUI_KEYRING"
@@ -121,6 +130,8 @@ class SecretStore:
         self.service = service
         self.file_path = file_path
         self._lock = threading.Lock()
+        # Why the passphrase from PCTUI_KEYRING_PASSPHRASE did not unlock the file, if it did not.
+        self.passphrase_problem: str | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -139,8 +150,8 @@ class SecretStore:
         if passphrase:
             try:
                 store.unlock(passphrase)
-            except KeyringLocked:
-                pass  # the app asks again; the CLI says so
+            except KeyringLocked as exc:  # the app shows it and asks again; the CLI says so
+                store.passphrase_problem = f"{PASSPHRASE_ENV} did not unlock the keyring: {exc}"
         return store
 
     @classmethod
@@ -176,6 +187,13 @@ class SecretStore:
             raise KeyringLocked("the passphrase is empty")
         from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
+        assert self.file_path is not None
+        existed = self.file_path.exists()
+        if existed and not os.access(self.file_path, os.R_OK):
+            # keyrings.cryptfile would take an unreadable file for a missing one and write over it
+            raise KeyringLocked(
+                f"cannot read {self.file_path}: permission denied (a shared keyring must be "
+                "readable by the database's group: README, shared setup)")
         backend = CryptFileKeyring()
         backend.file_path = str(self.file_path)
         try:
@@ -185,10 +203,22 @@ class SecretStore:
             raise KeyringLocked("wrong passphrase for the encrypted keyring file") from exc
         except OSError as exc:
             raise KeyringLocked(f"cannot use {self.file_path}: {exc.strerror}") from exc
-        if self.file_path is not None and self.file_path.exists():
-            os.chmod(self.file_path, 0o600)
+        if not existed and self.file_path.exists():
+            mode, group = files.companion_mode(self.database_path)
+            files.set_group(self.file_path, group)
+            try:
+                os.chmod(self.file_path, mode)
+            except OSError:
+                pass
+        files.without_world_access(self.file_path)  # never chmod back to 0600: group stays
         with self._lock:
             self._backend = backend
+            self.passphrase_problem = None
+
+    @property
+    def database_path(self) -> Path:
+        assert self.file_path is not None
+        return self.file_path.with_name(self.file_path.name.removesuffix(".keyring.cfg"))
 
     def lock(self) -> None:
         if self.kind is KeyringKind.FILE:
@@ -217,12 +247,23 @@ class SecretStore:
             if self.kind is not KeyringKind.FILE or self.file_path is None:
                 yield
                 return
-            with open(f"{self.file_path}.lock", "a") as lock_file:
-                fcntl.flock(lock_file, fcntl.LOCK_EX)
+            lock_path = Path(f"{self.file_path}.lock")
+            mode, group = files.companion_mode(self.database_path)
+            try:  # read-only is enough for flock, so any member of the group can take turns
+                fd = os.open(lock_path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, mode)
+            except OSError as exc:
+                raise KeyringUnavailable(
+                    f"cannot use {lock_path}: {exc.strerror or exc}") from None
+            try:
+                if os.fstat(fd).st_uid == os.geteuid():
+                    files.set_group(lock_path, group)
+                fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
                     yield
                 finally:
-                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
 
     def set_key(self, connection_id: int, secret: str) -> str:
         """Store the API key; returns the hint to keep in the database."""
@@ -232,6 +273,9 @@ class SecretStore:
                 backend.set_password(self.service, self._username(connection_id), secret)
         except (KeyringError, NoKeyringError) as exc:
             raise KeyringUnavailable(f"the keyring refused the key: {type(exc).__name__}") from None
+        except OSError as exc:
+            raise KeyringUnavailable(
+                f"cannot write the keyring file {self.file_path}: {exc.strerror or exc}") from None
         return key_hint(secret)
 
     def get_key(self, connection_id: int) -> str | None:
@@ -240,6 +284,9 @@ class SecretStore:
             return backend.get_password(self.service, self._username(connection_id))
         except (KeyringError, NoKeyringError) as exc:
             raise KeyringUnavailable(f"the keyring cannot be read: {type(exc).__name__}") from None
+        except OSError as exc:
+            raise KeyringUnavailable(
+                f"cannot read the keyring file {self.file_path}: {exc.strerror or exc}") from None
 
     def delete_key(self, connection_id: int) -> None:
         backend = self._require()
@@ -250,3 +297,6 @@ class SecretStore:
             pass
         except (KeyringError, NoKeyringError) as exc:
             raise KeyringUnavailable(f"the keyring refused: {type(exc).__name__}") from None
+        except OSError as exc:
+            raise KeyringUnavailable(
+                f"cannot write the keyring file {self.file_path}: {exc.strerror or exc}") from None

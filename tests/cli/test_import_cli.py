@@ -116,7 +116,7 @@ def test_wrong_usage_exits_2(run) -> None:
 
 
 def test_an_unregistered_login_cannot_import(run, monkeypatch: pytest.MonkeyPatch) -> None:
-    run("users", "list")  # carol becomes the first user (admin)
+    run("users", "add", "carol", "--role", "admin")  # carol is the first user (admin)
     monkeypatch.setattr(users, "os_login", lambda: "mallory")
     code, out, err = run("import", str(FIXTURES / "835-managed-care.835"))
     assert code == 1

@@ -45,7 +45,12 @@ async def test_creating_the_shared_keyring_asks_twice_and_refuses_a_short_one(
         assert file_keyring.locked and not file_keyring.file_exists
         app.screen.query_one("#confirm").value = "correct horse"
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        # The unlock worker closes its own dialog; waiting on the worker itself races with
+        # that (a closed screen cancels its workers), so wait for the dialog to go.
+        for _ in range(600):
+            if not isinstance(app.screen, KeyringUnlockModal):
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
         assert not isinstance(app.screen, KeyringUnlockModal)
         assert not file_keyring.locked and file_keyring.file_exists
@@ -67,3 +72,36 @@ async def test_a_wrong_passphrase_is_named_beside_the_field(store, file_keyring,
         assert isinstance(app.screen, KeyringUnlockModal)
         assert "wrong passphrase" in error_of(app, "passphrase")
         assert file_keyring.locked
+
+
+async def test_a_wrong_passphrase_in_the_environment_is_reported_as_wrong(
+    store, file_keyring, monkeypatch
+) -> None:
+    file_keyring.unlock("the right passphrase")
+    monkeypatch.setenv("PCTUI_KEYRING_PASSPHRASE", "a wrong passphrase")
+    from_env = SecretStore.for_database(store.path, store.database_id)
+    assert from_env.locked
+    assert from_env.passphrase_problem == (
+        "PCTUI_KEYRING_PASSPHRASE did not unlock the keyring: wrong passphrase for the "
+        "encrypted keyring file")
+    app = PctuiApp(store=store, secrets=from_env, login="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert any("PCTUI_KEYRING_PASSPHRASE did not unlock the keyring: wrong passphrase" in m
+                   for m in shown), shown
+        assert "keyring: wrong passphrase" in app.sub_title
+
+
+def test_the_command_line_says_the_passphrase_is_wrong(store, file_keyring, monkeypatch,
+                                                      capsys) -> None:
+    from pctui import cli
+    from pctui.store import users
+
+    file_keyring.unlock("the right passphrase")
+    monkeypatch.setenv("PCTUI_KEYRING_PASSPHRASE", "a wrong passphrase")
+    monkeypatch.setattr(users, "os_login", lambda: "alice")
+    assert cli.main(["--db", str(store.path), "demo"]) == 0
+    err = capsys.readouterr().err
+    assert ("pctui: PCTUI_KEYRING_PASSPHRASE did not unlock the keyring: wrong passphrase for "
+            "the encrypted keyring file\n") in err

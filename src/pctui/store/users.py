@@ -1,8 +1,16 @@
-"""Who may change what. The OS login name is the user; roles are admin and biller."""
+"""Who may change what. The OS account running pctui is the user; roles are admin and biller.
+
+Identity comes from the process's uid (``pwd.getpwuid(os.getuid())``), never from ``LOGNAME``
+or ``USER``, which anyone can set. A uid with no passwd entry (a container, a deleted account)
+is the user ``uid<number>`` (``uid1234``) — stable, and an admin can register it like any
+other name. Looking a user up never takes the write lock: only the very first user of a new
+database is written (as its admin).
+"""
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from dataclasses import dataclass
 
 from sqlmodel import func, select
@@ -15,7 +23,12 @@ from pctui.store.tables import User
 
 
 def os_login() -> str:
-    return getpass.getuser()
+    """The login name of the OS account running this process (by uid)."""
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,15 @@ def identify(store: Store, login: str | None = None) -> Actor:
     """The actor for ``login`` (default: the OS login). The first user of a new database
     becomes its admin."""
     login = login or os_login()
-    with store.write() as session:
+    with store.read() as session:  # a lookup: never the write lock
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:
+            return Actor(login, Role(user.role) if user.active else None)
+        if session.exec(select(func.count()).select_from(User)).one() > 0:
+            return Actor(login, None)
+    with store.write() as session:  # a new database: its first user becomes admin
+        user = session.exec(select(User).where(User.login == login)).first()
+        if user is not None:  # another session registered this login meanwhile
             return Actor(login, Role(user.role) if user.active else None)
         if session.exec(select(func.count()).select_from(User)).one() == 0:
             session.add(User(login=login, role=Role.ADMIN, created_at=audit.now(),

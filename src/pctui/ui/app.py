@@ -1,7 +1,17 @@
-"""The pctui application: sidebar, sections, footer keys, command palette and help."""
+"""The pctui application: sidebar, sections, footer keys, command palette and help.
+
+Error policy (as the command line's): a fault a user can meet — a busy, read-only, full or
+damaged database, a keyring that cannot be used, a change refused — is shown as a notification
+in words and the app keeps running; nothing else on screen is lost. Only an internal error
+ends the app, with one line naming its type: no traceback and no local variables (an API key
+or a passphrase could be one), unless ``PCTUI_DEBUG=1``.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Iterable
 
 from textual import on
@@ -11,10 +21,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import WorkerFailed
 
-from pctui.secrets import SecretStore
-from pctui.store import users
-from pctui.store.db import Store
+from pctui.secrets import KeyringLocked, KeyringUnavailable, SecretStore
+from pctui.store import faults, users
+from pctui.store.db import Store, StoreBusy
+from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.screens.claims import ClaimsSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
@@ -25,6 +37,20 @@ from pctui.ui.widgets.section import Section
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
 SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, Release835Section,
                                   ClaimsSection]
+
+# A write started on the UI thread cannot show progress while it waits: it gives up sooner.
+UI_THREAD_WRITE_WAIT_SECONDS = 3.0
+
+
+def user_message(error: BaseException, where: object) -> str | None:
+    """What to tell the user about ``error``, or None for an internal error."""
+    if isinstance(error, WorkerFailed):
+        error = error.error
+    if isinstance(error, (PermissionDenied, NotFound, KeyringLocked, KeyringUnavailable)):
+        return str(error)
+    if isinstance(error, ValidationFailed):
+        return "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+    return faults.explain(error, where)
 
 
 class Sidebar(OptionList):
@@ -70,19 +96,59 @@ class PctuiApp(App[None]):
         self.store = store
         self.secrets = secrets or SecretStore.for_database(store.path, store.database_id)
         self.actor = users.identify(store, login)
+        self._write_wait_shown = False
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The top-level error policy (module docstring)."""
+        message = user_message(error, self.store.path)
+        if message is None:
+            super()._handle_exception(error)
+            return
+        self.notify(message, title="Not done", severity="error", timeout=15, markup=False)
 
     def _fatal_error(self) -> None:
-        """Textual's crash report shows local variables; an API key or a passphrase could be
-        one of them. Report the crash without locals."""
+        """Textual's crash report shows local variables (an API key or a passphrase could be one
+        of them) and the exception's text (which could quote patient data): one line instead;
+        ``PCTUI_DEBUG=1`` shows the traceback, still without locals."""
         import rich
         from rich.segment import Segments
+        from rich.text import Text
         from rich.traceback import Traceback
 
         self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        if os.environ.get("PCTUI_DEBUG"):
+            renderable = Traceback(show_locals=False, width=None, suppress=[rich])
+        else:
+            error = self._exception or sys.exc_info()[1]
+            kind = type(error).__name__ if error else "unknown"
+            renderable = Text(
+                f"pctui stopped: internal error ({kind}). Nothing more is shown so that no "
+                "patient data or key reaches the screen; run with PCTUI_DEBUG=1 for details.")
         self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options)))
+            Segments(self.console.render(renderable, self.console.options)))
         self._close_messages_no_wait()
+
+    # -- waiting for another session's write ----------------------------------------------
+
+    def _write_waiting(self, seconds: float | None) -> None:
+        """Called by the store while a write waits for another session (SPEC 4)."""
+        if threading.current_thread() is threading.main_thread():
+            if seconds is not None and seconds >= UI_THREAD_WRITE_WAIT_SECONDS:
+                raise StoreBusy(
+                    "another session is writing to the database (a release or an import): "
+                    "this change was not made yet — try again in a moment")
+            return
+        try:
+            self.call_from_thread(self._show_write_wait, seconds)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _show_write_wait(self, seconds: float | None) -> None:
+        if seconds is not None and not self._write_wait_shown:
+            self.notify("Another session is writing to the database (a release or an import); "
+                        "this waits for its turn.", title="Waiting", timeout=6)
+        self._write_wait_shown = seconds is not None
+        self._update_subtitle(seconds)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -96,7 +162,11 @@ class PctuiApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.store.waits.listener = self._write_waiting
         self._update_subtitle()
+        if self.secrets.passphrase_problem:
+            self.notify(f"{self.secrets.passphrase_problem}. Press F9 to type it.",
+                        title="Keyring", severity="error", timeout=15, markup=False)
         self.query_one(Sidebar).highlighted = 1
         if self.actor.first_admin:
             self.notify(
@@ -112,9 +182,13 @@ class PctuiApp(App[None]):
             )
         self.current_section.focus_content()
 
-    def _update_subtitle(self) -> None:
+    def _update_subtitle(self, write_wait: float | None = None) -> None:
         keyring_state = "keyring locked" if self.secrets.locked else "keyring ready"
-        self.sub_title = f"{self.actor.describe()} · {keyring_state}"
+        if self.secrets.locked and self.secrets.passphrase_problem:
+            keyring_state = "keyring: wrong passphrase"
+        waiting = (f" · waiting for another session's write ({write_wait:.0f} s)"
+                   if write_wait is not None else "")
+        self.sub_title = f"{self.actor.describe()} · {keyring_state}{waiting}"
 
     @property
     def current_section(self) -> Section:

@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from pctui.core.codes import GatewayType
 from pctui.core.gateway import parse_compliance_rules
 from pctui.secrets import KeyringLocked
-from pctui.store import audit, connections, payers
+from pctui.store import audit, connections, faults, payers
 from pctui.store.connections import ConnectionDraft, ConnectionView
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.ui.widgets.form_field import FormField
@@ -215,6 +215,13 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             return
         except (PermissionDenied, KeyringLocked) as exc:
             app.call_from_thread(self.query_one("#form-status", Static).update, f"Not saved: {exc}")
+            return
+        except Exception as exc:  # a busy, read-only or full database: said, form kept
+            message = faults.explain(exc, app.store.path)  # type: ignore[attr-defined]
+            if message is None:
+                raise
+            app.call_from_thread(self.query_one("#form-status", Static).update,
+                                 f"Not saved: {message}")
             return
         app.call_from_thread(self.dismiss, view)
 

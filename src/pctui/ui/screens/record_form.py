@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
+from pctui.store import faults
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
@@ -122,5 +123,11 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
             return
         except (PermissionDenied, NotFound) as exc:
             self.app.call_from_thread(self.set_status, f"Not saved: {exc}")
+            return
+        except Exception as exc:  # a busy, read-only or full database: said, form kept
+            message = faults.explain(exc, self.pctui.store.path)
+            if message is None:
+                raise
+            self.app.call_from_thread(self.set_status, f"Not saved: {message}")
             return
         self.app.call_from_thread(self.dismiss, result)
