@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
+from pctui.core.claim_json import apply_claim_detail, claim_detail_to_data
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.ledger import (
@@ -227,6 +228,7 @@ def _claim_values(
         "file_id": file_id,
         "source": source,
         "created_at": now,
+        "detail": detail_json(claim),
         "frequency_code": claim.frequency_code,
         **dict.fromkeys(_PAYER_COLUMN.values()),
     }
@@ -237,6 +239,13 @@ def _claim_values(
         elif (ref.name or ref.payer_id) and match.problem:
             on_unmatched(claim, level, ref, match.problem)
     return values
+
+
+def detail_json(claim: ClaimModel) -> str:
+    """The claim's 837P content beyond its columns, as stored in ``Claim.detail``."""
+    if not claim.detailed:
+        return "{}"
+    return json.dumps(claim_detail_to_data(claim), separators=(",", ":"), ensure_ascii=False)
 
 
 def _line_values(claim_pk: int, line: ServiceLine) -> dict[str, object]:
@@ -544,6 +553,24 @@ def load_claims_for_posting(
     return loaded
 
 
+def load_claims(session: Session, pks: Iterable[int]) -> dict[int, ClaimModel]:
+    """Whole claims by primary key, with everything their 837P carried (for checking and
+    writing them out). A claim stored before pctui kept 837P content has ``detailed=False``."""
+    wanted = sorted(set(pks))
+    payers = {p.id: p for p in session.exec(select(Payer)).all()}
+    loaded: dict[int, ClaimModel] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.exec(select(Claim).where(col(Claim.id).in_(chunk))).all()
+        lines = _lines_by_claim(session, chunk, current_only=True)  # type: ignore[arg-type]
+        for row in rows:
+            assert row.id is not None
+            claim = _claim_for_posting(row, lines.get(row.id, []), [], payers).claim
+            claim.frequency_code = row.frequency_code
+            loaded[row.id] = apply_claim_detail(claim, json.loads(row.detail or "{}"))
+    return loaded
+
+
 _LINE_COLUMNS = (
     ClaimLine.claim_pk, ClaimLine.id, ClaimLine.line_number, ClaimLine.procedure,
     ClaimLine.modifiers, ClaimLine.charge_cents, ClaimLine.units, ClaimLine.service_date,
@@ -562,13 +589,17 @@ _POSTING_COLUMNS = (
 )  # fmt: skip
 
 
-def _lines_by_claim(session: Session, pks: list[int | None]) -> dict[int, list[tuple]]:
+def _lines_by_claim(session: Session, pks: list[int | None], *, current_only: bool = False
+                    ) -> dict[int, list[tuple]]:  # fmt: skip
+    """``current_only``: leave out lines a replacement claim removed (for writing the claim)."""
     # Plain column tuples: a release reads thousands of lines and entries at once.
     query = (
         select(*_LINE_COLUMNS)
         .where(col(ClaimLine.claim_pk).in_(pks))
         .order_by(col(ClaimLine.claim_pk), col(ClaimLine.line_number))
     )
+    if current_only:
+        query = query.where(col(ClaimLine.removed).is_(False))
     grouped: dict[int, list[tuple]] = defaultdict(list)
     for values in session.exec(query):
         grouped[values[0]].append(tuple(values))
@@ -732,6 +763,7 @@ def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:
         lines = _lines_by_claim(session, [claim_pk]).get(claim_pk, [])
         ledger = _entries_by_claim(session, [claim_pk]).get(claim_pk, [])
         loaded = _claim_for_posting(row, lines, ledger, payers)
+        apply_claim_detail(loaded.claim, json.loads(row.detail or "{}"))
         entries = ledger_entries(session, claim_pk)
         filename = None
         if row.file_id is not None:
