@@ -1,7 +1,7 @@
 """posting records, error lines, rework, void, batches (issue 8)
 
 Revision ID: h8_01
-Revises: h10_01
+Revises: h14_01
 Create Date: 2026-12-02 14:00:00
 
 New tables: ``batch`` (unique numbers), ``claimposting`` (each CLP posted on a claim: level,
@@ -25,7 +25,7 @@ import sqlmodel
 from alembic import op
 
 revision = "h8_01"
-down_revision = "h10_01"
+down_revision = "h14_01"
 branch_labels = None
 depends_on = None
 
