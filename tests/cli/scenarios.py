@@ -202,9 +202,10 @@ def with_patients(body: list[str]) -> list[str]:
 
 
 class Biller:
-    """A biller at a terminal: every step is a `pctui` command on one database file."""
+    """A biller at a terminal: every step is a `pctui` command on one database (a SQLite file
+    or a PostgreSQL URL)."""
 
-    def __init__(self, db: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, db: Path | str, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
         self.db, self.folder, self.capsys = db, folder, capsys
         self.files = 0
 

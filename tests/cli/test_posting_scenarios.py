@@ -29,8 +29,8 @@ from scenarios import (  # the shared X12 writers, configuration and Biller
 
 
 @pytest.fixture
-def biller(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
-    return Biller(tmp_path / "practice.db", tmp_path, capsys)
+def biller(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
+    return Biller(db_path, tmp_path, capsys)
 
 
 # -- 1. primary commercial, no secondary ---------------------------------------------------------

@@ -27,8 +27,8 @@ from scenarios import (
 
 
 @pytest.fixture
-def biller(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
-    return Biller(tmp_path / "practice.db", tmp_path, capsys)
+def biller(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
+    return Biller(db_path, tmp_path, capsys)
 
 
 def second_biller(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> Biller:

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
 from pctui.core.money import ZERO, display
+from pctui.core.text import visible
 from pctui.core.wording import plural
 from pctui.store import release
 from pctui.store.eras import EraRow
@@ -27,6 +28,7 @@ from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.store.release import ReleaseResult, ReleaseStatus
 from pctui.store.release_preview import ReleasePreview, preview_release
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 LISTED = 5  # payments named in the dialog before "and N more"
 ERRORS_SHOWN = 3  # error-report lines shown per payment; the detail view has them all
@@ -54,14 +56,15 @@ def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
     mark, style = RESULT_MARK.get(str(result.status), (str(result.status), ""))
     text = Text()
     text.append(mark, style=style)
-    text.append(f"  {row.check_number if row else '#' + str(result.era_id)}")
+    text.append(visible(f"  {row.check_number if row else '#' + str(result.era_id)}"))
     if row is not None:
-        text.append(f" · {row.payer_code or row.payer} · {display(row.amount)}", style="dim")
-    text.append(f"\n    {result.message}")
+        text.append(visible(f" · {row.payer_code or row.payer} · {display(row.amount)}"),
+                    style="dim")
+    text.append(f"\n    {visible(result.message)}")
     for line in result.reworked[:ERRORS_SHOWN]:
-        text.append(f"\n    ✓ {line}", style="green")
+        text.append(f"\n    ✓ {visible(line)}", style="green")
     for line in result.errors[:ERRORS_SHOWN]:
-        text.append(f"\n    ✗ {line}", style="yellow")
+        text.append(f"\n    ✗ {visible(line)}", style="yellow")
     if len(result.errors) > ERRORS_SHOWN:
         more = plural(len(result.errors) - ERRORS_SHOWN, "more line")
         text.append(f"\n    … {more}: Enter on the payment shows the full error report",
@@ -80,8 +83,9 @@ def preview_text(found: ReleasePreview) -> Text:
             continue
         shown += 1
         style = "red" if payment.refused else "yellow"
-        text.append(f"\n  {payment.check_number or '#' + str(payment.era_id)}: ", style=style)
-        text.append(payment.describe())
+        text.append(visible(f"\n  {payment.check_number or '#' + str(payment.era_id)}: "),
+                    style=style)
+        text.append(visible(payment.describe()))
     return text
 
 
@@ -120,7 +124,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         with Vertical(id="dialog", classes="form"):
             yield Static(f"Release {plural(n, 'payment')} · {display(total)}",
                          id="dialog-title", markup=False)
-            yield Static(self._listing(), id="release-list", markup=False)
+            yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
             yield Static("Checking what this release will post…", id="release-preview",
                          markup=False)
             yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
@@ -143,8 +147,8 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         return f"new batch, e.g. {release.next_batch_number(self.app.store, day)}"  # type: ignore[attr-defined]
 
     def _listing(self) -> str:
-        lines = [f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
-                 f"{display(r.amount)} · {plural(r.claims, 'claim')}"
+        lines = [visible(f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
+                         f"{display(r.amount)} · {plural(r.claims, 'claim')}")
                  for r in self.rows[:LISTED]]
         if len(self.rows) > LISTED:
             lines.append(f"… and {len(self.rows) - LISTED} more")
@@ -235,10 +239,10 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         if early and self._confirmed_early != deposit:
             first = early[0]
             self._confirmed_early = deposit
-            self.query_one("#form-status", Static).update(Text(
+            self.query_one("#form-status", Static).update(Text(visible(
                 f"Deposit date {deposit} is before the payment date {first.payment_date} of "
                 f"{first.check_number}{' and others' if len(early) > 1 else ''}. "
-                "Release again (Ctrl+S) to confirm that date.", style="yellow"))
+                "Release again (Ctrl+S) to confirm that date."), style="yellow"))
             return
         self.running = True
         for wid in ("#deposit-date", "#batch", "#release"):
@@ -281,7 +285,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
 
     def _failed(self, message: str) -> None:
         self.running = False
-        self.query_one("#form-status", Static).update(f"Not released: {message}")
+        self.query_one("#form-status", Static).update(plain(f"Not released: {message}"))
         for wid in ("#deposit-date", "#batch", "#release"):
             self.query_one(wid).disabled = False
 
@@ -296,7 +300,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         first = results[0] if results else None
         where = (f" Deposit {first.deposit_date} · batch {first.batch}."
                  if first and first.deposit_date else "")
-        self.query_one("#release-current", Static).update(summary_text(results) + where)
+        self.query_one("#release-current", Static).update(plain(summary_text(results) + where))
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")

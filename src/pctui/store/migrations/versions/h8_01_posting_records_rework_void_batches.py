@@ -1,7 +1,7 @@
 """posting records, error lines, rework, void, batches (issue 8)
 
 Revision ID: h8_01
-Revises: h14_01
+Revises: h12_01
 Create Date: 2026-12-02 14:00:00
 
 New tables: ``batch`` (unique numbers), ``claimposting`` (each CLP posted on a claim: level,
@@ -25,7 +25,7 @@ import sqlmodel
 from alembic import op
 
 revision = "h8_01"
-down_revision = "h14_01"
+down_revision = "h12_01"
 branch_labels = None
 depends_on = None
 
@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("claim_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("amount_cents", sa.Integer(), nullable=True),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=True),
         sa.Column("reworkable", sa.Boolean(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
