@@ -283,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             ("rule terms", payment_posting, "load_terms"),
             ("post (engine)", payment_posting, "post_remittance"),
             ("summary JSON", release, "summary"),
+            ("read 835 detail", payment_posting, "remittance_of_era"),
             ("insert postings", posting_writes, "_insert_postings"),
             ("insert entries", posting_writes, "_insert_entries"),
             ("insert error lines", posting_writes, "_insert_error_lines"),

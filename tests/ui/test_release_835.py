@@ -662,7 +662,7 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         posting = log_text(app, "#era-posting")
         assert "Released with errors by bob" in posting
         assert "deposit 2026-11-22 · batch B20261122-01" in posting
-        assert "Error report (1 line):" in posting
+        assert "Error report (1 line, 1 open; w: rework or close them):" in posting
         assert "✗ PCN404: Patient account was not found" in posting
     assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
     detail = release.release_detail(store, practice["ready"])

@@ -28,6 +28,10 @@ class EntryKind(StrEnum):
     REVERSAL = "reversal"
 
 
+PARTIES = tuple(Party)  # iterating an Enum class is slow; postings do it for every claim
+_LEVELS_AFTER = {level: tuple(PayerLevel)[n + 1:] for n, level in enumerate(PayerLevel)}
+
+
 def party_of(level: PayerLevel) -> Party:
     return Party(level.value)
 
@@ -77,7 +81,7 @@ class PostingRecord:
     clp_index: int | None = None  # the CLP's position in its 835
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the hundred thousand in a release; never changed
 class LedgerLine:
     """One ledger entry. ``line`` is the claim line's LX number (``None``: the whole claim)."""
 
@@ -128,7 +132,7 @@ def ledger_totals(entries: Iterable[LedgerLine]) -> LedgerTotals:
     unknown — through a void of a reversal back to the payment it undid."""
     kind_by_id: dict[int, EntryKind] = {}
     charge = paid = adjusted = ZERO
-    balances = dict.fromkeys(Party, ZERO)
+    balances = dict.fromkeys(PARTIES, ZERO)
     for entry in entries:
         balances[entry.party] += entry.amount
         kind = entry.effective_kind
@@ -166,11 +170,9 @@ class ClaimLedger:
 
     def next_party(self, level: PayerLevel) -> Party:
         """The next payer on the claim after ``level`` (skipping absent levels), else the patient."""
-        following = level.next
-        while following is not None:
+        for following in _LEVELS_AFTER[level]:
             if following in self.claim.payers:
                 return party_of(following)
-            following = following.next
         return Party.PATIENT
 
     def balance(self, party: Party) -> Decimal:
@@ -180,8 +182,20 @@ class ClaimLedger:
         """The part of ``party``'s balance booked on one line (``None``: on the claim itself)."""
         return sum((e.amount for e in self.entries if e.party is party and e.line == line), ZERO)
 
+    def line_balances(self, party: Party) -> dict[int | None, Decimal]:
+        """``party``'s balance on every line (``None``: on the claim itself), in one pass."""
+        found: dict[int | None, Decimal] = {}
+        for e in self.entries:
+            if e.party is party:
+                found[e.line] = found.get(e.line, ZERO) + e.amount
+        return found
+
     def balances(self) -> dict[Party, Decimal]:
-        return ledger_totals(self.entries).balances
+        """What each party owes (a plain sum by party: the totals' kinds are not needed)."""
+        found = dict.fromkeys(PARTIES, ZERO)
+        for e in self.entries:
+            found[e.party] += e.amount
+        return found
 
     def totals(self) -> LedgerTotals:
         return ledger_totals(self.entries)

@@ -593,7 +593,9 @@ def load_claims_for_posting(
     loaded: dict[str, ClaimForPosting] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.exec(select(Claim).where(col(Claim.claim_id).in_(chunk))).all()
+        # The columns posting reads, not whole rows (a claim's 837P detail is large).
+        rows = session.exec(select(*_POSTING_CLAIM_COLUMNS)
+                            .where(col(Claim.claim_id).in_(chunk))).all()  # fmt: skip
         pks = [row.id for row in rows]
         lines = _lines_by_claim(session, pks)
         entries = _entries_by_claim(session, pks)
@@ -635,6 +637,11 @@ _ENTRY_COLUMNS = (
     LedgerEntry.party, LedgerEntry.amount_cents, LedgerEntry.code, LedgerEntry.group_code,
     LedgerEntry.reason_code, LedgerEntry.payer_id, LedgerEntry.era_id, LedgerEntry.reverses_id,
     LedgerEntry.memo, LedgerEntry.posting_id,
+)  # fmt: skip
+_POSTING_CLAIM_COLUMNS = (
+    Claim.id, Claim.claim_id, Claim.charge_cents, Claim.patient_name, Claim.service_date,
+    Claim.primary_payer_id, Claim.secondary_payer_id, Claim.tertiary_payer_id,
+    Claim.payer_names,
 )  # fmt: skip
 _POSTING_COLUMNS = (
     ClaimPosting.claim_pk, ClaimPosting.id, ClaimPosting.kind, ClaimPosting.level,
@@ -685,9 +692,15 @@ def _postings_by_claim(session: Session, pks: list[int | None]) -> dict[int, lis
     return grouped
 
 
+# Enum members by value: thousands of entries are read per release, and a dict is faster.
+_KINDS = {k.value: k for k in EntryKind}
+_PARTIES = {p.value: p for p in Party}
+_LEVELS = {lv.value: lv for lv in PayerLevel}
+
+
 def _posting_record(values: tuple) -> PostingRecord:
     posting_id, kind, level, payer, era, control, reverses, index = values
-    return PostingRecord(posting_id, PostingKind(kind), PayerLevel(level) if level else None,
+    return PostingRecord(posting_id, PostingKind(kind), _LEVELS.get(level) if level else None,
                          payer, era, control, reverses, index)  # fmt: skip
 
 
@@ -730,8 +743,8 @@ def _ledger_line(
         values
     )
     return LedgerLine(
-        kind=EntryKind(kind),
-        party=Party(party),
+        kind=_KINDS[kind],
+        party=_PARTIES[party],
         amount=from_cents(cents),
         line=line_numbers.get(line_id) if line_id is not None else None,
         code=code,

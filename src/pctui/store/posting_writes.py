@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from pctui.core.codes import Party
 from pctui.core.era import Remittance
@@ -32,13 +32,13 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert_statement(session: Session) -> str:
-    """The entries' INSERT in the driver's own placeholder style (qmark for SQLite, format for
-    psycopg): the driver's executemany of plain tuples is what makes a 20,000-claim release fast."""
+def _insert_sql(session: Session, table: str, columns: tuple[str, ...]) -> str:
+    """An INSERT in the driver's own placeholder style (qmark for SQLite, format for psycopg):
+    the driver's executemany of plain tuples is what makes a 20,000-claim release fast."""
     style = session.connection().dialect.paramstyle
     mark = "?" if style == "qmark" else "%s"
-    return (f"INSERT INTO ledgerentry ({', '.join(_ENTRY_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_ENTRY_COLUMNS))})")  # fmt: skip
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})")  # fmt: skip
 
 
 def write_posting(
@@ -60,6 +60,12 @@ def write_posting(
     _insert_error_lines(session, posting, era_id, release_id, rework_id)
 
 
+_POSTING_COLUMNS = (
+    "claim_pk", "era_id", "release_id", "rework_id", "clp_index", "kind", "level", "payer_id",
+    "payer_claim_control", "status_code", "reverses_id", "voided", "created_at",
+)  # fmt: skip
+
+
 def _insert_postings(
     session: Session,
     posting: RemittancePosting,
@@ -69,27 +75,40 @@ def _insert_postings(
     rework_id: int | None,
     now: datetime,
 ) -> dict[int, int]:
-    """Temporary posting ids (the engine's) -> stored ids."""
+    """Temporary posting ids (the engine's) -> stored ids.
+
+    One executemany of plain tuples, then one SELECT for the new ids: within one release (or
+    one rework) a CLP's position in the 835 names its posting.
+    """
     made = [r for r in posting.results if r.record is not None]
     if not made:
         return {}
+    connection = session.connection()
+    stamp = _stamp(connection, ClaimPosting, now)
     rows = []
     for result in made:
         record = result.record
         assert record is not None
-        rows.append({
-            "claim_pk": claims[result.claim_id].pk, "era_id": era_id, "release_id": release_id,
-            "rework_id": rework_id, "clp_index": result.clp_index, "kind": record.kind.value,
-            "level": record.level.value if record.level else None, "payer_id": record.payer_id,
-            "payer_claim_control": record.payer_claim_control,
-            "status_code": result.status_code, "reverses_id": record.reverses_id,
-            "voided": False, "created_at": now,
-        })  # fmt: skip
-    statement = insert(ClaimPosting).returning(  # type: ignore[attr-defined]
-        ClaimPosting.id, sort_by_parameter_order=True
+        rows.append((
+            claims[result.claim_id].pk, era_id, release_id, rework_id, result.clp_index,
+            record.kind.value, record.level.value if record.level else None, record.payer_id,
+            record.payer_claim_control, result.status_code, record.reverses_id, False, stamp,
+        ))  # fmt: skip
+    connection.exec_driver_sql(_insert_sql(session, "claimposting", _POSTING_COLUMNS), rows)
+    query = select(ClaimPosting.clp_index, ClaimPosting.id).where(
+        ClaimPosting.release_id == release_id,
+        ClaimPosting.rework_id == rework_id if rework_id is not None
+        else col(ClaimPosting.rework_id).is_(None),
     )
-    stored = list(session.scalars(statement, rows))
-    return {r.record.posting_id: pk for r, pk in zip(made, stored, strict=True)}  # type: ignore[union-attr]
+    stored = dict(session.exec(query).all())
+    return {r.record.posting_id: stored[r.clp_index] for r in made}  # type: ignore[union-attr]
+
+
+def _stamp(connection: Any, table: Any, now: datetime) -> Any:
+    """``now`` through the created_at column's own bind processor, once for all rows."""
+    stamp_type = table.__table__.c.created_at.type
+    process = stamp_type.bind_processor(connection.dialect)
+    return process(now) if process is not None else now
 
 
 def _insert_entries(
@@ -107,9 +126,7 @@ def _insert_entries(
     40,000). ``created_at`` goes through the column's own bind processor once, so it is stored
     exactly as every other row's."""
     connection = session.connection()
-    stamp_type = LedgerEntry.__table__.c.created_at.type  # type: ignore[attr-defined]
-    process = stamp_type.bind_processor(connection.dialect)
-    stamp = process(now) if process is not None else now
+    stamp = _stamp(connection, LedgerEntry, now)
     rows: list[tuple[Any, ...]] = []
     for result in posting.results:
         if not result.entries:
@@ -124,7 +141,7 @@ def _insert_entries(
                 posting_ids.get(e.posting_id) if e.posting_id is not None else None, rework_id,
             ))  # fmt: skip
     if rows:
-        connection.exec_driver_sql(_insert_statement(session), rows)
+        connection.exec_driver_sql(_insert_sql(session, "ledgerentry", _ENTRY_COLUMNS), rows)
 
 
 def _insert_error_lines(

@@ -105,20 +105,18 @@ def zero_payment(claim_id: str, clp: ClaimPayment, status: str, denied: bool) ->
     return ZeroPayment(claim_id, status, denied, clp.charge, reason_codes(clp), remarks(clp))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Cas:
     adjustment: Adjustment
     line: int | None
     procedure: str | None
     service_date: date | None
+    group: str = ""
+    reason: str = ""
 
-    @property
-    def group(self) -> str:
-        return norm(self.adjustment.group)
-
-    @property
-    def reason(self) -> str:
-        return self.adjustment.reason.strip()
+    def __post_init__(self) -> None:
+        self.group = norm(self.adjustment.group)
+        self.reason = self.adjustment.reason.strip()
 
 
 class LevelPosting:
@@ -155,14 +153,15 @@ class LevelPosting:
 
     def run(self, status: str, settle: bool = True) -> PostingResult:
         matched, unmatched = match_service_lines(self.ledger, self.clp)
+        booked = self.ledger.line_balances(self.party)
         self.line_owed = {
-            line: self.ledger.line_balance(self.party, line)
+            line: booked.get(line, ZERO)
             for line in [*(ln.line_number for ln in self.ledger.lines), None]
         }
         held_back = self._held_back_lines(matched, unmatched)
         # A held-back line is out of this posting entirely: its balance and any credit on it.
-        self.owed = self.ledger.balance(self.party) - sum(
-            (self.ledger.line_balance(self.party, n) for n in held_back), ZERO
+        self.owed = sum(booked.values(), ZERO) - sum(
+            (booked.get(n, ZERO) for n in held_back), ZERO
         )
         self._report_unmatched(unmatched)
         self._post_payments(matched)
@@ -344,7 +343,6 @@ class LevelPosting:
         self, remainder: Decimal, held_back: set[int]
     ) -> list[tuple[int | None, Decimal]]:
         """Book the remainder on lines that still owe (line order), the rest on the claim."""
-        current = self.ledger.with_entries(self.entries)
         parts: list[tuple[int | None, Decimal]] = []
         left = remainder
         for line in self.ledger.lines:
@@ -352,7 +350,7 @@ class LevelPosting:
                 break
             if line.line_number in held_back:
                 continue
-            owed = current.line_balance(self.party, line.line_number)
+            owed = self.line_owed.get(line.line_number, ZERO)  # as this posting has left it
             if owed > 0:
                 part = min(owed, left)
                 parts.append((line.line_number, part))
@@ -362,7 +360,9 @@ class LevelPosting:
         return parts
 
     def _result(self, status: str, transferred: Decimal, to: Party | None) -> PostingResult:
-        after = self.ledger.with_entries(self.entries)
+        after = self.ledger.balances()
+        for entry in self.entries:
+            after[entry.party] += entry.amount
         totals = ledger_totals(self.entries)
         pr = sum(
             (e.amount for e in self.entries
@@ -374,7 +374,7 @@ class LevelPosting:
              if e.kind is EntryKind.ADJUSTMENT and e.party is Party.PATIENT),
             ZERO,
         )  # fmt: skip
-        credit = min(after.balance(self.party), ZERO)
+        credit = min(after[self.party], ZERO)
         zero = None
         if not self.clp.paid:
             zero = zero_payment(self.ledger.claim_id, self.clp, status, denied=False)
@@ -391,5 +391,5 @@ class LevelPosting:
         return PostingResult(
             self.ledger.claim_id, status, PostingOutcome.POSTED, self.level,
             entries=self.entries, errors=self.errors, skipped=self.skipped, zero_payment=zero,
-            summary=summary, balances_after=after.balances(), record=record,
+            summary=summary, balances_after=after, record=record,
         )  # fmt: skip

@@ -155,8 +155,8 @@ def _report_credits(
             last[result.claim_id] = result
     for claim_id, result in last.items():
         balances = after[claim_id].balances()
-        for party in Party:
-            owed, was = balances[party], before[claim_id].get(party, ZERO)
+        for party, owed in balances.items():
+            was = before[claim_id].get(party, ZERO)
             if owed < 0 and owed < was:
                 result.errors.append(ErrorLine(
                     claim_id,

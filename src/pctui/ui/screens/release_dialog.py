@@ -41,6 +41,11 @@ RESULT_MARK = {
 }
 
 
+def deposit_day_default() -> date:
+    """The deposit date the dialog starts with (a function, so a test can fix the day)."""
+    return date.today()
+
+
 def parse_deposit_date(text: str) -> date:
     """YYYY-MM-DD, else ValueError saying so."""
     text = text.strip()
@@ -83,7 +88,8 @@ def preview_text(found: ReleasePreview) -> Text:
             continue
         shown += 1
         style = "red" if payment.refused else "yellow"
-        text.append(visible(f"\n  {payment.check_number or '#' + str(payment.era_id)}: "),
+        text.append("\n  ")
+        text.append(visible(f"{payment.check_number or '#' + str(payment.era_id)}: "),
                     style=style)
         text.append(visible(payment.describe()))
     return text
@@ -112,7 +118,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def __init__(self, rows: list[EraRow], today: date | None = None) -> None:
         super().__init__()
         self.rows = rows
-        self.today = today or date.today()
+        self.today = today or deposit_day_default()
         self.results: list[ReleaseResult] = []
         self.running = False
         self.preview: ReleasePreview | None = None
