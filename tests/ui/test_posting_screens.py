@@ -25,12 +25,16 @@ from pctui.ui.widgets.list_table import ListTable
 from tests.ui.helpers import listed, screen_text, type_text
 from tests.ui.test_release_835 import (
     BCBS_IN,
+    CHECK,
     DOS,
+    STATUS,
     add_bcbs_with_rule,
     import_era,
     line,
     open_release_835,
     remittance,
+    row_of,
+    rows,
     section,
 )
 
@@ -103,6 +107,20 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def show_released(pilot) -> None:
+    """Release 835 with released payments shown too (h): they are hidden until asked for."""
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("h")
+    await settle(pilot)
+
+
+async def highlight(pilot, check: str) -> None:
+    index = [r[CHECK] for r in rows(pilot.app)].index(check)
+    section(pilot.app).table.move_cursor(row=index)
+    await pilot.pause()
+
+
 # -- the release dialog's preview ---------------------------------------------------------------
 
 
@@ -145,7 +163,7 @@ async def test_a_held_claim_is_on_the_held_list_and_reworked_once_its_primary_is
     app = make_app("bob")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_release_835(pilot)
-        await pilot.press("h")
+        await pilot.press("H")
         await settle(pilot)
         assert isinstance(app.screen, ErrorWorklistScreen)
         table = app.screen.query_one("#worklist", ListTable)
@@ -165,7 +183,8 @@ async def test_rework_from_a_payments_error_report_and_close_a_line_with_a_note(
     release.release_eras(store, admin, [crossover["bc"]], DEPOSIT)
     app = make_app("bob")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_release_835(pilot, "CHK-BC")
+        await show_released(pilot)
+        await highlight(pilot, "CHK-BC")
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, EraDetailScreen)
@@ -208,7 +227,8 @@ async def test_void_asks_a_reason_names_what_depends_on_it_and_makes_the_payment
     assert owed(store, "PCN200") == {}
     app = make_app()  # alice, an admin
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_release_835(pilot, "CHK-BC")
+        await show_released(pilot)
+        await highlight(pilot, "CHK-BC")
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("v")
@@ -224,9 +244,9 @@ async def test_void_asks_a_reason_names_what_depends_on_it_and_makes_the_payment
         assert f"payment #{crossover['aet']} (CHK-AET) on PCN200" in text
         assert "Void that payment first." in text
         await pilot.press("escape", "escape")
-        await pilot.pause()
+        await settle(pilot)
 
-        await open_release_835(pilot, "CHK-AET")
+        await highlight(pilot, "CHK-AET")
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("v")
@@ -239,8 +259,7 @@ async def test_void_asks_a_reason_names_what_depends_on_it_and_makes_the_payment
         assert "VOIDED by alice" in posting and "wrong deposit" in posting
         await pilot.press("escape")
         await settle(pilot)
-        assert "Ready" in " ".join(str(c) for c in section(app).table.get_row_at(
-            section(app).table.cursor_row))
+        assert row_of(app, "CHK-AET")[STATUS] == "Ready"
     assert owed(store, "PCN200") == {"secondary": D("30.00")}
 
 
@@ -248,7 +267,8 @@ async def test_a_biller_cannot_void(make_app, store, admin, crossover) -> None:
     release.release_eras(store, admin, [crossover["bc"]], DEPOSIT)
     app = make_app("bob")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_release_835(pilot, "CHK-BC")
+        await show_released(pilot)
+        await highlight(pilot, "CHK-BC")
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("v")
@@ -297,7 +317,7 @@ def test_held_list_at_80x24(snap_compare, make_app, store, admin, crossover) -> 
     release.release_eras(store, admin, [crossover["aet"]], DEPOSIT)
 
     async def open_held(pilot) -> None:
-        await pilot.press("f4", "h")
+        await pilot.press("f4", "H")
         await settle(pilot)
 
     assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_held)
@@ -307,7 +327,9 @@ def test_void_dialog_at_80x24(snap_compare, make_app, store, admin, crossover) -
     release.release_eras(store, admin, [crossover["bc"]], DEPOSIT, "DEP-22")
 
     async def open_void(pilot) -> None:
-        await pilot.press("f4", "d")
+        await show_released(pilot)
+        await highlight(pilot, "CHK-BC")
+        await pilot.press("d")
         await settle(pilot)
         await pilot.press("v")
         await pilot.pause()

@@ -194,6 +194,11 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
             return
         self.query_one("#batch", Input).placeholder = self._batch_hint(day)
 
+    @on(FormField.ErrorCleared)
+    def _error_cleared(self) -> None:
+        if not any(f.has_class("-invalid") for f in self.query(FormField)):
+            self.query_one("#form-status", Static).update("")
+
     @on(Input.Submitted, "#deposit-date")
     def _deposit_submitted(self) -> None:
         self.query_one("#batch", Input).focus()
