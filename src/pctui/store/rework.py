@@ -258,21 +258,27 @@ def rework_readiness(store: Store, line_ids: Iterable[int]) -> dict[int, str]:
 
 def rework_held_in_run(store: Store, actor: Actor, era_ids: Iterable[int]) -> dict[int, list[str]]:
     """The held claim payments of these just-released payments that can post now (their earlier
-    level was posted later in the same run), each reworked in its own transaction."""
-    with store.read() as session:
-        rows = session.exec(
-            select(ErrorReportLine.id, ErrorReportLine.era_id).where(
-                col(ErrorReportLine.era_id).in_(list(era_ids)),
-                ErrorReportLine.kind == "held", ErrorReportLine.state == "open",
-                col(ErrorReportLine.reworkable).is_(True),
-            )
-        ).all()  # fmt: skip
-    if not rows:
-        return {}
-    ready = rework_readiness(store, [line_id for line_id, _ in rows])
-    chosen = [line_id for line_id, _ in rows if ready.get(line_id, "").startswith("ready")]
+    level was posted later in the same run), each reworked in its own transaction — again and
+    again while one posting frees the next (a tertiary held behind a held secondary)."""
+    payments = list(era_ids)
     reworked: dict[int, list[str]] = {}
-    for result in rework_lines(store, actor, chosen) if chosen else []:
-        if result.status == ReworkStatus.REWORKED:
-            reworked.setdefault(result.era_id, []).append(result.message)
-    return reworked
+    while True:
+        with store.read() as session:
+            held = session.exec(
+                select(ErrorReportLine.id).where(
+                    col(ErrorReportLine.era_id).in_(payments),
+                    ErrorReportLine.kind == "held", ErrorReportLine.state == "open",
+                    col(ErrorReportLine.reworkable).is_(True),
+                ).order_by(col(ErrorReportLine.id))
+            ).all()  # fmt: skip
+        ready = rework_readiness(store, held) if held else {}
+        chosen = [line_id for line_id in held if ready.get(line_id, "").startswith("ready")]
+        if not chosen:
+            return reworked
+        progress = False
+        for result in rework_lines(store, actor, chosen):
+            if result.status == ReworkStatus.REWORKED:
+                progress = True
+                reworked.setdefault(result.era_id, []).append(result.message)
+        if not progress:
+            return reworked

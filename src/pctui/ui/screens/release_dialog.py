@@ -26,7 +26,7 @@ from pctui.store import release
 from pctui.store.eras import EraRow
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.store.release import ReleaseResult, ReleaseStatus
-from pctui.store.release_preview import ReleasePreview, preview_release
+from pctui.store.release_preview import ReleasePreview, first_look, preview_release
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.text import plain
 
@@ -167,8 +167,10 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
 
     @work(thread=True, exclusive=True, group="release-preview")
     def _preview(self, era_ids: list[int]) -> None:
+        """A first look at once (found, not found, held), then the engine's exact figures."""
         app = self.app
         try:
+            app.call_from_thread(self._show_preview, first_look(app.store, era_ids), "")  # type: ignore[attr-defined]
             found = preview_release(app.store, era_ids)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - the preview is advice; the release still checks
             app.call_from_thread(self._show_preview, None, f"{type(exc).__name__}: {exc}")
