@@ -1,7 +1,7 @@
 """posting records, error lines, rework, void, batches (issue 8)
 
 Revision ID: h8_01
-Revises: h13_02
+Revises: h10_02
 Create Date: 2026-12-02 14:00:00
 
 New tables: ``batch`` (unique numbers), ``claimposting`` (each CLP posted on a claim: level,
@@ -25,7 +25,7 @@ import sqlmodel
 from alembic import op
 
 revision = "h8_01"
-down_revision = "h13_02"
+down_revision = "h10_02"
 branch_labels = None
 depends_on = None
 
