@@ -120,7 +120,7 @@ async def test_a_released_payments_error_report_exports_to_csv(
         await pilot.press("d")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.press("w")
+        await pilot.press("e")
         await pilot.pause()
         app.screen.query_one("#export-path").value = str(target)
         await pilot.press("enter")

@@ -144,12 +144,23 @@ async def test_the_release_dialog_is_as_tall_as_what_it_says(make_app, store, ad
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4", "m", "r")
+        await app.workers.wait_for_complete()  # the release preview
         await pilot.pause()
         lines = [line.strip("█▌▐▀▄ ") for line in rendered(app).splitlines()]
-        more = next(i for i, line in enumerate(lines) if line.startswith("… and 3 more"))
-        assert lines[more + 1].startswith("Deposit date")  # no blank lines in between
+        title = next(i for i, line in enumerate(lines) if "Release 10 payments" in line)
+        assert "█ CHK-9 · BCBS · 35.00" in lines[title + 2]  # nothing blank above
         dialog = app.screen.query_one("#dialog")
-        assert dialog.region.height < 20
+        assert dialog.region.height <= 24
+        # the payments and the preview scroll; the fields and the buttons stay in sight
+        deposit = next(i for i, line in enumerate(lines) if "Deposit date" in line)
+        assert lines[deposit - 1] == ""  # no blank lines but the field's own margin
+        assert lines[deposit - 2]
+        assert any("Release (^S)" in line for line in lines)
+        summary = app.screen.query_one("#release-summary")
+        summary.scroll_end(animate=False)
+        await pilot.pause()
+        text = rendered(app)
+        assert "… and 3 more" in text and "Will post: 0 claims found · 10 not found" in text
 
 
 async def test_the_import_dialog_completes_paths_and_gives_the_results_the_keys(

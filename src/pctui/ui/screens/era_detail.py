@@ -357,8 +357,8 @@ class EraDetailScreen(ModalScreen[bool]):
                     yield Log(id="era-findings", classes="detail-log")
                 with TabPane("Posting", id="tab-posting"):
                     yield Log(id="era-posting", classes="detail-log")
-            yield Static("Esc close · 1-4 tabs · o raw 835 · ^e claims CSV · e errors CSV · "
-                         "w rework · v void", classes="dialog-keys", markup=False)
+            yield Static("Esc · 1-4 tabs · o raw 835 · ^e claims CSV · e error CSV · w rework · "
+                         "v void", classes="dialog-keys", markup=False)  # one line at 80
 
     @staticmethod
     def _summary(detail: EraDetail) -> str:

@@ -130,9 +130,12 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         with Vertical(id="dialog", classes="release"):
             yield Static(f"Release {plural(n, 'payment')} · {display(total)}",
                          id="dialog-title", markup=False)
-            yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
-            yield Static("Checking what this release will post…", id="release-preview",
-                         markup=False)
+            # what is released and what it will post: scrolls when long, so the fields and the
+            # buttons stay on screen at 80x24
+            with VerticalScroll(id="release-summary"):
+                yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
+                yield Static("Checking what this release will post…", id="release-preview",
+                             markup=False)
             yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
                                                   placeholder="YYYY-MM-DD"),
                             required=True, field_name="deposit_date",
@@ -316,8 +319,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self.results = results
         self._show_results()
         # The results need the room now: the form folds into one line.
-        for widget in (self.query_one("#release-list"), self.query_one("#release-preview"),
-                       *self.query(FormField)):
+        for widget in (self.query_one("#release-summary"), *self.query(FormField)):
             widget.display = False
         first = results[0] if results else None
         where = (f" Deposit {first.deposit_date} · batch {first.batch}."
