@@ -207,3 +207,26 @@ async def test_a_search_typed_ahead_lands_in_the_search_not_on_the_lists_keys(
         assert type(app.screen).__name__ == "Screen"  # no dialog opened by the typed c
         # and in the search a / is just a character
         assert app.query_one(ClaimsSection).query_one(ListPanel).search_input.value == "garc/1"
+
+
+# -- keys in dialogs that did nothing -------------------------------------------------------------
+
+
+async def test_rework_and_close_by_hand_say_why_when_no_line_is_open(make_app) -> None:
+    from pctui.ui.screens.error_worklist import ErrorWorklistScreen
+
+    app = make_app()
+    told: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (told.append(message), notify(message, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorWorklistScreen)
+        assert "Nothing open here." in rendered(app)
+        for key in ("w", "c"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert told and "no line" in told[-1].lower(), (key, told)
+            told.clear()
