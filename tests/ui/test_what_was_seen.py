@@ -160,7 +160,8 @@ async def test_the_release_dialog_is_as_tall_as_what_it_says(make_app, store, ad
         summary.scroll_end(animate=False)
         await pilot.pause()
         text = rendered(app)
-        assert "… and 3 more" in text and "Will post: 0 claims found · 10 not found" in text
+        assert "CHK-7: 0 found, 1 not found" in text, text  # the preview, read to its end
+        assert "… and 3 more" in str(app.screen.query_one("#release-list").render())
 
 
 async def test_the_import_dialog_completes_paths_and_gives_the_results_the_keys(
