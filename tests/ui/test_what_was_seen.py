@@ -231,3 +231,27 @@ async def test_rework_and_close_by_hand_say_why_when_no_line_is_open(make_app) -
             await pilot.pause()
             assert told and "no line" in told[-1].lower(), (key, told)
             told.clear()
+
+
+# -- the audit log in words --------------------------------------------------------------------------
+
+
+async def test_the_audit_log_says_what_was_set_not_every_setting_left_empty(
+        make_app, store, admin, secrets) -> None:
+    from pctui.store import connections, payers
+    from pctui.store.connections import ConnectionDraft
+
+    with store.write() as session:
+        payer_id = payers.save_payer(session, admin, payers.PayerDraft(
+            "BCBS", "Blue Cross Blue Shield of Texas", "commercial", "BCBS1", ["84980"])).id
+    connections.save_connection(store, secrets, admin, ConnectionDraft(
+        payer_id, "BCBS TX direct API", "https", "https://edi.bcbstx.example/v2/claims",
+        "PCTUI01", "84980"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        text = rendered(app)
+        assert "Name: — → BCBS TX direct API" in text
+        assert "CA bundle" not in text  # left empty: nothing changed, nothing said
+        assert "— → —" not in text
