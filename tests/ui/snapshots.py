@@ -22,6 +22,14 @@ def fix_times(store) -> None:
         session.execute(update(tables.Release).values(released_at=FIXED))
 
 
+def section_key(section_id: str) -> str:
+    """The function key that opens a section (F2 the first): found, not counted by hand, so a
+    section added before it does not send a test somewhere else."""
+    from pctui.ui.app import SECTIONS
+
+    return f"f{[s.SECTION_ID for s in SECTIONS].index(section_id) + 2}"
+
+
 def keys(*pressed: str, wait: bool = False):
     """A run_before that presses keys (and waits for background reads when asked)."""
     async def run_before(pilot) -> None:

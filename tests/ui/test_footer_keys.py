@@ -8,6 +8,7 @@ import pytest
 from pctui.store import demo
 from pctui.ui.widgets.key_footer import KeyFooter
 from tests.ui.helpers import rendered
+from tests.ui.snapshots import section_key
 
 # (where, the keys that get there)
 VIEWS = [
@@ -19,7 +20,7 @@ VIEWS = [
     ("Release 835", ("f4",)),
     ("Release 835: rejected files", ("f4", "v")),
     ("Claims", ("f5",)),
-    ("Mailbox", ("f6",)),
+    ("Mailbox", (section_key("mailbox"),)),
 ]
 # keys pressed again to undo what they did, so the next key meets the same view
 UNDO = {"toggle_inactive", "toggle_released", "toggle_with_balance", "toggle_sidebar",

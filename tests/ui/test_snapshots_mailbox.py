@@ -13,7 +13,9 @@ from pctui.store import connections, payers
 from pctui.store.connections import ConnectionDraft
 from pctui.store.tables import MailboxFile
 from tests.exchange.samples import ack_999, claims_837, era_835
-from tests.ui.snapshots import SIZES
+from tests.ui.snapshots import SIZES, section_key
+
+MAILBOX = section_key("mailbox")
 
 
 @pytest.fixture
@@ -58,18 +60,18 @@ def filled(store, admin, secrets):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_mailbox_section(snap_compare, make_app, filled, utc, size) -> None:
-    assert snap_compare(make_app(), terminal_size=size, press=["f6"])
+    assert snap_compare(make_app(), terminal_size=size, press=[MAILBOX])
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_mailbox_file_viewer(snap_compare, make_app, filled, utc, size) -> None:
-    assert snap_compare(make_app(), terminal_size=size, press=["f6", "down", "down", "down",
+    assert snap_compare(make_app(), terminal_size=size, press=[MAILBOX, "down", "down", "down",
                                                                "enter"])
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_mailbox_filters(snap_compare, make_app, filled, utc, size) -> None:
-    assert snap_compare(make_app(), terminal_size=size, press=["f6", "f"])
+    assert snap_compare(make_app(), terminal_size=size, press=[MAILBOX, "f"])
 
 
 @pytest.mark.parametrize("size", SIZES)
