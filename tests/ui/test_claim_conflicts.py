@@ -15,8 +15,8 @@ from pctui.store.claim_intake import ConflictStatus, count_open_conflicts
 from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
 from pctui.ui.widgets.modals import ConfirmationModal
 from tests.ui.helpers import screen_text
-from tests.ui.test_claims import POSTED
 from tests.ui.snapshots import SIZES
+from tests.ui.test_claims import POSTED
 from tests.x12.claim_samples import ClaimSpec, Line, build_837
 
 
