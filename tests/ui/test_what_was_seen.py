@@ -255,3 +255,22 @@ async def test_the_audit_log_says_what_was_set_not_every_setting_left_empty(
         assert "Name: — → BCBS TX direct API" in text
         assert "CA bundle" not in text  # left empty: nothing changed, nothing said
         assert "— → —" not in text
+
+
+# -- what a biller decides by is visible ----------------------------------------------------------
+
+
+async def test_a_refused_files_reason_is_read_whole_in_the_mailbox_at_80x24(
+        make_app, store, admin, secrets) -> None:
+    from tests.ui.snapshots import section_key
+    from tests.ui.test_snapshots_mailbox import filled
+
+    filled.__wrapped__(store, admin, secrets)  # the four files of the mailbox pictures
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(section_key("mailbox"))  # the newest file first: the refused one
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = " ".join(line.strip("│ ") for line in rendered(app).splitlines())
+        assert "refused: ISA15 is 'P' but RUSH / Rushmore SFTP is a test connection" in text
+        assert "(ISA15 T): not sent" in text
