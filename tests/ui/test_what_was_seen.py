@@ -274,3 +274,21 @@ async def test_a_refused_files_reason_is_read_whole_in_the_mailbox_at_80x24(
         text = " ".join(line.strip("│ ") for line in rendered(app).splitlines())
         assert "refused: ISA15 is 'P' but RUSH / Rushmore SFTP is a test connection" in text
         assert "(ISA15 T): not sent" in text
+
+
+async def test_poll_now_and_test_connection_are_as_tall_as_what_they_say(
+        make_app, store, admin, secrets) -> None:
+    from tests.ui.test_snapshots_mailbox import filled
+
+    filled.__wrapped__(store, admin, secrets)  # one SFTP connection, not ready
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key in ("G", "t"):
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            dialog = app.screen.query_one("#dialog")
+            assert "Escape closes" in rendered(app)
+            assert dialog.region.height <= 10, (key, dialog.region)  # not 40 rows of nothing
+            await pilot.press("escape")
+            await pilot.pause()
