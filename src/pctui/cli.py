@@ -336,10 +336,13 @@ def _print_release_results(results: list[Any]) -> None:
 def cmd_claims(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import claims
 
+    if getattr(args, "claims_command", None) == "check":
+        return cmd_claims_check(args, store)
     rows = []
     page = 5_000
     while True:  # paged so a very large list never needs one huge query
-        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page)
+        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page,
+                                   status=args.status)  # fmt: skip
         rows.extend(chunk)
         if len(chunk) < page:
             break
@@ -347,9 +350,75 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
         _print_json([_claim_json(r) for r in rows])
     else:
         _table([[r.claim_id, r.patient_name, display(r.charge), display(r.paid),
-                 display(r.adjusted), *(display(r.balance[p]) for p in _PARTIES)] for r in rows],
+                 display(r.adjusted), *(display(r.balance[p]) for p in _PARTIES),
+                 _status_label(r.status)] for r in rows],
                ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY", "SECONDARY",
-                "TERTIARY", "PATIENT OWES"])  # fmt: skip
+                "TERTIARY", "PATIENT OWES", "STATUS"])  # fmt: skip
+    return EXIT_OK
+
+
+def _status_label(status: str) -> str:
+    from pctui.core.claim_status import ClaimStatus
+
+    try:
+        return ClaimStatus(status).label
+    except ValueError:
+        return status
+
+
+def cmd_claims_check(args: argparse.Namespace, store: Store) -> int:
+    """Run the compliance edits; held claims are held (exit 1), passing ones ready."""
+    from pctui.core.text import visible
+    from pctui.store import scrub, users
+
+    actor = users.identify(store)
+    actor.require_release()
+    progress = _progress_bar if sys.stderr.isatty() and not args.ids else None
+    run = scrub.check_claims(store, actor, args.ids or None, connection=args.connection,
+                             progress=progress)  # fmt: skip
+    for claim_id in run.missing:
+        _err(f"claim {visible(claim_id)} is not on file")
+    for claim_id, status in run.not_open:
+        _err(f"claim {visible(claim_id)} is {status.label.lower()}: nothing to check")
+    if args.json:
+        _print_json([c.to_json() for c in run.checks])
+    else:
+        if not run.checks:
+            print("no claims to check")
+        for check in run.checks:
+            where = f" via {visible(check.connection)}" if check.connection else ""
+            print(f"{visible(check.claim_id)}: {check.status.label}{where}")
+            for failure in check.failures:
+                print(f"    {failure.severity.value} {failure.rule}: {visible(failure.text)}")
+            for rule in check.unknown_rules:
+                print(f"    unknown rule {visible(rule)} (listed by the connection; ignored)")
+    held = any(c.holds for c in run.checks)
+    return EXIT_FAILED if held or run.missing else EXIT_OK
+
+
+def cmd_compliance(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.store import compliance
+
+    found = compliance.catalogue(store)
+    if args.json:
+        rows = [entry.to_json() for entry in found.entries]
+        rows += [{"id": rule_id, "description": "unknown rule: pctui has no such edit; ignored",
+                  "location": None, "severity": None, "kind": None, "always": False,
+                  "source": "unknown", "connections": names, "active": False}
+                 for rule_id, names in found.unknown.items()]  # fmt: skip
+        _print_json(rows)
+        return EXIT_OK
+    table = []
+    for entry in found.entries:
+        rule = entry.rule
+        used = "every claim" if rule.always else (", ".join(entry.connections) or "-")
+        table.append([rule.id, rule.severity.value, str(rule.location), used,
+                      rule.description if entry.active else f"(inactive) {rule.description}"])
+    for rule_id, names in found.unknown.items():
+        table.append([rule_id, "-", "-", ", ".join(names), "unknown rule: ignored"])
+    _table([[visible(c) for c in row] for row in table],
+           ["ID", "SEVERITY", "LOCATION", "RUNS FOR", "DESCRIPTION"])
     return EXIT_OK
 
 
@@ -366,6 +435,8 @@ def _claim_json(row: Any) -> dict[str, Any]:
         "adjusted": json_amount(row.adjusted),
         "balance": {str(party): json_amount(amount) for party, amount in row.balance.items()},
         "voided": row.voided,
+        "status": row.status,
+        "status_reason": row.status_reason,
     }
 
 
@@ -471,10 +542,35 @@ def build_parser() -> argparse.ArgumentParser:
     rel.set_defaults(handler=cmd_release)
 
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
-                                help="list claims with their balances")
+                                help="list claims with their balances and statuses")
     claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
+    claims_cmd.add_argument("--status", choices=_CLAIM_STATUSES,
+                            help="only claims with this status")
+    claims_sub = claims_cmd.add_subparsers(dest="claims_command", metavar="ACTION")
+    check = claims_sub.add_parser(
+        "check", parents=[json_parent], help="run the compliance edits on claims",
+        description="Runs the compliance edits (pctui compliance) on the claims named, or on "
+        "every ready, held or rejected claim: each failing hold edit holds its claim (with the "
+        "X12 location), a held claim that passes is ready again. Exit 1 when any claim is held.",
+    )  # fmt: skip
+    check.add_argument("ids", nargs="*", metavar="ID", help="claim ids (CLM01)")
+    check.add_argument("--connection", metavar="NAME",
+                       help="the connection to check them for (default: their payer's)")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
+
+    compliance_cmd = sub.add_parser(
+        "compliance", parents=[json_parent], help="the compliance edits pctui can run",
+        description="Every compliance edit: id, severity, X12 location, the connections that "
+        "list it, description. Administrators add edits in the config document "
+        "(compliance_edits); identifiers a connection lists that name no edit are shown as "
+        "unknown rules and ignored.",
+    )  # fmt: skip
+    compliance_cmd.set_defaults(handler=cmd_compliance, creates=False)
     return parser
+
+
+_CLAIM_STATUSES = ["ready", "held", "submitted", "acknowledged", "accepted", "rejected", "paid",
+                   "partially_paid", "denied"]
 
 
 class _WaitNotice:

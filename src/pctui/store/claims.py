@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, insert, or_
+from sqlalchemy import and_, case, func, insert, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
@@ -319,27 +319,31 @@ class ClaimBalance:
     adjusted: Decimal
     balance: dict[Party, Decimal]
     voided: bool = False  # a void (CLM05-3 = 8) cancelled what was owed
+    status: str = "ready"  # core.claim_status.ClaimStatus
+    status_reason: str = ""
 
     @property
     def total_balance(self) -> Decimal:
         return sum(self.balance.values(), ZERO)
 
 
-def _search_filter(search: str | None):  # noqa: ANN202 - a SQL expression or None
+def _search_filter(search: str | None, status: str | None = None):  # noqa: ANN202 - SQL or None
     text = (search or "").strip()
+    by_status = col(Claim.status) == status if status else None
     if not text:
-        return None
+        return by_status
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
+    found = or_(
         col(Claim.claim_id).ilike(pattern, escape="\\"),
         col(Claim.patient_name).ilike(pattern, escape="\\"),
     )
+    return found if by_status is None else and_(found, by_status)
 
 
-def count_claims(store: Store, search: str | None = None) -> int:
+def count_claims(store: Store, search: str | None = None, status: str | None = None) -> int:
     """How many claims match ``search`` (claim id or patient, any part, any case)."""
     query = select(func.count()).select_from(Claim)
-    where = _search_filter(search)
+    where = _search_filter(search, status)
     if where is not None:
         query = query.where(where)
     with store.read() as session:
@@ -347,7 +351,8 @@ def count_claims(store: Store, search: str | None = None) -> int:
 
 
 def list_claims(
-    store: Store, search: str | None = None, offset: int = 0, limit: int = 200
+    store: Store, search: str | None = None, offset: int = 0, limit: int = 200,
+    status: str | None = None,
 ) -> list[ClaimBalance]:
     """One page of claims in claim id order, with totals summed from the ledger in one query.
 
@@ -356,14 +361,15 @@ def list_claims(
     :func:`pctui.core.ledger.ledger_totals`, so reversing a payment lowers "paid".
     """
     with store.read() as session:
-        return claim_balances(session, search, offset, limit)
+        return claim_balances(session, search, offset, limit, status)
 
 
 def claim_balances(
-    session: Session, search: str | None = None, offset: int = 0, limit: int = 200
+    session: Session, search: str | None = None, offset: int = 0, limit: int = 200,
+    status: str | None = None,
 ) -> list[ClaimBalance]:
     page = select(Claim.id).order_by(Claim.claim_id).offset(max(offset, 0)).limit(max(limit, 0))
-    where = _search_filter(search)
+    where = _search_filter(search, status)
     if where is not None:
         page = page.where(where)
     page_ids = page.subquery()
@@ -381,6 +387,8 @@ def claim_balances(
             Claim.patient_name,
             Claim.service_date,
             Claim.voided_at,
+            Claim.status,
+            Claim.status_reason,
             total(kind == EntryKind.CHARGE.value),
             total(kind == EntryKind.PAYMENT.value),
             total(kind == EntryKind.ADJUSTMENT.value),
@@ -393,15 +401,14 @@ def claim_balances(
         .order_by(Claim.claim_id)
     )
     rows = []
-    for pk, claim_id, patient, service_date, voided_at, charge, paid, adjusted, *owed in (
-        session.exec(query)
-    ):
+    for (pk, claim_id, patient, service_date, voided_at, status, reason, charge, paid, adjusted,
+         *owed) in session.exec(query):
         rows.append(ClaimBalance(
             pk, claim_id, patient, service_date, from_cents(charge),
             # Payments and adjustments lower a balance, so their entries are negative.
             from_cents(-paid), from_cents(-adjusted),
             {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
-            voided_at is not None,
+            voided_at is not None, status, reason,
         ))  # fmt: skip
     return rows
 
@@ -696,6 +703,8 @@ class ClaimDetail:
     line_totals: dict[int | None, LedgerTotals]  # per LX line number; None: on the claim itself
     came_from: str  # the 837 file's name, or "demo data"
     voided: bool = False  # a void (CLM05-3 = 8) cancelled what was owed
+    status: str = "ready"  # core.claim_status.ClaimStatus
+    status_reason: str = ""
 
 
 def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:

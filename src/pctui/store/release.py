@@ -66,7 +66,7 @@ from pctui.core.posting import (
     record_provider_adjustments,
 )
 from pctui.core.wording import plural
-from pctui.store import audit
+from pctui.store import audit, claim_status
 from pctui.store.claims import ClaimForPosting, load_claims_for_posting
 from pctui.store.db import Store, cyclic_gc_paused
 from pctui.store.errors import ValidationFailed
@@ -281,6 +281,10 @@ def _release(
     session.flush()  # the UNIQUE era_id check happens here; the entries need the id
     assert release.id is not None
     _insert_entries(session, posting, claims, release.id, batch, actor.login, now)
+    # Claims out (SPEC 6): paid, partially paid or denied, with the 835 as the reason.
+    claim_status.after_release(session, remittance, {cid: c.pk for cid, c in claims.items()},
+                               {r.claim_id: r.outcome.value for r in posting.results}, era_id,
+                               actor.login, now)  # fmt: skip
     _record_provider_adjustments(session, posting.provider_adjustments, era_id, release.id)
     era.status = status.value
     session.add(era)
