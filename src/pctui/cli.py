@@ -24,7 +24,7 @@ from pctui import __version__
 from pctui.core.money import display, json_amount
 from pctui.core.text import visible
 from pctui.core.wording import plural
-from pctui.store.db import Store, default_db_path
+from pctui.store.db import Store, default_location, shown_location
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -462,10 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pctui",
         description="Payer connections, payer rules and 835 release for medical billing.",
-        epilog=f"Default database: {default_db_path()} (override with --db or PCTUI_DB).",
+        epilog=f"Default database: {shown_location(default_location())} "
+        "(override with --db or PCTUI_DB).",
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database file (default: PCTUI_DB, "
-                        "else pctui.db in your data directory)")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="a SQLite database file, or a PostgreSQL database as "
+                        "postgresql://user@host:port/dbname (default: PCTUI_DB, else pctui.db "
+                        "in your data directory)")
     parser.add_argument("--version", action="version", version=f"pctui {__version__}")
     json_parent = _Parser(add_help=False)
     json_parent.add_argument("--json", action="store_true", help="machine-readable output")
@@ -618,7 +621,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)
     debug = bool(os.environ.get(DEBUG_ENV))
-    where = args.db or default_db_path()
+    where = shown_location(args.db or default_location())  # a URL's password never printed
     try:
         store = Store.open(args.db, create=getattr(args, "creates", True))
     except KeyboardInterrupt:
@@ -656,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pctui.secrets import KeyringLocked, KeyringUnavailable
 
         _err(str(exc) if isinstance(exc, (KeyringLocked, KeyringUnavailable)) else
-             _fault(exc, store.path))
+             _fault(exc, store.label))
         return EXIT_FAILED
     finally:
         store.close()

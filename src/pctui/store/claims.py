@@ -340,39 +340,96 @@ def _search_filter(search: str | None, status: str | None = None):  # noqa: ANN2
     return found if by_status is None else and_(found, by_status)
 
 
-def count_claims(store: Store, search: str | None = None, status: str | None = None) -> int:
-    """How many claims match ``search`` (claim id or patient, any part, any case)."""
-    query = select(func.count()).select_from(Claim)
+# The orders a claims list can be sorted in: a claim column, or a total from the ledger.
+CLAIM_ORDERS = ("claim", "patient", "service", "charge", "paid", "adjusted", "balance",
+                *(party.value for party in Party))
+
+
+def _with_balance_filter():  # noqa: ANN202 - a SQL expression
+    """Claims someone still owes on (the ledger's entries do not sum to zero)."""
+    owing = (select(LedgerEntry.claim_pk).group_by(LedgerEntry.claim_pk)
+             .having(func.sum(LedgerEntry.amount_cents) != 0))
+    return col(Claim.id).in_(owing)
+
+
+def _claims_query(query, search: str | None, with_balance: bool,  # noqa: ANN001, ANN202
+                  status: str | None = None):
     where = _search_filter(search, status)
     if where is not None:
         query = query.where(where)
+    if with_balance:
+        query = query.where(_with_balance_filter())
+    return query
+
+
+def count_claims(store: Store, search: str | None = None, with_balance: bool = False,
+                 status: str | None = None) -> int:
+    """How many claims match ``search`` (claim id or patient, any part, any case); with
+    ``with_balance``, only claims someone still owes on; with ``status``, only those."""
+    query = _claims_query(select(func.count()).select_from(Claim), search, with_balance, status)
     with store.read() as session:
         return int(session.exec(query).one())
 
 
 def list_claims(
     store: Store, search: str | None = None, offset: int = 0, limit: int = 200,
+    order: str | None = None, descending: bool = False, with_balance: bool = False,
     status: str | None = None,
 ) -> list[ClaimBalance]:
-    """One page of claims in claim id order, with totals summed from the ledger in one query.
+    """One page of claims (claim id order unless ``order`` is one of :data:`CLAIM_ORDERS`),
+    with totals summed from the ledger in one query.
 
-    The page is chosen first (through the claim id index), so only its claims' entries are
-    summed. A reversal counts as the kind of entry it undoes, as in
-    :func:`pctui.core.ledger.ledger_totals`, so reversing a payment lowers "paid".
+    The page is chosen first, so only its claims' entries are summed. A reversal counts as the
+    kind of entry it undoes, as in :func:`pctui.core.ledger.ledger_totals`, so reversing a
+    payment lowers "paid".
     """
     with store.read() as session:
-        return claim_balances(session, search, offset, limit, status)
+        return claim_balances(session, search, offset, limit, order, descending, with_balance,
+                              status)
+
+
+def _order_expression(order: str | None):  # noqa: ANN202 - (expression, ledger sums or None)
+    """What to sort the page query by: a claim column, or a per-claim ledger total."""
+    columns = {"claim": col(Claim.claim_id), "patient": col(Claim.patient_name),
+               "service": col(Claim.service_date)}
+    if order is None or order in columns:
+        return columns.get(order or "claim", col(Claim.claim_id)), None
+    if order not in CLAIM_ORDERS:
+        raise ValueError(f"claims cannot be sorted by {order!r}")
+    entry = aliased(LedgerEntry)
+    undone = aliased(LedgerEntry)
+    kind = case((entry.kind == EntryKind.REVERSAL.value, undone.kind), else_=entry.kind)
+    condition = {
+        "charge": kind == EntryKind.CHARGE.value,
+        "paid": kind == EntryKind.PAYMENT.value,
+        "adjusted": kind == EntryKind.ADJUSTMENT.value,
+        "balance": None,
+    }.get(order, entry.party == order)
+    sign = -1 if order in ("paid", "adjusted") else 1  # payments lower a balance: negative
+    amount = entry.amount_cents if condition is None else case((condition, entry.amount_cents),
+                                                               else_=0)
+    sums = (select(entry.claim_pk.label("claim_pk"), (sign * func.sum(amount)).label("total"))
+            .outerjoin(undone, undone.id == entry.reverses_id)
+            .group_by(entry.claim_pk).subquery())
+    return func.coalesce(sums.c.total, 0), sums
 
 
 def claim_balances(
     session: Session, search: str | None = None, offset: int = 0, limit: int = 200,
+    order: str | None = None, descending: bool = False, with_balance: bool = False,
     status: str | None = None,
 ) -> list[ClaimBalance]:
-    page = select(Claim.id).order_by(Claim.claim_id).offset(max(offset, 0)).limit(max(limit, 0))
-    where = _search_filter(search, status)
-    if where is not None:
-        page = page.where(where)
-    page_ids = page.subquery()
+    expression, sums = _order_expression(order)
+    page = select(Claim.id)
+    if sums is not None:
+        page = page.outerjoin(sums, sums.c.claim_pk == Claim.id)
+    page = _claims_query(page, search, with_balance, status)
+    sort = expression.desc() if descending else expression.asc()
+    tie = col(Claim.claim_id).desc() if descending else col(Claim.claim_id).asc()
+    page = page.order_by(sort, tie).offset(max(offset, 0)).limit(max(limit, 0))
+    ids = list(session.exec(page))
+    if not ids:
+        return []
     entry = aliased(LedgerEntry)
     undone = aliased(LedgerEntry)
     kind = case((entry.kind == EntryKind.REVERSAL.value, undone.kind), else_=entry.kind)
@@ -394,11 +451,10 @@ def claim_balances(
             total(kind == EntryKind.ADJUSTMENT.value),
             *(total(entry.party == party.value) for party in Party),
         )  # fmt: skip
-        .join(page_ids, page_ids.c.id == Claim.id)
+        .where(col(Claim.id).in_(ids))
         .outerjoin(entry, entry.claim_pk == Claim.id)
         .outerjoin(undone, undone.id == entry.reverses_id)
         .group_by(Claim.id)
-        .order_by(Claim.claim_id)
     )
     rows = []
     for (pk, claim_id, patient, service_date, voided_at, status, reason, charge, paid, adjusted,
@@ -410,7 +466,8 @@ def claim_balances(
             {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
             voided_at is not None, status, reason,
         ))  # fmt: skip
-    return rows
+    position = {pk: index for index, pk in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row.pk])
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,13 @@ from textual import on, work
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.store import faults
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
+from pctui.ui.widgets.text import plain
 
 if TYPE_CHECKING:
     from pctui.ui.app import PctuiApp
@@ -84,7 +86,7 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     # -- errors ---------------------------------------------------------------------------
 
     def set_status(self, text: str) -> None:
-        self.query_one("#form-status", Static).update(text)
+        self.query_one("#form-status", Static).update(plain(text))
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each error beside its field; those without a field on the status line."""
@@ -114,20 +116,29 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     # -- saving ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="save")
-    def save_in_background(self, save: Callable[[], Any]) -> None:
-        """Run the service call off the UI thread; close with its result or show why not."""
+    def save_in_background(self, save: Callable[[], Any]) -> tuple[str, Any]:
+        """Run the service call off the UI thread; the form closes with its result (or shows
+        why not) once the worker has finished (closing it from inside would cancel it)."""
         try:
-            result = save()
+            return "saved", save()
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.show_errors, exc.errors)
-            return
+            return "errors", exc.errors
         except (PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.set_status, f"Not saved: {exc}")
-            return
+            return "status", f"Not saved: {exc}"
         except Exception as exc:  # a busy, read-only or full database: said, form kept
-            message = faults.explain(exc, self.pctui.store.path)
+            message = faults.explain(exc, self.pctui.store.label)
             if message is None:
                 raise
-            self.app.call_from_thread(self.set_status, f"Not saved: {message}")
+            return "status", f"Not saved: {message}"
+
+    @on(Worker.StateChanged)
+    def _saved(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "save" or event.state is not WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, result)
+        outcome, value = event.worker.result
+        if outcome == "saved":
+            self.dismiss(value)
+        elif outcome == "errors":
+            self.show_errors(value)
+        else:
+            self.set_status(value)

@@ -6,7 +6,7 @@ takes that status from its ledger the first time a release touches it again (its
 here).
 
 Revision ID: h14_02
-Revises: h14_01
+Revises: h12_01
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = "h14_02"
-down_revision = "h14_01"
+down_revision = "h12_01"
 branch_labels = None
 depends_on = None
 
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("status", _TEXT, nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("claim_count", sa.Integer(), nullable=False),
-        sa.Column("charge_cents", sa.Integer(), nullable=False),
+        sa.Column("charge_cents", sa.BigInteger(), nullable=False),
         sa.Column("sha256", _TEXT, nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", _WHEN, nullable=False),
