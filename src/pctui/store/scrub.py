@@ -352,7 +352,7 @@ def _record(store: Store, actor: Actor, checks: list[ClaimCheck]) -> None:
             check.status = status
             edits = json.dumps([f.to_json() for f in check.failures], separators=(",", ":"))
             reason = check.reason
-            if status is current and reason == row.status_reason:
+            if status is current and (not check.holds or reason == row.status_reason):
                 if edits != row.edits:
                     row.edits = edits
                     session.add(row)

@@ -1,0 +1,141 @@
+"""The biller's story in PAYMENTS → Claims Out: the queue by status, why a claim is held (with the
+X12 place), correcting it in a form, and the claim's story."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Static
+
+from pctui.core.claim import Address
+from pctui.core.sample_claims import sample_claim
+from pctui.store import claims, scrub
+from pctui.ui.screens.claim_correction import CorrectionForm
+from pctui.ui.screens.claim_out_detail import ClaimOutDetail
+from pctui.ui.screens.claims_out import ClaimsOutSection
+from tests.store.test_scrub import configure, import_claims
+from tests.ui.helpers import listed, screen_text
+
+
+@pytest.fixture
+def day(store, admin, biller) -> None:
+    """Today's 837P: one claim that passes, one with a 5-digit billing ZIP (held when checked)."""
+    configure(store, admin)
+    bad = sample_claim("ZIP5-1", 1)
+    assert bad.billing_provider is not None
+    bad.billing_provider.address = Address("100 MAIN ST", "", "SPRINGFIELD", "IL", "62701")
+    import_claims(store, biller, sample_claim("GOOD-1"), bad)
+    scrub.check_claims(store, biller)
+
+
+async def open_queue(pilot) -> ClaimsOutSection:
+    pilot.app.action_show_section("claims-out")
+    await pilot.pause()
+    return pilot.app.query_one(ClaimsOutSection)
+
+
+async def test_the_queue_shows_held_claims_first_with_the_edit_and_its_place(make_app, day) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        assert [r[:2] for r in listed(section.table, ["status", "claim"])] == [
+            ["Held", "ZIP5-1"], ["Ready", "GOOD-1"]]
+        detail = str(section.query_one("#queue-detail", Static).render())
+        assert "BILLING-ZIP-9: Billing provider ZIP code must have 9 digits (found '62701') — " \
+               "2010AA N403" in detail
+        counts = str(section.query_one("#queue-counts", Static).render())
+        assert "Held 1" in counts and "Ready 1" in counts
+
+
+async def test_correcting_the_zip_in_the_form_makes_the_claim_ready(make_app, day, store) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, CorrectionForm)
+        first = app.screen.query(Input).first()
+        assert first.id == "input-billing-zip" and first.value == "62701" and first.has_focus
+        assert "✗ Billing provider ZIP code must have 9 digits" in screen_text(pilot)
+        first.value = "627011234"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, CorrectionForm)
+        assert claims.list_claims(store, "ZIP5-1")[0].status == "ready"
+        assert [r[:2] for r in listed(section.table, ["status", "claim"])] == [
+            ["Ready", "GOOD-1"], ["Ready", "ZIP5-1"]]
+
+
+async def test_a_bad_value_is_named_beside_its_field_and_nothing_is_saved(make_app, day,
+                                                                          store) -> None:  # fmt: skip
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#input-billing-zip", Input).value = "6270"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CorrectionForm)
+        assert "✗ 5 or 9 digits" in screen_text(pilot)
+        assert claims.list_claims(store, "ZIP5-1")[0].status == "held"
+
+
+async def test_the_detail_tells_the_claims_story(make_app, day) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ClaimOutDetail)
+        text = screen_text(pilot)
+        assert "Failed edits" in text and "2010AA N403" in text
+        assert "Held by edits (check, bob)" in text
+        assert "Not sent yet." in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ClaimOutDetail)
+
+
+async def test_checking_from_the_queue_holds_what_fails_and_says_how_many(make_app, store,
+                                                                         admin, biller) -> None:  # fmt: skip
+    configure(store, admin)
+    bad = sample_claim("ZIP5-2", 1)
+    assert bad.billing_provider is not None and bad.billing_provider.address is not None
+    bad.billing_provider.address.postal_code = "62701"
+    import_claims(store, biller, bad, sample_claim("GOOD-2", 2))
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        assert [r[0] for r in listed(section.table, ["status"])] == ["Ready", "Ready"]
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [r[:2] for r in listed(section.table, ["status", "claim"])] == [
+            ["Held", "ZIP5-2"], ["Ready", "GOOD-2"]]
+        assert any("2 claims checked: 1 held, 1 ready" in str(n.message)
+                   for n in app._notifications)
+
+
+async def test_g_steps_through_the_status_groups(make_app, day) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert section.group is not None and section.group.value == "held"
+        assert [r[1] for r in listed(section.table, ["status", "claim"])] == ["ZIP5-1"]
+        await pilot.press("G")
+        await pilot.pause()
+        assert section.group is None
+
+
+async def test_someone_not_registered_may_look_but_not_check(make_app, day) -> None:
+    app = make_app("mallory")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert not section.checking
+        assert "read-only for you" in screen_text(pilot)
