@@ -415,6 +415,64 @@ def cmd_claims_check(args: argparse.Namespace, store: Store) -> int:
     return EXIT_FAILED if held or run.missing else EXIT_OK
 
 
+def cmd_submit(args: argparse.Namespace, store: Store) -> int:
+    """Scrub and send ready claims (SPEC 6); exit 1 when any claim was held or not sent."""
+    from pctui.core.text import visible
+    from pctui.exchange import claims_out
+    from pctui.secrets import SecretStore
+    from pctui.store import users
+
+    actor = users.identify(store)
+    actor.require_release()
+    secrets = SecretStore.for_database(store.path, store.database_id)
+    progress = _progress_bar if sys.stderr.isatty() and not args.json else None
+    run = claims_out.submit(store, secrets, actor, args.ids or None,
+                            connection=args.connection, progress=progress)  # fmt: skip
+    for claim_id in run.missing:
+        _err(f"claim {visible(claim_id)} is not on file")
+    for claim_id, status in run.not_open:
+        _err(f"claim {visible(claim_id)} is {status.label.lower()}: not sent again")
+    for name in run.interrupted:
+        _err(f"{visible(name)}: an earlier submission stopped before pctui knew whether it was "
+             "sent; its claims were free to go again (look for the file in the mailbox)")
+    if args.json:
+        _print_json([r.to_json() for r in run.results])
+    else:
+        if not run.results:
+            print("no claims to submit" if not args.ids else "nothing was sent")
+        for f in run.files:
+            what = "sent" if f.status == "sent" else f"NOT SENT: {f.error}"
+            print(f"{visible(f.file_name)} via {visible(f.connection)}: "
+                  f"{plural(len(f.claim_ids), 'claim')} {visible(what)}")
+        for r in run.results:
+            where = f" in {visible(r.file)}" if r.file and r.status == "submitted" else ""
+            print(f"  {visible(r.claim_id)}: {r.status}{where}")
+            for edit in r.edits:
+                print(f"      {edit.rule}: {visible(edit.text)}")
+            if r.status == "not_sent" and r.message:
+                print(f"      {visible(r.message)}")
+    bad = [r for r in run.results if r.status != "submitted"]
+    for r in bad:  # a cron mail says why, whatever the format
+        _err(f"claim {visible(r.claim_id)} {r.status.replace('_', ' ')}: "
+             f"{visible(r.message or (r.edits[0].text if r.edits else ''))}")
+    return EXIT_FAILED if bad or run.missing else EXIT_OK
+
+
+def cmd_acknowledgments(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.store import acknowledgments
+
+    rows = acknowledgments.list_acknowledgments(store, unmatched_only=args.unmatched)
+    if args.json:
+        _print_json([r.to_json() for r in rows])
+        return EXIT_OK
+    _table([[str(r.id), f"{r.received_at:%Y-%m-%d %H:%M}", r.kind, visible(r.file_name),
+             r.verdict, "yes" if r.matched else ("no" if r.applied else "not yet"),
+             visible(r.submission or "-"), visible(r.summary)] for r in rows],
+           ["ID", "RECEIVED", "KIND", "FILE", "VERDICT", "MATCHED", "ANSWERS", "SUMMARY"])
+    return EXIT_OK
+
+
 def cmd_compliance(args: argparse.Namespace, store: Store) -> int:
     from pctui.core.text import visible
     from pctui.store import compliance
@@ -886,6 +944,30 @@ def build_parser() -> argparse.ArgumentParser:
         "unknown rules and ignored.",
     )  # fmt: skip
     compliance_cmd.set_defaults(handler=cmd_compliance, creates=False)
+
+    submit = sub.add_parser(
+        "submit", parents=[json_parent], help="scrub and send ready claims (837P)",
+        description="Runs the compliance edits on the claims named (default: every ready claim; "
+        "a rejected claim is sent again only when named), holds what fails, and sends the rest "
+        "as one 837P 005010X222A1 per connection (the active connection of the payer each "
+        "claim is billed to), validated by pyx12 and read back before it leaves. One result per "
+        "claim; exit 1 when any claim was held or not sent.",
+    )  # fmt: skip
+    submit.add_argument("ids", nargs="*", metavar="ID", help="claim ids (CLM01)")
+    submit.add_argument("--connection", metavar="NAME",
+                        help="send through this connection only (its payer's claims)")
+    submit.set_defaults(handler=cmd_submit, creates=False)
+
+    acks = sub.add_parser(
+        "acknowledgments", parents=[json_parent],
+        help="TA1, 999 and 277CA received, and what each did to the claims",
+        description="Every acknowledgment received by polling, newest first: its kind, the file "
+        "it answered, its verdict and what it did; --unmatched lists those that answered "
+        "nothing pctui sent (kept, never dropped).",
+    )  # fmt: skip
+    acks.add_argument("--unmatched", action="store_true",
+                      help="only those that matched nothing pctui sent")
+    acks.set_defaults(handler=cmd_acknowledgments, creates=False)
 
     migrate = sub.add_parser(
         "migrate-data", parents=[json_parent],

@@ -12,6 +12,7 @@ from pctui.core.claim import Address
 from pctui.core.sample_claims import sample_claim
 from pctui.store import users
 from pctui.x12.write837 import Envelope, write_837
+from tests.exchange.test_claims_out_e2e import practice, sftp  # noqa: F401 - fixtures
 
 CONFIG = {
     "payers": [{"code": "BCBS", "name": "Blue Cross Blue Shield", "insurance_class": "commercial",
@@ -95,3 +96,50 @@ def test_checking_one_good_claim_exits_0_and_an_unknown_id_exits_1(run, day) -> 
     assert out.splitlines()[0] == "GOOD-1: Ready to submit via BCBS via Claim.MD"
     code, out, err = run("claims", "check", "NOPE-9")
     assert code == 1 and "claim NOPE-9 is not on file" in err
+
+
+def test_submit_sends_through_the_mailbox_and_lists_acknowledgments(
+    run, store, admin, biller, secrets, sftp, practice, monkeypatch, db_path  # noqa: F811
+) -> None:
+    """`pctui submit --json` (SPEC 3 keys), then a poll brings a 999 back."""
+    from pctui.secrets import SecretStore
+    from tests.exchange.test_claims_out_e2e import drop
+    from tests.store.test_scrub import import_claims
+    from tests.x12.ack_samples import nine_nine_nine
+
+    monkeypatch.setattr(SecretStore, "for_database", classmethod(lambda cls, *a, **k: secrets))
+    monkeypatch.setattr(users, "os_login", lambda: "bob")  # the practice's biller
+    bad = sample_claim("CLIZIP-1", 1, lines=1)
+    assert bad.billing_provider is not None and bad.billing_provider.address is not None
+    bad.billing_provider.address.postal_code = "62701"
+    import_claims(store, biller, sample_claim("CLI-1", lines=1), bad)
+
+    code, out, err = run("submit", "--json")
+
+    assert code == 1  # one claim was held
+    rows = {r["claim_id"]: r for r in json.loads(out)}
+    assert rows["CLI-1"] == {"claim_id": "CLI-1", "status": "submitted",
+                             "connection": "BCBS via clearinghouse",
+                             "file": "PCTUI0001_000000001.837", "edits": [], "message": ""}
+    held = rows["CLIZIP-1"]
+    assert (held["status"], held["file"]) == ("held", None)
+    assert [(e["rule"], e["location"]) for e in held["edits"]] == [("BILLING-ZIP-9",
+                                                                    "2010AA N403")]
+    assert "claim CLIZIP-1 held: Billing provider ZIP code must have 9 digits" in err
+
+    drop(sftp, "ack.999", nine_nine_nine("1", [("0001", "A", [])], "A"))
+    code, out, _ = run("poll", "--json")
+    assert code == 0
+    code, out, _ = run("claims", "--json", "--status", "acknowledged")
+    assert [r["claim_id"] for r in json.loads(out)] == ["CLI-1"]
+    code, out, _ = run("acknowledgments", "--json")
+    [ack] = json.loads(out)
+    assert (ack["kind"], ack["matched"], ack["submission"]) == (
+        "999", True, "PCTUI0001_000000001.837")
+    # submitting again sends nothing twice; the held claim is checked again and still held
+    code, out, err = run("submit")
+    assert code == 1 and out.splitlines() == [
+        "  CLIZIP-1: held",
+        "      BILLING-ZIP-9: Billing provider ZIP code must have 9 digits (found '62701') — "
+        "2010AA N403"]
+    assert len(list((sftp.root / "SendFiles").iterdir())) == 1

@@ -12,6 +12,7 @@ from pctui.store import claims, scrub
 from pctui.ui.screens.claim_correction import CorrectionForm
 from pctui.ui.screens.claim_out_detail import ClaimOutDetail
 from pctui.ui.screens.claims_out import ClaimsOutSection
+from tests.exchange.test_claims_out_e2e import practice, sftp  # noqa: F401 - fixtures
 from tests.store.test_scrub import configure, import_claims
 from tests.ui.helpers import listed, screen_text
 
@@ -139,3 +140,47 @@ async def test_someone_not_registered_may_look_but_not_check(make_app, day) -> N
         await pilot.pause()
         assert not section.checking
         assert "read-only for you" in screen_text(pilot)
+
+
+async def test_marking_and_submitting_sends_the_ready_claims_through_the_mailbox(
+    make_app, store, admin, biller, secrets, sftp, practice  # noqa: F811 - fixtures
+) -> None:
+    from tests.exchange.test_claims_out_e2e import status
+
+    bad = sample_claim("UIZIP-1", 1, lines=1)
+    assert bad.billing_provider is not None and bad.billing_provider.address is not None
+    bad.billing_provider.address.postal_code = "62701"
+    import_claims(store, biller, sample_claim("UI-1", lines=1), sample_claim("UI-2", 2, lines=1),
+                  bad)
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        assert len(section.marked) == 3  # unchecked claims are ready until the edits run
+        await pilot.press("S")
+        await pilot.pause()
+        assert "Send 3 claims (UI-1, UI-2, UIZIP-1)" in screen_text(pilot)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [status(store, c)[0] for c in ("UI-1", "UI-2", "UIZIP-1")] == [
+            "submitted", "submitted", "held"]
+        [uploaded] = list((sftp.root / "SendFiles").iterdir())
+        assert uploaded.read_text().count("CLM*") == 2
+        assert any("2 claims submitted in PCTUI0001_000000001.837; 1 held by edits" in
+                   str(n.message) for n in app._notifications)
+        assert section.marked == set()
+        assert [r[:2] for r in listed(section.table, ["status", "claim"])] == [
+            ["Held", "UIZIP-1"], ["Submitted", "UI-1"], ["Submitted", "UI-2"]]
+
+
+async def test_a_held_claim_cannot_be_marked_and_says_why(make_app, day) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        await pilot.press("space")
+        await pilot.pause()
+        assert section.marked == set()
+        assert any("ZIP5-1 is held by edits: only a ready or rejected claim can be submitted "
+                   "(correct it with e)" in str(n.message) for n in app._notifications)

@@ -20,10 +20,12 @@ from pctui.core.era import Remittance
 from pctui.store import audit
 from pctui.store.db import Store
 from pctui.store.tables import (
+    Acknowledgment,
     Claim,
     ClaimStatusChange,
     Era,
     ImportedFile,
+    MailboxFile,
     Submission,
 )
 
@@ -83,17 +85,19 @@ def history(store: Store, claim_pk: int) -> list[HistoryEntry]:
 
 def claim_history(session: Session, claim_pk: int) -> list[HistoryEntry]:
     query = (
-        select(ClaimStatusChange, Submission.file_name, ImportedFile.filename)
+        select(ClaimStatusChange, Submission.file_name, MailboxFile.name, ImportedFile.filename)
         .outerjoin(Submission, col(Submission.id) == ClaimStatusChange.submission_id)
+        .outerjoin(Acknowledgment, col(Acknowledgment.id) == ClaimStatusChange.acknowledgment_id)
+        .outerjoin(MailboxFile, col(MailboxFile.id) == Acknowledgment.mailbox_file_id)
         .outerjoin(Era, col(Era.id) == ClaimStatusChange.era_id)
         .outerjoin(ImportedFile, col(ImportedFile.id) == Era.file_id)
         .where(ClaimStatusChange.claim_pk == claim_pk)
         .order_by(col(ClaimStatusChange.id))
     )  # fmt: skip
     out = []
-    for change, sent, era_file in session.exec(query):
+    for change, sent, ack_file, era_file in session.exec(query):
         out.append(HistoryEntry(change.at, ClaimStatus(change.status), change.reason,
-                                change.source, change.user_login, sent or era_file,
+                                change.source, change.user_login, ack_file or sent or era_file,
                                 change.submission_id, change.acknowledgment_id,
                                 change.era_id))  # fmt: skip
     return out

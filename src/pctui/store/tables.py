@@ -445,3 +445,17 @@ class Acknowledgment(SQLModel, table=True):
     received_at: datetime = Field(index=True)
     applied_at: datetime | None = Field(default=None, index=True)
     applied_note: str = ""
+
+
+class AcknowledgmentMatch(SQLModel, table=True):
+    """What the claims side made of one received acknowledgment (store.acknowledgments): the
+    submission it answered, the claims it moved, what it named that pctui never sent."""
+
+    acknowledgment_id: int = Field(foreign_key="acknowledgment.id", primary_key=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    matched: bool = Field(default=False, index=True)
+    verdict: str = ""
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claims: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    unmatched: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    applied_at: datetime

@@ -5,7 +5,10 @@ submitted, acknowledged, accepted — each with why it is there (the failed edit
 place, the payer's words). ``g`` shows one group at a time (including paid, partially paid and
 denied). ``c`` runs the compliance edits on every ready, held or rejected claim; ``e`` corrects
 the highlighted claim's failing fields and checks it again; ``d`` shows a claim's whole story:
-its edits, every status change and every file it went out in.
+its edits, every status change and every file it went out in. ``Space`` marks a ready (or
+rejected) claim, ``m`` marks every ready claim shown, ``u`` unmarks; ``S`` submits the marked
+claims (or the highlighted one) through their payers' connections, off the UI thread: each is
+checked again, what fails is held, the rest goes out in one 837P per connection.
 
 A section beside Claims rather than inside it: Claims is the money (balances, ledgers), this is
 the work queue; both list the same claims, so ``Enter`` on a claim here opens its detail and
@@ -25,6 +28,7 @@ from pctui.core.money import display
 from pctui.core.wording import plural
 from pctui.store import queue, scrub
 from pctui.store.queue import QueueRow
+from pctui.store.submissions import SubmitRun
 from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
 from pctui.ui.widgets.text import plain
@@ -66,6 +70,10 @@ class ClaimsOutSection(Section):
     TITLE = "Claims Out"
     GROUP = "PAYMENTS"
     BINDINGS = [
+        Binding("S", "submit", "Submit", id="claims_out.submit"),
+        Binding("space", "toggle_mark", "Mark", id="claims_out.mark"),
+        Binding("m", "mark_ready", "Mark ready", id="claims_out.mark_ready"),
+        Binding("u", "unmark", "Unmark all", show=False, id="claims_out.unmark"),
         Binding("c", "check", "Check edits", id="claims_out.check"),
         Binding("e", "correct", "Correct", id="claims_out.correct"),
         Binding("d", "detail", "Detail", id="claims_out.detail"),
@@ -73,6 +81,10 @@ class ClaimsOutSection(Section):
         Binding("G", "previous_group", "Prev group", show=False, id="claims_out.group_back"),
     ]
     ACTIONS = [
+        SectionAction("Submit claims", "Send the marked (or highlighted) claims through their "
+                      "payers' connections", "submit"),
+        SectionAction("Mark every ready claim", "Mark the ready claims shown for submission",
+                      "mark_ready"),
         SectionAction("Check compliance edits", "Run the edits on every ready, held or rejected "
                       "claim", "check"),
         SectionAction("Correct claim", "Fix the highlighted claim's failing fields", "correct"),
@@ -85,15 +97,19 @@ class ClaimsOutSection(Section):
         super().__init__(id=id)
         self.group: ClaimStatus | None = None
         self.checking = False
+        self.submitting = False
+        self.marked: set[int] = set()  # claim pks marked for submission
 
     def compose(self) -> ComposeResult:
         yield self.read_only_banner()
         with Vertical(id="queue-card", classes="card") as card:
             card.border_title = "Submission queue"
-            card.border_subtitle = "c Check · e Correct · d Detail · g Group"
+            card.border_subtitle = "Space mark · S Submit · c Check · e Correct"
             yield Static("", id="queue-counts", markup=False)
-            yield ListPanel(ListTable(COLUMNS, key=lambda r: r.pk, export_name="claims-out",
-                                      noun="claim", id="queue"),
+            mark = Column("mark", "✓", lambda r: "✓" if r.pk in self.marked else "",
+                          min_width=1, max_width=1)
+            yield ListPanel(ListTable([mark, *COLUMNS], key=lambda r: r.pk,
+                                      export_name="claims-out", noun="claim", id="queue"),
                             placeholder="Search claim, patient, payer, reason")
             yield Static("", id="queue-empty", markup=False)
             yield Static("", id="queue-detail", markup=False)
@@ -123,7 +139,10 @@ class ClaimsOutSection(Section):
         self.query_one("#queue-counts", Static).update(
             f"{which} (g: next group) — {shown or 'no claims yet'}")
         rows = queue.queue(store, self.group)
+        self.marked &= {r.pk for r in rows if r.status in (ClaimStatus.READY,
+                                                           ClaimStatus.REJECTED)}
         self.table.show(rows)
+        self._show_marks()
         empty = self.query_one("#queue-empty", Static)
         if rows:
             empty.display = False
@@ -163,6 +182,97 @@ class ClaimsOutSection(Section):
     def action_previous_group(self) -> None:
         self.group = GROUPS[(GROUPS.index(self.group) - 1) % len(GROUPS)]
         self.refresh_data()
+
+    def action_toggle_mark(self) -> None:
+        row = self.table.highlighted
+        if row is None:
+            return
+        if row.pk in self.marked:
+            self.marked.discard(row.pk)
+        elif row.status in (ClaimStatus.READY, ClaimStatus.REJECTED):
+            self.marked.add(row.pk)
+        else:
+            self.notify(f"{row.claim_id} is {row.label.lower()}: only a ready or rejected claim "
+                        "can be submitted" + (" (correct it with e)" if row.status is
+                                              ClaimStatus.HELD else ""), severity="warning")
+            return
+        self.table.redraw(row)
+        self._show_marks()
+
+    def action_mark_ready(self) -> None:
+        self.marked |= {r.pk for r in self.table.shown if r.status is ClaimStatus.READY}
+        self.refresh_data()
+
+    def action_unmark(self) -> None:
+        self.marked.clear()
+        self.refresh_data()
+
+    def _show_marks(self) -> None:
+        count = len(self.marked)
+        self.query_one("#queue-card").border_subtitle = (
+            f"{plural(count, 'claim')} marked · S Submit · u Unmark" if count else
+            "Space mark · S Submit · c Check · e Correct")
+
+    def action_submit(self) -> None:
+        from pctui.ui.widgets.modals import ConfirmationModal
+
+        if self.deny_if_read_only():
+            return
+        if self.submitting:
+            self.notify("A submission is already running.", severity="warning")
+            return
+        rows = [r for r in self.table.shown if r.pk in self.marked]
+        if not rows and (row := self.table.highlighted) is not None and row.status in (
+                ClaimStatus.READY, ClaimStatus.REJECTED):
+            rows = [row]
+        if not rows:
+            self.notify("Mark ready claims with Space (m marks every ready claim), then S "
+                        "submits them.", severity="warning")
+            return
+        ids = [r.claim_id for r in rows]
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        message = (f"Send {plural(len(ids), 'claim')} ({shown}) through their payers' "
+                   "connections?\n\nEach claim is checked by the compliance edits first: what "
+                   "fails is held, the rest goes out in one 837P per connection.")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.submitting = True
+                self.notify(f"Submitting {plural(len(ids), 'claim')}…", title="Claims Out")
+                self._submit(ids)
+
+        self.app.push_screen(ConfirmationModal("Submit claims", message, "Submit", "Cancel"),
+                             confirmed)
+
+    @work(thread=True, exclusive=True, group="submit")
+    def _submit(self, claim_ids: list[str]) -> None:
+        from pctui.exchange import claims_out
+
+        try:
+            run = claims_out.submit(self.pctui.store, self.pctui.secrets, self.pctui.actor,
+                                    claim_ids)  # fmt: skip
+        finally:
+            self.submitting = False
+        self.app.call_from_thread(self._submitted, run)
+
+    def _submitted(self, run: SubmitRun) -> None:
+        self.marked.clear()
+        self.refresh_data()
+        sent = [r for r in run.results if r.status == "submitted"]
+        held = [r for r in run.results if r.status == "held"]
+        failed = [r for r in run.results if r.status == "not_sent"]
+        parts = [f"{plural(len(sent), 'claim')} submitted"]
+        files = [f.file_name for f in run.files if f.status == "sent"]
+        if files:
+            parts[0] += f" in {', '.join(files)}"
+        if held:
+            parts.append(f"{len(held)} held by edits")
+        if failed:
+            why = next((r.message for r in failed if r.message), "")
+            parts.append(f"{len(failed)} not sent" + (f": {why}" if why else ""))
+        self.notify("; ".join(parts) + ".", title="Submission", markup=False,
+                    severity="error" if failed else "warning" if held else "information",
+                    timeout=15)
 
     def action_check(self) -> None:
         if self.deny_if_read_only():
