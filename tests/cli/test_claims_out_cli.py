@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.exchange.test_claims_out_e2e import practice, sftp  # noqa: F401 - fixtures
 
 from pctui import cli
 from pctui.core.claim import Address
 from pctui.core.sample_claims import sample_claim
 from pctui.store import users
 from pctui.x12.write837 import Envelope, write_837
-from tests.exchange.test_claims_out_e2e import practice, sftp  # noqa: F401 - fixtures
 
 CONFIG = {
     "payers": [{"code": "BCBS", "name": "Blue Cross Blue Shield", "insurance_class": "commercial",
@@ -102,10 +102,11 @@ def test_submit_sends_through_the_mailbox_and_lists_acknowledgments(
     run, store, admin, biller, secrets, sftp, practice, monkeypatch, db_path  # noqa: F811
 ) -> None:
     """`pctui submit --json` (SPEC 3 keys), then a poll brings a 999 back."""
-    from pctui.secrets import SecretStore
     from tests.exchange.test_claims_out_e2e import drop
     from tests.store.test_scrub import import_claims
     from tests.x12.ack_samples import nine_nine_nine
+
+    from pctui.secrets import SecretStore
 
     monkeypatch.setattr(SecretStore, "for_database", classmethod(lambda cls, *a, **k: secrets))
     monkeypatch.setattr(users, "os_login", lambda: "bob")  # the practice's biller
