@@ -1,17 +1,15 @@
 """Read TA1, 999 and 277CA acknowledgments into :class:`pctui.core.acknowledgment.Acknowledgment`.
 
-One file may hold several interchanges, each with its own delimiters (split by
-:mod:`pctui.x12.envelope`); a TA1 sits directly in an interchange, a 999 or 277(CA) in ST..SE.
+One file may hold several interchanges, each with its own delimiters (cut into segments by
+:mod:`pctui.x12.segments`, the same tokenizer the 835/837 readers use); a TA1 sits directly in
+an interchange, a 999 or 277(CA) in ST..SE.
 What cannot be read raises :class:`AckError` (a ``FileRejected``) naming the segment.
 """
 
 from __future__ import annotations
 
-import io
-
 import pyx12.errors
 from pyx12.segment import Segment as X12Segment
-from pyx12.x12file import X12Reader
 
 from pctui.core.acknowledgment import (
     AckKind,
@@ -23,7 +21,10 @@ from pctui.core.acknowledgment import (
     SetError,
     StatusInfo,
 )
-from pctui.x12.envelope import FileRejected, decode_x12, split_interchanges
+from pctui.core.era import FindingLog
+from pctui.x12.decode import BadByte
+from pctui.x12.envelope import FileRejected, decode_x12
+from pctui.x12.segments import Tokenizer
 
 
 class AckError(FileRejected):
@@ -36,12 +37,21 @@ def read_ack_bytes(data: bytes) -> Acknowledgment:
 
 def read_ack(text: str) -> Acknowledgment:
     """Every TA1, 999 group and 277CA claim in ``text``."""
-    interchanges, _ = split_interchanges(text)
-    if not interchanges:
-        raise AckError("no ISA interchange found")
     ack = Acknowledgment()
-    for interchange in interchanges:
-        _Reader(ack, interchange.first_segment).read(interchange.text)
+    reader = _Reader(ack)
+    try:
+        for raw in Tokenizer(iter([text]), FindingLog()):
+            d = raw.isa.delimiters
+            reader.position = raw.number
+            seg = X12Segment(raw.text, d.segment, d.element, d.component, d.repetition or "^")
+            reader.segment(seg.get_seg_id() or "", seg)
+    except BadByte as bad:
+        raise AckError(bad.reason(None), line=bad.line) from None
+    except (pyx12.errors.X12Error, pyx12.errors.EngineError) as exc:
+        raise AckError(f"segment {reader.position}: cannot be read: {exc}",
+                       segment=reader.position) from exc  # fmt: skip
+    if not reader.interchanges:
+        raise AckError("no ISA interchange found")
     if not ack.kinds:
         raise AckError("no TA1, 999 or 277 acknowledgment found")
     return ack
@@ -60,10 +70,10 @@ def _el(seg: X12Segment, position: int, component: int | None = None) -> str:
 
 
 class _Reader:
-    def __init__(self, ack: Acknowledgment, first_segment: int) -> None:
+    def __init__(self, ack: Acknowledgment) -> None:
         self.ack = ack
-        self.first = first_segment
-        self.position = first_segment
+        self.position = 0
+        self.interchanges = 0
         self.st_kind = ""
         self.group: GroupAck | None = None
         self.set: SetAck | None = None
@@ -73,18 +83,9 @@ class _Reader:
         self.trn = ""
         self.line_procedure = ""
 
-    def read(self, text: str) -> None:
-        try:
-            reader = X12Reader(io.StringIO(text))
-            for seg in reader:
-                self.position = self.first + reader.get_cur_line() - 1
-                self._segment(seg.get_seg_id() or "", seg)
-        except (pyx12.errors.X12Error, pyx12.errors.EngineError) as exc:
-            raise AckError(f"segment {self.position}: cannot be read: {exc}",
-                           segment=self.position) from exc  # fmt: skip
-
-    def _segment(self, sid: str, seg: X12Segment) -> None:
+    def segment(self, sid: str, seg: X12Segment) -> None:
         if sid == "ISA":
+            self.interchanges += 1
             if not self.ack.interchange_control:
                 self.ack.interchange_control = _el(seg, 13)
                 self.ack.sender_id, self.ack.receiver_id = _el(seg, 6), _el(seg, 8)
