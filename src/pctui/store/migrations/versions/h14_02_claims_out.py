@@ -6,7 +6,7 @@ takes that status from its ledger the first time a release touches it again (its
 here).
 
 Revision ID: h14_02
-Revises: h10_02
+Revises: h8_01
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = "h14_02"
-down_revision = "h10_02"
+down_revision = "h8_01"
 branch_labels = None
 depends_on = None
 
