@@ -3,6 +3,8 @@ X12 place), correcting it in a form, and the claim's story."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import Input, Static
 
@@ -184,3 +186,65 @@ async def test_a_held_claim_cannot_be_marked_and_says_why(make_app, day) -> None
         assert section.marked == set()
         assert any("ZIP5-1 is held by edits: only a ready or rejected claim can be submitted "
                    "(correct it with e)" in str(n.message) for n in app._notifications)
+
+
+async def test_a_rejected_claim_shows_the_payers_words_is_corrected_and_sent_again(
+    make_app, store, admin, biller, secrets, sftp, practice  # noqa: F811 - fixtures
+) -> None:
+    from pctui import exchange
+    from pctui.exchange import claims_out
+    from tests.exchange.test_claims_out_e2e import FAST, drop, status
+    from tests.x12.ack_samples import two_seventy_seven
+
+    import_claims(store, biller, sample_claim("REJ-1", lines=1))
+    # sent and answered before the app starts (the gateways run their own event loop)
+    await asyncio.to_thread(claims_out.submit, store, secrets, biller)
+    [first] = list((sftp.root / "SendFiles").iterdir())
+    control = first.read_text().splitlines()[0].split("*")[13]
+    drop(sftp, "status_0001.277", two_seventy_seven(control, [("REJ-1", "A7:33:IL", "")]))
+    await asyncio.to_thread(exchange.poll, store, secrets, biller, [practice], retry=FAST)
+    words = "Subscriber and subscriber id mismatched (33)"
+    assert status(store, "REJ-1")[0] == "rejected"
+
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_queue(pilot)
+        assert [r[:2] for r in listed(section.table, ["status", "claim"])] == [
+            ["Rejected", "REJ-1"]]
+        assert words in str(section.query_one("#queue-detail", Static).render())
+        # The claim's story: sent in the first file, rejected by the 277CA, with its words.
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ClaimOutDetail)
+        story = screen_text(pilot)
+        assert first.name in story and "status_0001.277" in story and "Rejected" in story
+        await pilot.press("escape")
+        await pilot.pause()
+        # Correct it: the form says why the payer rejected it; the member ID is fixed.
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, CorrectionForm)
+        assert words in screen_text(pilot)
+        app.screen.query_one("#input-subscriber-member_id", Input).value = "XYZ999888777"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, CorrectionForm)
+        assert status(store, "REJ-1")[0] == "ready"
+        # ... and sent again in a new file with a new control number.
+        await pilot.press("space")
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(store, "REJ-1")[0] == "submitted"
+        files = sorted((sftp.root / "SendFiles").iterdir())
+        assert len(files) == 2
+        [second] = [f for f in files if f.name != first.name]
+        assert "XYZ999888777" in second.read_text()
+        assert second.read_text().splitlines()[0].split("*")[13] != control
+        await pilot.press("d")
+        await pilot.pause()
+        story = screen_text(pilot)
+        assert first.name in story and second.name in story

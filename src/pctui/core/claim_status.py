@@ -127,3 +127,13 @@ def after_payment(status_code: str, paid: Decimal, patient_share: Decimal | None
     if any(charge > ZERO and line_paid <= ZERO for charge, line_paid in lines):
         return ClaimStatus.PARTIALLY_PAID
     return ClaimStatus.PAID
+
+
+def payment_reason(status: ClaimStatus, check: str, charge: Decimal, paid: Decimal,
+                   patient: Decimal | None) -> str:  # fmt: skip
+    """Why a released 835 gave a claim ``status``: the check, paid of charged, the patient's
+    share."""
+    share = f"; patient responsibility {patient:.2f}" if patient else ""
+    if status is ClaimStatus.ACCEPTED:
+        return f"835 {check}: the payer reversed its payment"
+    return f"835 {check}: paid {paid:.2f} of {charge:.2f}{share}"

@@ -7,21 +7,23 @@ and reads the history back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from pctui.core.claim_status import ClaimStatus, after_payment
+from pctui.core.claim_status import ClaimStatus, after_payment, payment_reason
 from pctui.core.era import Remittance
+from pctui.core.era_json import remittance_from_data
 from pctui.store import audit
 from pctui.store.db import Store
 from pctui.store.tables import (
     Acknowledgment,
     Claim,
+    ClaimPosting,
     ClaimStatusChange,
     Era,
     ImportedFile,
@@ -119,13 +121,61 @@ def after_release(session: Session, remittance: Remittance, claim_pks: Mapping[s
             continue
         lines = [(line.charge, line.paid) for line in clp.service_lines]
         status = after_payment(clp.status_code, clp.paid, clp.patient_responsibility, lines)
-        reason = _payment_reason(status, check, clp.charge, clp.paid, clp.patient_responsibility)
+        reason = payment_reason(status, check, clp.charge, clp.paid, clp.patient_responsibility)
         set_status(session, pk, Change(status, reason, "835", era_id=era_id), user, at)
 
 
-def _payment_reason(status: ClaimStatus, check: str, charge: Decimal, paid: Decimal,
-                    patient: Decimal | None) -> str:  # fmt: skip
-    share = f"; patient responsibility {patient:.2f}" if patient else ""
-    if status is ClaimStatus.ACCEPTED:
-        return f"835 {check}: the payer reversed its payment"
-    return f"835 {check}: paid {paid:.2f} of {charge:.2f}{share}"
+def restate_from_postings(session: Session, claim_pks: Iterable[int], user: str, at: datetime,
+                          *, voided: tuple[int, str] | None = None) -> None:  # fmt: skip
+    """Each claim's status from the claim payments standing on it now (after a rework or a
+    void): the newest standing posting's 835 decides, as a release does; with none left (its
+    only payment voided), the status it had before any 835, or ready when it never had one.
+
+    ``voided`` is (era id, the void's words) when a void is what changed the claims.
+    """
+    pks = sorted(set(claim_pks))
+    if not pks:
+        return
+    newest: dict[int, ClaimPosting] = {}
+    for posting in session.exec(select(ClaimPosting).where(
+            col(ClaimPosting.claim_pk).in_(pks), col(ClaimPosting.voided).is_(False),
+            col(ClaimPosting.clp_index).is_not(None)).order_by(col(ClaimPosting.id))):
+        newest[posting.claim_pk] = posting  # fmt: skip
+    remittances: dict[int, tuple[Era, Remittance]] = {}
+    for pk in pks:
+        claim = session.get(Claim, pk)
+        if claim is None:
+            continue
+        posting = newest.get(pk)
+        if posting is not None and posting.clp_index is not None:
+            if posting.era_id not in remittances:
+                era = session.get(Era, posting.era_id)
+                assert era is not None
+                remittances[posting.era_id] = (era, remittance_from_data(json.loads(era.detail)))
+            era, remittance = remittances[posting.era_id]
+            clp = remittance.claims[posting.clp_index]
+            lines = [(line.charge, line.paid) for line in clp.service_lines]
+            status = after_payment(clp.status_code, clp.paid, clp.patient_responsibility, lines)
+            reason = payment_reason(status, era.check_number, clp.charge, clp.paid,
+                                    clp.patient_responsibility)  # fmt: skip
+            change = Change(status, reason, "835", era_id=posting.era_id)
+        elif voided is not None:
+            era_id, words = voided
+            era = session.get(Era, era_id)
+            check = f" ({era.check_number})" if era is not None and era.check_number else ""
+            change = Change(_before_payments(session, pk), f"payment #{era_id}{check} voided: "
+                            f"{words}", "void", era_id=era_id)  # fmt: skip
+        else:
+            continue
+        if (claim.status, claim.status_reason) != (change.status.value, change.reason):
+            set_status(session, pk, change, user, at)
+
+
+def _before_payments(session: Session, claim_pk: int) -> ClaimStatus:
+    """The claim's last status that no 835 gave it (ready when it never had one)."""
+    status = session.exec(
+        select(ClaimStatusChange.status)
+        .where(ClaimStatusChange.claim_pk == claim_pk, col(ClaimStatusChange.era_id).is_(None))
+        .order_by(col(ClaimStatusChange.id).desc()).limit(1)
+    ).first()  # fmt: skip
+    return ClaimStatus(status) if status else ClaimStatus.READY

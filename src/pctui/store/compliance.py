@@ -36,6 +36,16 @@ def admin_rules(session: Session, *, active_only: bool = True) -> list[Rule]:
     return rules
 
 
+def unknown_rule_ids(store: Store, identifiers: list[str], keep: tuple[str, ...] = ()
+                     ) -> list[str]:  # fmt: skip
+    """The identifiers that name no edit of the catalogue (pctui's or an administrator's),
+    leaving out those in ``keep`` (a connection's older labels, kept as unknown rules)."""
+    with store.read() as session:
+        known = {rule.id for rule in CATALOGUE}
+        known |= {rule.id for rule in admin_rules(session, active_only=False)}
+    return [i for i in identifiers if i not in known and i not in keep]
+
+
 def rules_for_connection(session: Session, connection: PayerConnection,
                          extra: list[Rule] | None = None) -> RuleSet:  # fmt: skip
     """The edits that run for claims sent through ``connection``."""

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from pctui.core.text import unsafe_characters
 from pctui.core.wording import plural
-from pctui.store import audit
+from pctui.store import audit, claim_status
 from pctui.store.batches import BatchRefused, check_batch, take_batch
 from pctui.store.db import Store, cyclic_gc_paused
 from pctui.store.errors import NotFound, ValidationFailed
@@ -173,6 +173,9 @@ def _rework(
     assert rework.id is not None
     write_posting(session, posting, payment.claims, era_id=era_id, release_id=release.id,
                   batch=number, user=actor.login, now=now, rework_id=rework.id)  # fmt: skip
+    # Claims out (SPEC 6): the claim it posted onto is paid, partially paid or denied now.
+    claim_status.restate_from_postings(session, [c.pk for c in payment.claims.values()],
+                                       actor.login, now)  # fmt: skip
     for line in lines:
         line.state, line.closed_at, line.closed_by = "reworked", now, actor.login
         line.closed_by_rework_id = rework.id

@@ -1,5 +1,6 @@
 """Correct a held or rejected claim: the fields its failed edits point at come first, each with
-what failed; Ctrl+S saves and checks the claim again at once (off the UI thread)."""
+what failed; a rejected claim shows the payer's words (the 999/277CA/TA1 reason) above the
+fields; Ctrl+S saves and checks the claim again at once (off the UI thread)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class CorrectionForm(RecordForm[ClaimCheck]):
         self.fields: list[ClaimField] = []
         self.failing: dict[str, str] = {}  # field id -> what failed there
         self.claim_id = ""
+        self.rejection = ""  # the payer's words when the claim was rejected
 
     def _load(self) -> None:
         [check] = scrub.check_claims(self.pctui.store, self.pctui.actor,
@@ -44,12 +46,17 @@ class CorrectionForm(RecordForm[ClaimCheck]):
         with self.pctui.store.read() as session:
             row = session.get(Claim, self.claim_pk)
             assert row is not None
+            if row.status == "rejected":
+                self.rejection = row.status_reason or "rejected (no reason was given)"
             return row.claim_id
 
     def compose(self) -> ComposeResult:
         self._load()
         with Vertical(id="dialog", classes="form"):
             yield Static(plain(f"Correct claim {self.claim_id}"), id="dialog-title")
+            if self.rejection:
+                yield Static(plain(f"Rejected by the payer — {self.rejection}"),
+                             id="correction-rejection")  # fmt: skip
             if self.unplaced:
                 yield Static(plain("Not correctable here (fix in the EHR and import the claim "
                                    "again): " + "; ".join(f"{f.message} — {f.where}"
