@@ -152,3 +152,39 @@ def test_a_mailbox_that_refuses_the_login_leaves_the_claims_ready_and_says_why(
     assert "Login" in result.message or "login" in result.message
     assert status(store, "E2E-9")[0] == "ready"
     assert list((sftp.root / "SendFiles").iterdir()) == []
+
+
+def pyx12_999(text: str) -> str:
+    """The 999 pyx12 (a third party's tool) writes for an 837P it validated."""
+    import io
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    out = io.StringIO()
+    pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), io.StringIO(text), out, None)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["as sent", "damaged on the way"])
+def test_a_999_written_by_pyx12_for_the_file_sent_moves_its_claims(
+    store, admin, biller, secrets, sftp, practice, damaged
+) -> None:
+    import_claims(store, biller, sample_claim("PYX-1", lines=1), sample_claim("PYX-2", 2, lines=1))
+    claims_out.submit(store, secrets, biller)
+    [uploaded] = list((sftp.root / "SendFiles").iterdir())
+    received = uploaded.read_text()
+    if damaged:  # what the clearinghouse read: the first birth date garbled
+        received = received.replace("DMG*D8*", "DMG*D8*X", 1)
+
+    drop(sftp, "pyx12.999", pyx12_999(received))
+    (result,) = exchange.poll(store, secrets, biller, [practice], retry=FAST)
+
+    assert result.ok, result.errors
+    if not damaged:
+        assert [status(store, c)[0] for c in ("PYX-1", "PYX-2")] == ["acknowledged"] * 2
+    else:  # the whole transaction set is rejected, each claim with the place pyx12 named
+        for claim_id in ("PYX-1", "PYX-2"):
+            state, reason = status(store, claim_id)
+            assert state == "rejected"
+            assert reason.startswith("999:") and "DMG" in reason and "X19500115" in reason, reason
