@@ -1,4 +1,5 @@
-"""What PAYMENTS → Claims Out looks like at 80x24: the queue with a held claim, its correction."""
+"""What PAYMENTS → Claims Out looks like at 80x24: the queue with a held claim, its correction,
+its story."""
 
 from __future__ import annotations
 
@@ -36,3 +37,20 @@ def test_claim_correction_form_at_80x24(snap_compare, make_app, store, day) -> N
         await pilot.pause()
 
     assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_form)
+
+
+def test_claim_story_at_80x24(snap_compare, make_app, store, day) -> None:  # noqa: F811
+    from datetime import UTC, datetime
+
+    _fixed_times(store)
+    with store.write() as session:
+        session.execute(update(tables.ClaimStatusChange).values(
+            at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC)))
+
+    async def open_story(pilot) -> None:
+        pilot.app.action_show_section("claims-out")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+
+    assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_story)
