@@ -183,3 +183,26 @@ def test_a_biller_who_is_not_registered_cannot_submit(store: Store, admin: Actor
     stranger = users.identify(store, "mallory")
     with pytest.raises(users.PermissionDenied):
         submissions.submit_claims(store, stranger, Mailbox())
+
+
+def test_a_rejected_claim_goes_out_again_only_when_named(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    configure(store, admin)
+    import_claims(store, biller, sample_claim("NEW-1"), sample_claim("REJ-1", 2))
+    [rejected] = claims.list_claims(store, "REJ-1")
+    with store.write() as session:
+        claim_status.set_status(session, rejected.pk, claim_status.Change(
+            ClaimStatus.REJECTED, "277CA: subscriber ID mismatch", "277CA"), "bob")  # fmt: skip
+    mailbox = Mailbox()
+
+    run = submissions.submit_claims(store, biller, mailbox)
+
+    # Not asked for, so not reported as "not sent" (a nightly submit stays clean).
+    assert [(r.claim_id, r.status) for r in run.results] == [("NEW-1", "submitted")]
+    assert status_of(store, "REJ-1") == "rejected"
+
+    named = submissions.submit_claims(store, biller, mailbox, ["REJ-1"])
+
+    assert [(r.claim_id, r.status) for r in named.results] == [("REJ-1", "submitted")]
+    assert len(mailbox.files) == 2

@@ -148,6 +148,8 @@ def submit_claims(
                                             check.failures, check.reason))  # fmt: skip
         elif check.status is ClaimStatus.READY or (named and check.status is ClaimStatus.REJECTED):
             groups.setdefault(check.connection_id, []).append(check)  # type: ignore[arg-type]
+        elif not named and check.status is ClaimStatus.REJECTED:
+            continue  # sent again only when named: not asked for, so not "not sent"
         else:
             run.results.append(SubmitResult(check.claim_id, "not_sent", check.connection,
                                             message=f"the claim is {check.status.label.lower()}"))
