@@ -437,6 +437,8 @@ def _print_release_results(results: list[Any]) -> None:
             _out(f"    {line}")
         for line in r.reworked:
             _out(f"    reworked: {line}")
+        for held in r.reworkable_now:
+            _out(f"    {held.describe()} can be reworked now: pctui rework {held.line}")
 
 
 def cmd_claims(args: argparse.Namespace, store: Store) -> int:

@@ -135,6 +135,29 @@ def test_a_secondary_released_alone_is_held_then_reworked_once_the_primary_is_po
     assert json.loads(out) == []
 
 
+def test_releasing_the_primary_later_says_which_held_claims_can_now_be_reworked(
+    biller: Biller,
+) -> None:
+    crossover_practice(biller)
+    release(biller, "AE200")  # the secondary arrived first: held
+    (held,) = json.loads(biller.run("errors", "--json")[1])
+
+    code, out, err = biller.run("release", *ids(biller, "BC100"), "--deposit-date", DEPOSIT)
+
+    assert code == 0, err
+    aetna = ids(biller, "AE200")[0]
+    assert (f"    C1 held on payment #{aetna} (AE200) can be reworked now: "
+            f"pctui rework {held['id']}") in out.splitlines()
+    # Nothing moved on its own: the held secondary waits for the biller's rework.
+    assert biller.claim("C1") == ("100.00", "60.00", "10.00", owes(secondary="30.00"))
+
+    # --json names the line, its payment and claim, for a script to rework.
+    biller.run("void", ids(biller, "BC100")[0], "--reason", "again, as JSON")
+    (result,) = release(biller, "BC100")
+    assert result["reworkable_now"] == [
+        {"line": held["id"], "payment": int(aetna), "claim_id": "C1"}]
+
+
 def test_reworking_before_the_cause_is_fixed_posts_nothing_and_keeps_the_line_open(
     biller: Biller,
 ) -> None:
