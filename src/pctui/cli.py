@@ -371,7 +371,8 @@ def cmd_batches(args: argparse.Namespace, store: Store) -> int:
                   f"{display(p.amount):>12}  {p.status.replace('_', ' ')}".rstrip())
         for r in report.reworks:
             _out(f"    rework #{r.rework_id} of payment #{r.era_id} ({r.check_number}): "
-                  f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by}")
+                  f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by}"
+                  + (", voided with its release" if r.voided else ""))
     return EXIT_OK
 
 
@@ -394,6 +395,7 @@ def cmd_errors(args: argparse.Namespace, store: Store) -> int:
         return EXIT_OK
     if not lines:
         _out("no open error-report lines")
+        return EXIT_OK
     _table([[str(line.id), f"#{line.era_id}", line.check_number, line.claim_id,
              "yes" if line.reworkable else "no", line.text,
              *([ready.get(line.id, "")] if ready else [])] for line in lines],
@@ -437,6 +439,8 @@ def _print_release_results(results: list[Any]) -> None:
             _out(f"    {line}")
         for line in r.reworked:
             _out(f"    reworked: {line}")
+        for held in r.reworkable_now:
+            _out(f"    {held.describe()} can be reworked now: pctui rework {held.line}")
 
 
 def cmd_claims(args: argparse.Namespace, store: Store) -> int:
