@@ -20,6 +20,7 @@ VIEWS = [
     ("Release 835", ("f4",)),
     ("Release 835: rejected files", ("f4", "v")),
     ("Claims", ("f5",)),
+    ("Claims Out", (section_key("claims-out"),)),
     ("Mailbox", (section_key("mailbox"),)),
 ]
 # keys pressed again to undo what they did, so the next key meets the same view
