@@ -241,7 +241,7 @@ def test_a_payment_twice_in_one_file_is_stored_once(
     (result,) = import_paths(store, [path], admin)
     assert result.status is ImportStatus.IMPORTED
     assert len(result.created) == 1
-    assert "Payment EFT7 from ACME HEALTH PLAN for 91.75 appears twice in this file; stored " \
+    assert "Payment EFT7 from ACME HEALTH PLAN for 91.75 is repeated in this file; stored " \
         "once (at segment 40)" in [f.text for f in result.findings]
 
 
