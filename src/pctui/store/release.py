@@ -3,9 +3,12 @@
 One payment is released in one ``BEGIN IMMEDIATE`` transaction: the Release row, every ledger
 entry, the PLB rows and the payment's new status are written together or not at all (a failure
 or a killed process leaves the payment unreleased and no entries). Inside that transaction the
-payment is checked again: not released yet, still Ready. Writers queue on SQLite's lock, so the
-loser of two simultaneous releases finds the winner's Release row and is refused with who
-released it and when; ``Release.era_id`` is UNIQUE as the last line of defence.
+payment is checked again: not released yet, still Ready. On SQLite writers queue on its lock; on
+PostgreSQL releases run side by side (``store.write(parallel=True)``), and the payment's row is
+locked first, then its claims' rows in id order. Either way the loser of two simultaneous
+releases of one payment finds the winner's Release row and is refused with who released it and
+when; ``Release.era_id`` is UNIQUE as the last line of defence. A lost database connection rolls
+the release back and says so; a deadlock PostgreSQL broke is retried.
 
 Decisions where SPEC 2.3 leaves room (see also the engine's, in :mod:`pctui.core.posting`):
 
@@ -41,7 +44,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from pctui.core.codes import Party, PayerLevel
@@ -67,8 +70,16 @@ from pctui.core.posting import (
 )
 from pctui.core.wording import plural
 from pctui.store import audit
-from pctui.store.claims import ClaimForPosting, load_claims_for_posting
-from pctui.store.db import Store, cyclic_gc_paused
+from pctui.store.claims import ClaimForPosting, load_claims_for_posting, lock_claims
+from pctui.store.db import (
+    Store,
+    StoreBusy,
+    bulk_insert,
+    connection_lost,
+    cyclic_gc_paused,
+    is_busy,
+    worth_retrying,
+)
 from pctui.store.errors import ValidationFailed
 from pctui.store.tables import (
     CarcOverride,
@@ -203,32 +214,56 @@ def release_era(
         return ReleaseResult(era_id, ReleaseStatus.REFUSED, 0, [], message, None, batch,
                              deposit_date)  # fmt: skip
 
-    try:
-        with cyclic_gc_paused(), store.write() as session:
-            return _release(session, actor, era_id, deposit_date, batch)
-    except _Refused as exc:
-        return refused(str(exc))
-    except IntegrityError as exc:
-        # Another process wrote the Release row first (UNIQUE era_id): say who.
-        earlier = _earlier_release(store, era_id)
-        if earlier is not None:
-            return refused(earlier)
-        return _failed(era_id, batch, deposit_date, exc)
-    except OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return refused(
-                f"Payment #{era_id} was not released: the database stayed busy with another "
-                "session's work; nothing was posted. Try again in a moment."
-            )
-        return _failed(era_id, batch, deposit_date, exc)
-    except Exception as exc:  # noqa: BLE001 - one payment's failure must not stop the batch
-        return _failed(era_id, batch, deposit_date, exc)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            # parallel: on PostgreSQL releases of different payments run side by side; the
+            # payment's row and its claims' rows are locked inside (_release).
+            with cyclic_gc_paused(), store.write(parallel=True) as session:
+                return _release(session, actor, era_id, deposit_date, batch)
+        except _Refused as exc:
+            return refused(str(exc))
+        except StoreBusy as exc:
+            return refused(f"Payment #{era_id} was not released: {exc}")
+        except IntegrityError as exc:
+            # Another process wrote the Release row first (UNIQUE era_id): say who.
+            earlier = _earlier_release(store, era_id)
+            if earlier is not None:
+                return refused(earlier)
+            return _failed(era_id, batch, deposit_date, exc, store.label)
+        except DBAPIError as exc:
+            if worth_retrying(exc) and attempt < _ATTEMPTS:
+                continue  # PostgreSQL broke a deadlock by stopping this one: nothing was written
+            if connection_lost(exc):
+                earlier = _earlier_release(store, era_id)  # lost while committing: it may be in
+                if earlier is not None:
+                    return refused(earlier)
+                return ReleaseResult(era_id, ReleaseStatus.FAILED, 0, [], _LOST.format(era_id),
+                                     None, batch, deposit_date)  # fmt: skip
+            if is_busy(exc):
+                return refused(
+                    f"Payment #{era_id} was not released: the database stayed busy with another "
+                    "session's work; nothing was posted. Try again in a moment."
+                )
+            return _failed(era_id, batch, deposit_date, exc, store.label)
+        except Exception as exc:  # noqa: BLE001 - one payment's failure must not stop the batch
+            return _failed(era_id, batch, deposit_date, exc, store.label)
+    raise AssertionError("unreachable")  # the last attempt always returns
 
 
-def _failed(era_id: int, batch: str, deposit_date: date, exc: Exception) -> ReleaseResult:
-    message = (
-        f"Release of payment #{era_id} failed and nothing was posted: {type(exc).__name__}: {exc}"
-    )
+_ATTEMPTS = 3
+_LOST = ("Payment #{} was not released: the connection to the database server was lost during "
+         "the release, and the server rolled it back — nothing was posted. pctui reconnects by "
+         "itself: release it again.")
+
+
+def _failed(era_id: int, batch: str, deposit_date: date, exc: Exception,
+            where: str = "") -> ReleaseResult:  # fmt: skip
+    # A database error's own text carries SQL; the fault's words do not (store.faults).
+    from pctui.store import faults
+
+    said = faults.explain(exc, where) if isinstance(exc, DBAPIError) else None
+    what = said or f"{type(exc).__name__}: {exc}"
+    message = f"Release of payment #{era_id} failed and nothing was posted: {what}"
     return ReleaseResult(era_id, ReleaseStatus.FAILED, 0, [], message, None, batch, deposit_date)
 
 
@@ -254,7 +289,9 @@ def _as_utc(moment: datetime) -> datetime:
 def _release(
     session: Session, actor: Actor, era_id: int, deposit_date: date, batch: str
 ) -> ReleaseResult:
-    era = session.get(Era, era_id)
+    # The payment's row first (a second release of it waits here, then finds it released),
+    # then its claims' rows in id order (releases sharing claims queue, never deadlock).
+    era = session.get(Era, era_id, with_for_update=True)
     if era is None:
         raise _Refused(f"Payment #{era_id} is not on file")
     earlier = session.exec(select(Release).where(Release.era_id == era_id)).first()
@@ -264,6 +301,7 @@ def _release(
         raise _Refused(f"Payment #{era_id} is already {era.status.replace('_', ' ')}")
     payer_pk = _check_ready(session, era)
     remittance = remittance_from_data(json.loads(era.detail))
+    lock_claims(session, claims_in(remittance))
     claims = load_claims_for_posting(session, claims_in(remittance))
     rules = load_rules(session, era.inbound_id)
     posting = post_payment(remittance, claims, rules, era.inbound_id, payer_pk=payer_pk,
@@ -497,13 +535,6 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert_entry_sql(paramstyle: str) -> str:
-    """The INSERT in the driver's own placeholders: ``?`` for sqlite3, ``%s`` for psycopg."""
-    marker = "?" if paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO ledgerentry ({', '.join(_ENTRY_COLUMNS)}) "
-            f"VALUES ({', '.join([marker] * len(_ENTRY_COLUMNS))})")
-
-
 def _insert_entries(
     session: Session,
     posting: RemittancePosting,
@@ -535,8 +566,7 @@ def _insert_entries(
                 e.party.value, to_cents(e.amount), e.code, e.group_code, e.reason_code, e.era_id,
                 release_id, e.payer_id, e.reverses_id, batch, e.memo, stamp, user,
             ))  # fmt: skip
-    if rows:
-        connection.exec_driver_sql(_insert_entry_sql(connection.dialect.paramstyle), rows)
+    bulk_insert(connection, "ledgerentry", _ENTRY_COLUMNS, rows)
 
 
 def _record_provider_adjustments(
