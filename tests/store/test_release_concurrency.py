@@ -166,13 +166,14 @@ class _HeldRelease:
     its entries) until ``go_on()``."""
 
     def __init__(self, location: str, login: str, era_id: int,
-                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+                 monkeypatch: pytest.MonkeyPatch, batch: str | None = "HELD") -> None:  # fmt: skip
         self.inside = threading.Event()
         self.proceed = threading.Event()
         self.result: Any = None
         self.store = Store.open(location)
         self.actor = users.identify(self.store, login)
         self.era_id = era_id
+        self.batch = batch
         real = release._record_provider_adjustments
         holder = self
 
@@ -186,7 +187,8 @@ class _HeldRelease:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        self.result = release.release_era(self.store, self.actor, self.era_id, DEPOSIT, "HELD")
+        self.result = release.release_era(self.store, self.actor, self.era_id, DEPOSIT,
+                                          self.batch)  # fmt: skip
 
     def __enter__(self) -> _HeldRelease:
         self.thread.start()
@@ -214,6 +216,35 @@ def test_postgresql_releases_another_payment_while_one_is_in_progress(
         assert time.monotonic() - started < 10  # not queued behind the held one
         assert held.result is None  # which is still open
     assert held.result is not None and held.result.status.value == "released"
+    _every_claim_balances(store)
+    store.close()
+
+
+@pytest.mark.parametrize("batches", [(None, None), ("DEP-1", "DEP-1")],
+                         ids=["each generates a batch", "both join one typed batch"])
+def test_postgresql_a_batch_number_does_not_make_releases_queue(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, batches: tuple[str | None, str | None]
+) -> None:
+    """Most billers leave the batch empty: the number generated for a release in progress is
+    skipped by the other (no wait for it), and each gets its own. Joining a typed batch already
+    on file does not make them wait either. (Two billers starting one new typed batch at the
+    same moment do wait: whether it exists depends on the first one's outcome.)"""
+    store = Store.open(pg_url)
+    admin = users.identify(store, "alice")
+    first, second, earlier = _ready_payments(store, admin, 3)
+    if batches[0] is not None:
+        assert release.release_era(store, admin, earlier, DEPOSIT, batches[0]).released
+    with _HeldRelease(pg_url, "alice", first, monkeypatch, batches[0]) as held:
+        started = time.monotonic()
+        other = release.release_era(store, admin, second, DEPOSIT, batches[1])
+        assert other.status.value == "released", other.message
+        assert time.monotonic() - started < 10
+        assert held.result is None
+    assert held.result.status.value == "released", held.result.message
+    if batches[0] is None:
+        assert {held.result.batch, other.batch} == {"B20261122-01", "B20261122-02"}
+    else:
+        assert held.result.batch == other.batch == "DEP-1"
     _every_claim_balances(store)
     store.close()
 
