@@ -453,8 +453,18 @@ class Store:
 
 
 def _driver_words(exc: BaseException) -> str:
-    """The database driver's own message, on one line, without SQLAlchemy's link."""
+    """The database driver's own message, on one line, without SQLAlchemy's link. From
+    PostgreSQL only the primary message: its full text goes on to quote the statement ("LINE 2:
+    CREATE TABLE ...") and may quote a row's values in its detail."""
     detail = exc.orig if isinstance(exc, DBAPIError) else exc
+    diag = getattr(detail, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if primary:
+        words = " ".join(primary.split())
+        if getattr(detail, "sqlstate", None) == "42501":
+            words += (" (the role pctui connects as lacks a privilege it needs: it should own "
+                      "the database — README: PostgreSQL)")
+        return words
     lines = [line.strip() for line in str(detail).splitlines() if line.strip()]
     return "; ".join(lines) or type(detail).__name__
 
