@@ -252,28 +252,35 @@ def test_postgresql_a_batch_number_does_not_make_releases_queue(
 def test_postgresql_an_import_waits_for_a_release_in_progress(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Releases share the write lock among themselves only: a rule change (any ordinary write)
-    waits until the release is done, as on SQLite — and says it is waiting."""
+    """Releases share the write lock among themselves only: an import (any ordinary write)
+    waits until the release is done, as on SQLite — and says it is waiting; then both are on
+    file, nothing deadlocked, and the imported payment (for a claim the release posted to)
+    releases in its turn."""
     store = Store.open(pg_url)
     admin = users.identify(store, "alice")
     (era_id,) = _ready_payments(store, admin, 1)
     heard: list[float | None] = []
     store.waits.listener = heard.append
     monkeypatch.setenv("PCTUI_WRITE_WAIT", "30")
+    imported: list[int] = []
     with _HeldRelease(pg_url, "alice", era_id, monkeypatch) as held:
         done = threading.Event()
 
-        def change_a_payer() -> None:
-            add_payer(store, "AETNA", "Aetna", ["60054"])
+        def import_another_payment() -> None:
+            imported.append(import_835(store, admin, payment("LATE", BCBS_IN,
+                                                             primary_pays("S0-001"))))
             done.set()
 
-        writer = threading.Thread(target=change_a_payer, daemon=True)
+        writer = threading.Thread(target=import_another_payment, daemon=True)
         writer.start()
         assert not done.wait(2.5)  # waiting for the release
         assert any(h is not None for h in heard)  # and told so
     writer.join(30)
     assert done.is_set() and heard[-1] is None
     assert held.result.status.value == "released"
+    later = release.release_era(store, admin, imported[0], DEPOSIT, "LATER")
+    assert later.status.value in ("released", "released_with_errors"), later.message
+    _every_claim_balances(store)
     store.close()
 
 
