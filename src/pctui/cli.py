@@ -94,13 +94,18 @@ def cmd_app(args: argparse.Namespace, store: Store) -> int:
 def cmd_users(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import users
 
-    if args.users_command == "add":
+    if args.users_command != "list":
         actor = users.identify(store)
-        user = users.add_user(store, actor, args.name, args.role)
-        if args.json:
-            _print_json({"login": user.login, "role": user.role})
+        if args.users_command == "add":
+            user = users.add_user(store, actor, args.name, args.role)
+        elif args.users_command == "role":
+            user = users.set_role(store, actor, args.name, args.role)
         else:
-            _out(f"{user.login} is now {user.role}")
+            user = users.set_active(store, actor, args.name, args.users_command == "reactivate")
+        if args.json:
+            _print_json({"login": user.login, "role": user.role, "active": user.active})
+        else:
+            _out(f"{user.login} is now {user.role}" + ("" if user.active else " (deactivated)"))
         return EXIT_OK
     rows = users.list_users(store)
     if args.json:
@@ -160,6 +165,22 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+MAX_DOCUMENT_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
 def _config_import(args: argparse.Namespace, store: Store) -> int:
     from pathlib import Path
 
@@ -184,6 +205,14 @@ def _config_import(args: argparse.Namespace, store: Store) -> int:
         return EXIT_FAILED
     except ValueError as exc:
         _err(f"{name}: {exc}")
+        return EXIT_FAILED
+    except RecursionError:
+        _err(f"{name}: nested too deeply (a configuration document is a few levels deep); "
+             "nothing was imported")
+        return EXIT_FAILED
+    if _depth(doc) > MAX_DOCUMENT_DEPTH:
+        _err(f"{name}: nested more than {MAX_DOCUMENT_DEPTH} levels deep (a configuration "
+             "document is a few levels deep); nothing was imported")
         return EXIT_FAILED
     actor = users.identify(store)
     try:
@@ -369,6 +398,53 @@ def _claim_json(row: Any) -> dict[str, Any]:
     }
 
 
+def cmd_backup(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import maintenance
+
+    result = maintenance.backup(store, args.dest)
+    if args.json:
+        _print_json({"file": str(result.path), "bytes": result.size,
+                     "keyring": str(result.keyring_copy) if result.keyring_copy else None})
+    else:
+        _out(f"Backed up {store.path} to {result.path} ({result.size:,} bytes, mode 0600).")
+        if result.keyring_copy:
+            _out(f"Its encrypted keyring file: {result.keyring_copy} (same passphrase).")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import maintenance
+
+    report = maintenance.check(store)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        for line in report.integrity:
+            _out(f"integrity: {line}")
+        for line in report.foreign_keys:
+            _out(f"reference: {line}")
+        for line in report.ledger:
+            _out(f"ledger: {line}")
+        if report.ledger_problems > len(report.ledger):
+            _out(f"ledger: ... and {report.ledger_problems - len(report.ledger)} more claims")
+        if report.ok:
+            _out(f"{store.path}: the file is sound and every claim adds up "
+                 f"({plural(report.claims_checked, 'claim')} checked).")
+        else:
+            _out(f"{store.path}: PROBLEMS FOUND — restore the latest good backup "
+                 "(README: backups) before releasing more payments.")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _search_text(text: str) -> str:
+    from pctui.store.claims import MAX_SEARCH
+
+    if len(text.strip()) > MAX_SEARCH:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SEARCH} characters ({len(text.strip()):,} given)")
+    return text
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -410,6 +486,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "biller"])
     users_sub.add_parser("list", parents=[json_parent], help="list users").set_defaults(
         creates=False)
+    role = users_sub.add_parser("role", parents=[json_parent],
+                                help="change a user's role (the last active admin stays admin)")
+    role.add_argument("name", help="the OS login name")
+    role.add_argument("--role", required=True, choices=["admin", "biller"])
+    for action, words in (("deactivate", "take a user's rights away (read-only from then on; "
+                                         "never the last active admin)"),
+                          ("reactivate", "give a deactivated user their role back")):
+        users_sub.add_parser(action, parents=[json_parent], help=words).add_argument(
+            "name", help="the OS login name")
     users.set_defaults(handler=cmd_users)
 
     config = sub.add_parser(
@@ -470,9 +555,28 @@ def build_parser() -> argparse.ArgumentParser:
                      help="batch number (default: the next free B<deposit date>-NN)")
     rel.set_defaults(handler=cmd_release)
 
+    backup_cmd = sub.add_parser(
+        "backup", parents=[json_parent], help="a consistent copy of the live database",
+        description="Copies the database with SQLite's online backup while others keep working "
+        "(including what is only in its -wal file). DEST is a new file, or a folder to get "
+        "<name>-YYYYMMDD-HHMMSS.db in it; an existing file is never replaced. The copy is mode "
+        "0600; the encrypted keyring file, if any, is copied beside it.",
+    )  # fmt: skip
+    backup_cmd.add_argument("dest", metavar="DEST", help="a new file, or a folder")
+    backup_cmd.set_defaults(handler=cmd_backup, creates=False)
+
+    check_cmd = sub.add_parser(
+        "check", parents=[json_parent], help="is the database whole, does every claim add up",
+        description="SQLite's integrity and foreign-key checks, and for every claim: charge = "
+        "paid + adjusted + balances (primary, secondary, tertiary, patient). Exit 1 when "
+        "anything is wrong.",
+    )  # fmt: skip
+    check_cmd.set_defaults(handler=cmd_check, creates=False)
+
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
                                 help="list claims with their balances")
-    claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
+    claims_cmd.add_argument("--search", metavar="TEXT", type=_search_text,
+                            help="claim id or patient contains TEXT")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
     return parser
 

@@ -273,3 +273,24 @@ def test_escape_sequences_from_an_835_never_reach_the_terminal(tmp_path: Path) -
             assert raw not in done.stdout + done.stderr
     assert "RUSHMORE\\x1b[2J\\x1b]0;owned\\x07\\u202eLIFE" in listed.stdout
     assert "note\\x1b[31m.835" in refused.stdout and "note\\x1b[31m.835" in imported.stdout
+
+
+def test_a_60000_character_claims_search_is_a_usage_error(db_path: Path) -> None:
+    registered(db_path)
+    claims_file = ERA.with_name("837p-example1.837")
+    assert run_pctui("--db", str(db_path), "import", str(claims_file)).returncode == 0
+    done = run_pctui("--db", str(db_path), "claims", "--search", "x" * 60_000)
+    assert done.returncode == 2
+    assert "argument --search: at most 200 characters (60,000 given)" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr) < 1000
+
+
+def test_the_store_refuses_an_overlong_search_from_any_screen(db_path: Path) -> None:
+    from pctui.store import claims
+    from pctui.store.errors import ValidationFailed
+
+    registered(db_path)
+    store = Store.open(db_path)
+    with pytest.raises(ValidationFailed, match="at most 200 characters"):
+        claims.list_claims(store, "x" * 60_000)
+    store.close()

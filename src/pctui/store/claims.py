@@ -38,6 +38,7 @@ from pctui.core.ledger import (
 )
 from pctui.core.money import ZERO, from_cents, to_cents
 from pctui.store.db import Store
+from pctui.store.errors import ValidationFailed
 from pctui.store.tables import Claim, ClaimLine, Era, ImportedFile, LedgerEntry, Payer, Release
 
 SOURCE_837 = "837"
@@ -316,10 +317,16 @@ class ClaimBalance:
         return sum(self.balance.values(), ZERO)
 
 
+MAX_SEARCH = 200  # a claim id is at most 38 characters, a patient's name about 100
+
+
 def _search_filter(search: str | None):  # noqa: ANN202 - a SQL expression or None
     text = (search or "").strip()
     if not text:
         return None
+    if len(text) > MAX_SEARCH:  # SQLite refuses LIKE patterns past 50,000 bytes anyway
+        raise ValidationFailed({"search": f"at most {MAX_SEARCH} characters "
+                                          f"({len(text):,} given)"})
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(
         col(Claim.claim_id).ilike(pattern, escape="\\"),

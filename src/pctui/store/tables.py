@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+def version_field() -> int:
+    """Raised by one with each saved change; a form saves only over the version it showed
+    (a second editor is told, never silently overwritten)."""
+    return Field(default=1, sa_column_kwargs={"server_default": text("1")})
 
 
 class Meta(SQLModel, table=True):
@@ -47,6 +53,7 @@ class Payer(SQLModel, table=True):
     insurance_class: str = "commercial"  # InsuranceClass
     outbound_id: str = ""  # payer ID used on outgoing claims (837 NM109)
     active: bool = True
+    version: int = version_field()
 
 
 class PayerInboundId(SQLModel, table=True):
@@ -72,6 +79,7 @@ class PayerConnection(SQLModel, table=True):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    version: int = version_field()
 
 
 class PostingCode(SQLModel, table=True):
@@ -82,6 +90,7 @@ class PostingCode(SQLModel, table=True):
     description: str = ""
     standard: bool = False
     active: bool = True
+    version: int = version_field()
 
 
 class PayerRule(SQLModel, table=True):
@@ -94,6 +103,7 @@ class PayerRule(SQLModel, table=True):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    version: int = version_field()
 
 
 class PayerRuleLevel(SQLModel, table=True):
@@ -123,6 +133,7 @@ class CarcOverride(SQLModel, table=True):
     group_code: str = ""  # "" means any group
     excluded: bool = True
     active: bool = True
+    version: int = version_field()
 
 
 class ImportedFile(SQLModel, table=True):

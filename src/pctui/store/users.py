@@ -13,12 +13,13 @@ import os
 import pwd
 from dataclasses import dataclass
 
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from pctui.core.codes import Role
+from pctui.core.text import unsafe_characters, visible
 from pctui.store import audit
 from pctui.store.db import Store
-from pctui.store.errors import PermissionDenied, ValidationFailed
+from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.store.tables import User
 
 
@@ -92,12 +93,36 @@ def identify(store: Store, login: str | None = None) -> Actor:
     return Actor(login, None)
 
 
+def _login_problem(login: str) -> str | None:
+    if not login or any(c.isspace() for c in login):
+        return "a login name without spaces is required"
+    bad = unsafe_characters(login)
+    if bad:
+        return f"a login name cannot contain {', '.join(bad)}"
+    if len(login) > 64:
+        return "64 characters at most"
+    return None
+
+
+def _keep_an_admin(session: Session, user: User, role: Role, active: bool) -> None:
+    """Refuse the change that would leave the database without an active admin."""
+    if not (user.role == Role.ADMIN and user.active) or (role is Role.ADMIN and active):
+        return
+    others = session.exec(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active == True, User.id != user.id)).one()  # noqa: E712
+    if others == 0:
+        raise ValidationFailed({"name": f"{user.login} is the last active admin of this "
+                                        "database; make another user admin first"})
+
+
 def add_user(store: Store, actor: Actor, login: str, role: Role | str) -> User:
-    """Add or change a user. Only an admin may."""
+    """Add a user, or change a user's role (reactivating a deactivated one). Only an admin
+    may; the last active admin cannot stop being one."""
     actor.require_admin("Users")
     login = login.strip()
-    if not login or any(c.isspace() for c in login):
-        raise ValidationFailed({"name": "a login name without spaces is required"})
+    problem = _login_problem(login)
+    if problem:
+        raise ValidationFailed({"name": problem})
     role = Role(role)
     with store.write() as session:
         user = session.exec(select(User).where(User.login == login)).first()
@@ -107,10 +132,49 @@ def add_user(store: Store, actor: Actor, login: str, role: Role | str) -> User:
             audit.record(session, actor.login, "user", None, login, "created",
                          {"role": [None, role.value]})
         elif user.role != role or not user.active:
-            audit.record(session, actor.login, "user", user.id, login, "changed",
-                         {"role": [user.role, role.value]})
+            _keep_an_admin(session, user, role, True)
+            changes: dict[str, object] = {}
+            if user.role != role:
+                changes["role"] = [user.role, role.value]
+            if not user.active:
+                changes["active"] = [False, True]
+            audit.record(session, actor.login, "user", user.id, login,
+                         "changed" if "role" in changes else "reactivated", changes)
             user.role, user.active = role, True
             session.add(user)
+    return user
+
+
+def set_role(store: Store, actor: Actor, login: str, role: Role | str) -> User:
+    """Change a registered user's role (admin only, audited)."""
+    actor.require_admin("Users")
+    _existing(store, login)
+    return add_user(store, actor, login, role)
+
+
+def set_active(store: Store, actor: Actor, login: str, active: bool) -> User:
+    """Deactivate a user (they keep read-only access, like an unregistered login; their name
+    stays on everything they did) or reactivate one. Admin only, audited; the last active
+    admin cannot be deactivated."""
+    actor.require_admin("Users")
+    with store.write() as session:
+        user = session.exec(select(User).where(User.login == login.strip())).first()
+        if user is None:
+            raise NotFound(f"{visible(login)} is not a user of this database (`pctui users list`)")
+        if user.active != active:
+            _keep_an_admin(session, user, Role(user.role), active)
+            user.active = active
+            session.add(user)
+            audit.record(session, actor.login, "user", user.id, user.login,
+                         "reactivated" if active else "deactivated", {"active": [not active, active]})
+        return user
+
+
+def _existing(store: Store, login: str) -> User:
+    with store.read() as session:
+        user = session.exec(select(User).where(User.login == login.strip())).first()
+    if user is None:
+        raise NotFound(f"{visible(login)} is not a user of this database (`pctui users list`)")
     return user
 
 

@@ -23,6 +23,7 @@ class PayerForm(RecordForm[PayerView]):
     def __init__(self, payer: PayerView | None) -> None:
         super().__init__()
         self.payer = payer
+        self.expected_version = payer.version if payer else None
 
     def compose(self) -> ComposeResult:
         p = self.payer
@@ -77,8 +78,9 @@ class PayerForm(RecordForm[PayerView]):
         errors = payers.check_payer(app.store, draft, payer_id)
         self.show_errors(errors)
         if not errors:
+            version = self.expected_version
             self.save_in_background(
-                lambda: payers.store_payer(app.store, app.actor, draft, payer_id))
+                lambda: payers.store_payer(app.store, app.actor, draft, payer_id, version))
 
 
 class InboundIdForm(RecordForm[PayerView]):

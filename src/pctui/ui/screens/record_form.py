@@ -12,7 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from pctui.store import faults
-from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
+from pctui.store.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
+from pctui.ui.widgets.conflict import ConflictChoice, EditConflictModal
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
 
@@ -38,6 +39,9 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     def __init__(self, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._initial: tuple[object, ...] = ()
+        # The version of the record this form shows (None: a new record). Saving passes it
+        # back; another session's save in between is an EditConflict (pctui.store.versions).
+        self.expected_version: int | None = None
 
     @property
     def pctui(self) -> PctuiApp:
@@ -124,6 +128,9 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
         except (PermissionDenied, NotFound) as exc:
             self.app.call_from_thread(self.set_status, f"Not saved: {exc}")
             return
+        except EditConflict as exc:
+            self.app.call_from_thread(self.edit_conflict, exc)
+            return
         except Exception as exc:  # a busy, read-only or full database: said, form kept
             message = faults.explain(exc, self.pctui.store.path)
             if message is None:
@@ -131,3 +138,20 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
             self.app.call_from_thread(self.set_status, f"Not saved: {message}")
             return
         self.app.call_from_thread(self.dismiss, result)
+
+    def edit_conflict(self, conflict: EditConflict) -> None:
+        """Someone saved this record since the form opened: show the difference and let the
+        user keep theirs (reload) or save theirs over it."""
+        self.set_status(f"Not saved: {conflict}")
+
+        def chosen(choice: ConflictChoice | None) -> None:
+            if choice == "overwrite":
+                self.expected_version = conflict.version
+                self.action_save()
+            elif choice == "reload":
+                self.dismiss(None)
+                self.pctui.current_section.refresh_data()
+                self.app.notify(f"Your changes were discarded; the list shows {conflict.what} "
+                                f"as {conflict.by} saved it.", title="Reloaded", markup=False)
+
+        self.app.push_screen(EditConflictModal(conflict), chosen)

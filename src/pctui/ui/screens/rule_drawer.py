@@ -81,6 +81,7 @@ class RuleDrawer(RecordForm[RuleView]):
     def __init__(self, rule: RuleView | None = None, inbound_id: str | None = None) -> None:
         super().__init__(classes="drawer")
         self.rule = rule
+        self.expected_version = rule.version if rule else None
         self.start_inbound_id = rule.inbound_id if rule else (inbound_id or "").strip()
         self._choices: dict[str, InboundIdChoice] = {}
         self._payers: dict[int, PayerView] = {}
@@ -427,5 +428,7 @@ class RuleDrawer(RecordForm[RuleView]):
 
     def _save(self, draft: RuleDraft, rule_id: int | None, attach: bool) -> None:
         app = self.pctui
+        version = self.expected_version
         self.save_in_background(lambda: rules.save_rule(app.store, app.actor, draft, rule_id,
-                                                        attach_inbound_id=attach))
+                                                        attach_inbound_id=attach,
+                                                        expected_version=version))

@@ -1,0 +1,29 @@
+"""per-record versions: a second editor saving over a changed record is told
+
+Payers, connections, rules, CARC overrides and posting codes get ``version`` (1 for every
+existing row), raised by one with each saved change.
+
+Revision ID: h9_01
+Revises: h10_01
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "h9_01"
+down_revision = "h10_01"
+branch_labels = None
+depends_on = None
+
+TABLES = ("payer", "payerconnection", "payerrule", "carcoverride", "postingcode")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        op.add_column(table, sa.Column("version", sa.Integer(), nullable=False,
+                                       server_default=sa.text("1")))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("version")
