@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
@@ -67,15 +68,25 @@ class KeyringUnlockModal(ModalScreen[bool]):
         self._unlock(passphrase)
 
     @work(thread=True, exclusive=True)
-    def _unlock(self, passphrase: str) -> None:
-        # The key derivation (argon2) takes a moment: keep it off the UI thread.
+    def _unlock(self, passphrase: str) -> str | None:
+        """The key derivation (argon2) takes a moment: off the UI thread. Returns the reason it
+        failed, or None; the screen is dismissed once the worker has finished (dismissing from
+        inside it would cancel the worker that is still running)."""
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:
-            self.app.call_from_thread(self.query_one("#field-passphrase", FormField).set_error,
-                                      str(exc))
+            return str(exc)
+        return None
+
+    @on(Worker.StateChanged)
+    def _unlock_finished(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "_unlock" or event.state is not WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, True)
+        problem = event.worker.result
+        if problem is None:
+            self.dismiss(True)
+        else:
+            self.query_one("#field-passphrase", FormField).set_error(problem)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
