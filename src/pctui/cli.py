@@ -412,6 +412,24 @@ def cmd_backup(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_share(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import files
+
+    try:
+        done = files.share_with_group(store.path, args.group)
+    except OSError as exc:
+        _err(f"cannot share {store.path} with group {args.group}: "
+             f"{exc.strerror or exc} (the owner of the folder, or root, runs this; they must "
+             "belong to the group)")
+        return EXIT_FAILED
+    for line in done:
+        _out(line)
+    _out(f"Every member of {args.group} can now use {store.path}; add people with "
+         f"`sudo usermod -aG {args.group} LOGIN` (they log in again), then register them with "
+         "`pctui users add LOGIN --role biller`.")
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import maintenance
 
@@ -564,6 +582,16 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     backup_cmd.add_argument("dest", metavar="DEST", help="a new file, or a folder")
     backup_cmd.set_defaults(handler=cmd_backup, creates=False)
+
+    share_cmd = sub.add_parser(
+        "share", help="let every member of an OS group use this database",
+        description="Gives the database's folder to GROUP with the setgid bit (2770), so files "
+        "created there later belong to GROUP, and makes the database, its -wal/-shm and its "
+        "keyring file group read/write (0660), never world-readable. Creates the database if "
+        "there is none yet. Run it as the folder's owner or root.",
+    )  # fmt: skip
+    share_cmd.add_argument("group", metavar="GROUP", help="an existing OS group, e.g. billing")
+    share_cmd.set_defaults(handler=cmd_share)
 
     check_cmd = sub.add_parser(
         "check", parents=[json_parent], help="is the database whole, does every claim add up",

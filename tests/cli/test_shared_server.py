@@ -245,3 +245,21 @@ def test_a_writing_command_still_starts_a_new_database(tmp_path: Path) -> None:
     done = run_pctui("--db", str(db), "import", str(ERA), "--json")
     assert done.returncode == 0, done.stderr
     assert [r["status"] for r in json.loads(done.stdout)] == ["imported"]
+
+
+@needs_root
+def test_pctui_share_sets_up_a_folder_for_a_group(open_folder: Path) -> None:
+    nobody = account("nobody")
+    db = open_folder / "billing" / "pctui.db"
+    db.parent.mkdir()
+    registered(db, ("nobody", Role.BILLER))
+    done = run_pctui("--db", str(db), "share", "nogroup")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o2770
+    assert (db.parent.stat().st_gid, db.stat().st_gid, mode(db)) == (NOGROUP, NOGROUP, 0o660)
+    listed = run_pctui("--db", str(db), "users", "list", "--json", uid=nobody.pw_uid,
+                       gid=nobody.pw_gid)
+    assert listed.returncode == 0, listed.stderr
+    assert "nobody" in listed.stdout
+    refused = run_pctui("--db", str(db), "share", "no-such-group-here")
+    assert refused.returncode == 1 and "there is no group named" in refused.stderr
