@@ -35,3 +35,28 @@ def screen_text(pilot: Pilot) -> str:
         for row in range(table.row_count):
             parts.append(" | ".join(str(c) for c in table.get_row_at(row)))
     return "\n".join(parts)
+
+
+def listed(table, keys: list[str] | None = None) -> list[list[str]]:
+    """A ListTable's rows as the user reads them: each cell's text without the padding, in the
+    table's declared column order (or ``keys``), whatever order the screen width put them in."""
+    keys = keys or [c.key for c in table.list_columns]
+    order = [str(c.key.value) for c in table.ordered_columns]
+    out = []
+    for row in range(table.row_count):
+        cells = dict(zip(order, (str(c).strip() for c in table.get_row_at(row)), strict=True))
+        out.append([cells[k] for k in keys])
+    return out
+
+
+def rendered(app) -> str:
+    """The characters on the terminal, exactly as Textual would write them (no styles)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(),
+                      force_terminal=True, color_system="truecolor", record=True,
+                      legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text(styles=False)

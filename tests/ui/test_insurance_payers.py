@@ -10,7 +10,7 @@ from pctui.store.connections import ConnectionDraft
 from pctui.ui.screens.connection_form import ConnectionForm
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
-from tests.ui.helpers import choose, screen_text, type_text
+from tests.ui.helpers import choose, listed, screen_text, type_text
 
 KEY = "sk_live_9c1e55aa03bd7742"
 
@@ -54,8 +54,9 @@ async def test_an_admin_adds_a_connection_from_the_keyboard(make_app, store, sec
         await pilot.pause()
         assert not isinstance(app.screen, (ConnectionForm, ConfirmationModal))
         table = app.query_one("#connections", DataTable)
-        row = [str(c) for c in table.get_row_at(0)]
-        assert row[:5] == ["BCBS", "BCBS via Availity", "HTTPS API", "set ••••7742", "yes"]
+        assert listed(table, ["payer", "name", "gateway", "key", "active"])[0] == [
+            "BCBS", "BCBS via Availity", "HTTPS API", "set ••••7742", "yes"]
+        assert table.highlighted.name == "BCBS via Availity"  # the cursor is on the new row
         assert KEY not in screen_text(pilot)
 
     (saved,) = connections.list_connections(store)

@@ -18,7 +18,9 @@ from pctui.ui.screens.posting_codes import CodeForm
 from pctui.ui.screens.rule_drawer import RuleDrawer
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
-from tests.ui.helpers import screen_text, type_text
+from tests.ui.helpers import listed, screen_text, type_text
+
+RULE_KEYS = ["inbound", "payer", "active", "primary", "secondary", "tertiary"]
 
 LEVEL_FIELDS = ("payment_code", "adjustment_code", "insurance_adjustments", "insurance_balance",
                 "patient_balance", "patient_adjustment_code")
@@ -129,8 +131,8 @@ async def test_an_admin_adds_a_rule_from_the_keyboard_only(make_app, store, bcbs
         await pilot.press("ctrl+s")
         await saved(pilot)
         assert not isinstance(app.screen, (RuleDrawer, ConfirmationModal))
-        row = [str(c) for c in app.query_one("#rules", DataTable).get_row_at(0)]
-        assert row[:6] == ["12345", "BCBS", "yes", "PCON/AIWO", "PCON/AIWO pt:AIWO", "PCON/AIWO"]
+        row = listed(app.query_one("#rules", DataTable), RULE_KEYS)[0]
+        assert row == ["12345", "BCBS", "yes", "PCON/AIWO", "PCON/AIWO pt:AIWO", "PCON/AIWO"]
         assert "Saved the rule for 12345 + BCBS." in [n.message for n in app._notifications]
 
     (rule,) = rules.list_rules(store)
@@ -179,7 +181,8 @@ async def test_adjust_without_an_adjustment_code_is_refused(make_app, store, bcb
         drawer.query_one("#tertiary-patient_balance", Select).value = "adjust"
         await pilot.pause()
         assert field.required and not field.control.disabled
-        assert "[b red]*[/]" in str(field.query_one(".field-label").content)
+        label = field.query_one(".field-label").content
+        assert str(label).endswith(" *") and "red" in str(label.spans[-1].style)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert invalid_fields(drawer) == {
@@ -365,8 +368,14 @@ async def test_editing_and_deactivating_a_rule(make_app, store, admin, bcbs) -> 
         assert "Deactivate the rule for 12345 + BCBS?" in screen_text(pilot)
         await pilot.press("y")
         await pilot.pause()
-        assert str(app.query_one("#rules", DataTable).get_row_at(0)[2]) == "no"
-        assert str(app.query_one("#rules", DataTable).get_row_at(0)[3]) == "PCON/AIWO skip"
+        # a deactivated rule leaves the list (i shows it), and says so on its tab
+        assert app.query_one("#rules", DataTable).row_count == 0
+        assert "1 inactive hidden" in str(
+            app.query_one(TabbedContent).get_tab("view-rules").label)
+        await pilot.press("i")
+        await pilot.pause()
+        assert listed(app.query_one("#rules", DataTable), ["active", "primary"]) == [
+            ["no", "PCON/AIWO skip"]]
     after = rules.get_rule(store, rule.id)
     assert not after.active and after.description == "Commercial, out of network"
     assert [e.action for e in audit.entries(store, "rule", rule.id)] == [
@@ -382,17 +391,18 @@ async def test_search_filters_the_rules(make_app, store, admin, bcbs, mcr) -> No
         table = app.query_one("#rules", DataTable)
         assert table.row_count == 2
         await pilot.press("slash")
-        assert app.query_one("#rule-search", Input).has_focus
+        search = app.query_one("#view-rules ListPanel").search_input
+        assert search.has_focus
         await type_text(pilot, "crossov")
         await pilot.pause()
-        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["01312"]
-        app.query_one("#rule-search", Input).value = "bcbs"
+        assert listed(table, ["inbound"]) == [["01312"]]
+        search.value = "bcbs"
         await pilot.pause()
-        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == ["BCBS"]
-        app.query_one("#rule-search", Input).value = "nothing like it"
+        assert listed(table, ["payer"]) == [["BCBS"]]
+        search.value = "nothing like it"
         await pilot.pause()
         assert table.row_count == 0
-        assert "No rules match the search." in screen_text(pilot)
+        assert 'No rule matches "nothing like it" (2 rules in all)' in screen_text(pilot)
         await pilot.press("enter")  # back to the list
         assert table.has_focus
 
@@ -437,8 +447,8 @@ async def test_an_admin_adds_a_payer_and_an_inbound_id_to_it(make_app, store, bc
         await saved(pilot)
         assert not isinstance(app.screen, PayerForm)
         table = app.query_one("#payers", DataTable)
-        assert [str(c) for c in table.get_row_at(1)][:4] == ["WCF", "35076", "Workers' comp",
-                                                             "yes"]
+        assert listed(table, ["code", "inbound", "class", "active"])[1] == [
+            "WCF", "35076", "Workers' comp", "yes"]
         table.move_cursor(row=0)  # BCBS
         await pilot.press("n")
         await pilot.pause()
@@ -473,7 +483,7 @@ async def test_an_admin_excludes_a_reason_code_for_a_payer(make_app, store, bcbs
         await choose(pilot, "group_code", "CO")
         await pilot.press("ctrl+s")
         await saved(pilot)
-        row = [str(c) for c in app.query_one("#overrides", DataTable).get_row_at(0)]
+        row = listed(app.query_one("#overrides", DataTable))[0]
         assert row[:4] == ["BCBS", "CO-253", "yes", "yes"]
         await pilot.press("d")  # an override is switched off, not deleted
         await pilot.pause()

@@ -29,7 +29,7 @@ from pctui.ui.screens.release_835 import COLUMNS, FilterBar, Release835Section
 from pctui.ui.screens.release_dialog import ReleaseDialog
 from pctui.ui.screens.rule_drawer import RuleDrawer
 from tests.conftest import FIXTURES
-from tests.ui.helpers import choose, screen_text, type_text
+from tests.ui.helpers import choose, listed, screen_text, type_text
 
 D = Decimal
 DOS = date(2026, 3, 2)
@@ -459,7 +459,7 @@ async def test_the_detail_shows_claims_lines_adjustments_and_findings(make_app, 
         await open_detail(pilot)
         assert isinstance(app.screen, EraDetailScreen)
         claims_table = app.screen.query_one("#era-claims")
-        assert [str(c) for c in claims_table.get_row_at(0)] == [
+        assert listed(claims_table)[0] == [
             "PCN100", "—", "Primary", "200.00", "140.00", "20.00"]
         claim = str(app.screen.query_one("#era-claim-detail").render())
         assert "Processed as primary (1)" in claim

@@ -58,7 +58,7 @@ class AuditLine:
         """One line for the screen, e.g. 'Endpoint: https://a → https://b; API key replaced'."""
         parts = []
         for field, value in self.changes.items():
-            label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+            label = field_label(field)
             if isinstance(value, list) and len(value) == 2:
                 old, new = (_shown(v) for v in value)
                 parts.append(f"{label}: {old} → {new}")
@@ -77,6 +77,25 @@ FIELD_LABELS = {
     "inbound_ids": "Inbound IDs", "inbound_id": "Inbound ID", "description": "Description",
     "role": "Role",
 }
+
+
+LEVEL_LABELS = {"primary": "Primary", "secondary": "Secondary", "tertiary": "Tertiary"}
+LEVEL_FIELD_LABELS = {
+    "payment_code": "Payment Code", "adjustment_code": "Adjustment Code",
+    "insurance_adjustments": "Insurance Adjustments", "insurance_balance": "Insurance Balances",
+    "patient_balance": "Patient Balances", "patient_adjustment_code": "Patient Adjustment Code",
+}
+
+
+def field_label(field: str) -> str:
+    """A recorded field name in the words of the screen it was changed on:
+    ``primary.adjustment_code`` → ``Primary Adjustment Code``."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    parts = [p for p in field.split(".") if p and p != "levels"]
+    words = [LEVEL_LABELS.get(p) or LEVEL_FIELD_LABELS.get(p) or FIELD_LABELS.get(p)
+             or p.replace("_", " ").capitalize() for p in parts]
+    return " ".join(words) or field
 
 
 def _shown(value: Any) -> str:

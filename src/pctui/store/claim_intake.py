@@ -388,7 +388,8 @@ def replace_claim(
     now = audit.now()
     values = _claim_values(claim, book, SOURCE_837, file_row.id, now, on_unmatched)
     for key in ("patient_name", "charge_cents", "service_date", "payer_names",
-                "primary_payer_id", "secondary_payer_id", "tertiary_payer_id"):  # fmt: skip
+                "primary_payer_id", "secondary_payer_id", "tertiary_payer_id",
+                "detail"):  # fmt: skip
         setattr(row, key, values[key])
     row.frequency_code = Frequency.REPLACEMENT.value
     row.voided_at = None

@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
+from pctui.core.claim_json import apply_claim_detail, claim_detail_to_data
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.ledger import (
@@ -217,6 +218,7 @@ def _claim_values(
         "file_id": file_id,
         "source": source,
         "created_at": now,
+        "detail": detail_json(claim),
         "frequency_code": claim.frequency_code,
         **dict.fromkeys(_PAYER_COLUMN.values()),
     }
@@ -227,6 +229,13 @@ def _claim_values(
         elif (ref.name or ref.payer_id) and match.problem:
             on_unmatched(claim, level, ref, match.problem)
     return values
+
+
+def detail_json(claim: ClaimModel) -> str:
+    """The claim's 837P content beyond its columns, as stored in ``Claim.detail``."""
+    if not claim.detailed:
+        return "{}"
+    return json.dumps(claim_detail_to_data(claim), separators=(",", ":"), ensure_ascii=False)
 
 
 def _line_values(claim_pk: int, line: ServiceLine) -> dict[str, object]:
@@ -334,37 +343,91 @@ def _search_filter(search: str | None):  # noqa: ANN202 - a SQL expression or No
     )
 
 
-def count_claims(store: Store, search: str | None = None) -> int:
-    """How many claims match ``search`` (claim id or patient, any part, any case)."""
-    query = select(func.count()).select_from(Claim)
+# The orders a claims list can be sorted in: a claim column, or a total from the ledger.
+CLAIM_ORDERS = ("claim", "patient", "service", "charge", "paid", "adjusted", "balance",
+                *(party.value for party in Party))
+
+
+def _with_balance_filter():  # noqa: ANN202 - a SQL expression
+    """Claims someone still owes on (the ledger's entries do not sum to zero)."""
+    owing = (select(LedgerEntry.claim_pk).group_by(LedgerEntry.claim_pk)
+             .having(func.sum(LedgerEntry.amount_cents) != 0))
+    return col(Claim.id).in_(owing)
+
+
+def _claims_query(query, search: str | None, with_balance: bool):  # noqa: ANN001, ANN202
     where = _search_filter(search)
     if where is not None:
         query = query.where(where)
+    if with_balance:
+        query = query.where(_with_balance_filter())
+    return query
+
+
+def count_claims(store: Store, search: str | None = None, with_balance: bool = False) -> int:
+    """How many claims match ``search`` (claim id or patient, any part, any case); with
+    ``with_balance``, only claims someone still owes on."""
+    query = _claims_query(select(func.count()).select_from(Claim), search, with_balance)
     with store.read() as session:
         return int(session.exec(query).one())
 
 
 def list_claims(
-    store: Store, search: str | None = None, offset: int = 0, limit: int = 200
+    store: Store, search: str | None = None, offset: int = 0, limit: int = 200,
+    order: str | None = None, descending: bool = False, with_balance: bool = False,
 ) -> list[ClaimBalance]:
-    """One page of claims in claim id order, with totals summed from the ledger in one query.
+    """One page of claims (claim id order unless ``order`` is one of :data:`CLAIM_ORDERS`),
+    with totals summed from the ledger in one query.
 
-    The page is chosen first (through the claim id index), so only its claims' entries are
-    summed. A reversal counts as the kind of entry it undoes, as in
-    :func:`pctui.core.ledger.ledger_totals`, so reversing a payment lowers "paid".
+    The page is chosen first, so only its claims' entries are summed. A reversal counts as the
+    kind of entry it undoes, as in :func:`pctui.core.ledger.ledger_totals`, so reversing a
+    payment lowers "paid".
     """
     with store.read() as session:
-        return claim_balances(session, search, offset, limit)
+        return claim_balances(session, search, offset, limit, order, descending, with_balance)
+
+
+def _order_expression(order: str | None):  # noqa: ANN202 - (expression, ledger sums or None)
+    """What to sort the page query by: a claim column, or a per-claim ledger total."""
+    columns = {"claim": col(Claim.claim_id), "patient": col(Claim.patient_name),
+               "service": col(Claim.service_date)}
+    if order is None or order in columns:
+        return columns.get(order or "claim", col(Claim.claim_id)), None
+    if order not in CLAIM_ORDERS:
+        raise ValueError(f"claims cannot be sorted by {order!r}")
+    entry = aliased(LedgerEntry)
+    undone = aliased(LedgerEntry)
+    kind = case((entry.kind == EntryKind.REVERSAL.value, undone.kind), else_=entry.kind)
+    condition = {
+        "charge": kind == EntryKind.CHARGE.value,
+        "paid": kind == EntryKind.PAYMENT.value,
+        "adjusted": kind == EntryKind.ADJUSTMENT.value,
+        "balance": None,
+    }.get(order, entry.party == order)
+    sign = -1 if order in ("paid", "adjusted") else 1  # payments lower a balance: negative
+    amount = entry.amount_cents if condition is None else case((condition, entry.amount_cents),
+                                                               else_=0)
+    sums = (select(entry.claim_pk.label("claim_pk"), (sign * func.sum(amount)).label("total"))
+            .outerjoin(undone, undone.id == entry.reverses_id)
+            .group_by(entry.claim_pk).subquery())
+    return func.coalesce(sums.c.total, 0), sums
 
 
 def claim_balances(
-    session: Session, search: str | None = None, offset: int = 0, limit: int = 200
+    session: Session, search: str | None = None, offset: int = 0, limit: int = 200,
+    order: str | None = None, descending: bool = False, with_balance: bool = False,
 ) -> list[ClaimBalance]:
-    page = select(Claim.id).order_by(Claim.claim_id).offset(max(offset, 0)).limit(max(limit, 0))
-    where = _search_filter(search)
-    if where is not None:
-        page = page.where(where)
-    page_ids = page.subquery()
+    expression, sums = _order_expression(order)
+    page = select(Claim.id)
+    if sums is not None:
+        page = page.outerjoin(sums, sums.c.claim_pk == Claim.id)
+    page = _claims_query(page, search, with_balance)
+    sort = expression.desc() if descending else expression.asc()
+    tie = col(Claim.claim_id).desc() if descending else col(Claim.claim_id).asc()
+    page = page.order_by(sort, tie).offset(max(offset, 0)).limit(max(limit, 0))
+    ids = list(session.exec(page))
+    if not ids:
+        return []
     entry = aliased(LedgerEntry)
     undone = aliased(LedgerEntry)
     kind = case((entry.kind == EntryKind.REVERSAL.value, undone.kind), else_=entry.kind)
@@ -384,11 +447,10 @@ def claim_balances(
             total(kind == EntryKind.ADJUSTMENT.value),
             *(total(entry.party == party.value) for party in Party),
         )  # fmt: skip
-        .join(page_ids, page_ids.c.id == Claim.id)
+        .where(col(Claim.id).in_(ids))
         .outerjoin(entry, entry.claim_pk == Claim.id)
         .outerjoin(undone, undone.id == entry.reverses_id)
         .group_by(Claim.id)
-        .order_by(Claim.claim_id)
     )
     rows = []
     for pk, claim_id, patient, service_date, voided_at, charge, paid, adjusted, *owed in (
@@ -401,7 +463,8 @@ def claim_balances(
             {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
             voided_at is not None,
         ))  # fmt: skip
-    return rows
+    position = {pk: index for index, pk in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row.pk])
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,6 +594,24 @@ def load_claims_for_posting(
     return loaded
 
 
+def load_claims(session: Session, pks: Iterable[int]) -> dict[int, ClaimModel]:
+    """Whole claims by primary key, with everything their 837P carried (for checking and
+    writing them out). A claim stored before pctui kept 837P content has ``detailed=False``."""
+    wanted = sorted(set(pks))
+    payers = {p.id: p for p in session.exec(select(Payer)).all()}
+    loaded: dict[int, ClaimModel] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.exec(select(Claim).where(col(Claim.id).in_(chunk))).all()
+        lines = _lines_by_claim(session, chunk, current_only=True)  # type: ignore[arg-type]
+        for row in rows:
+            assert row.id is not None
+            claim = _claim_for_posting(row, lines.get(row.id, []), [], payers).claim
+            claim.frequency_code = row.frequency_code
+            loaded[row.id] = apply_claim_detail(claim, json.loads(row.detail or "{}"))
+    return loaded
+
+
 _LINE_COLUMNS = (
     ClaimLine.claim_pk, ClaimLine.id, ClaimLine.line_number, ClaimLine.procedure,
     ClaimLine.modifiers, ClaimLine.charge_cents, ClaimLine.units, ClaimLine.service_date,
@@ -544,13 +625,17 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
-def _lines_by_claim(session: Session, pks: list[int | None]) -> dict[int, list[tuple]]:
+def _lines_by_claim(session: Session, pks: list[int | None], *, current_only: bool = False
+                    ) -> dict[int, list[tuple]]:  # fmt: skip
+    """``current_only``: leave out lines a replacement claim removed (for writing the claim)."""
     # Plain column tuples: a release reads thousands of lines and entries at once.
     query = (
         select(*_LINE_COLUMNS)
         .where(col(ClaimLine.claim_pk).in_(pks))
         .order_by(col(ClaimLine.claim_pk), col(ClaimLine.line_number))
     )
+    if current_only:
+        query = query.where(col(ClaimLine.removed).is_(False))
     grouped: dict[int, list[tuple]] = defaultdict(list)
     for values in session.exec(query):
         grouped[values[0]].append(tuple(values))
@@ -684,6 +769,7 @@ def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:
         lines = _lines_by_claim(session, [claim_pk]).get(claim_pk, [])
         ledger = _entries_by_claim(session, [claim_pk]).get(claim_pk, [])
         loaded = _claim_for_posting(row, lines, ledger, payers)
+        apply_claim_detail(loaded.claim, json.loads(row.detail or "{}"))
         entries = ledger_entries(session, claim_pk)
         filename = None
         if row.file_id is not None:

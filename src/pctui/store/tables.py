@@ -211,6 +211,9 @@ class Claim(SQLModel, table=True):
     # The file of the last replacement or void (an ImportedFile id; no foreign key, so older
     # databases gain the column without SQLite rebuilding the claim table).
     changed_by_file_id: int | None = None
+    # The rest of the 837P (providers, subscriber, patient, CLM, dates, diagnoses, line details)
+    # as JSON (core.claim_json); "{}" for a claim stored before pctui kept it.
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
 
 
 class ClaimLine(SQLModel, table=True):

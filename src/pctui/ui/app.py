@@ -12,17 +12,20 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, OptionList
+from textual.widgets import ContentSwitcher, Header, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import WorkerFailed
 
+from pctui.core.text import visible
 from pctui.secrets import KeyringLocked, KeyringUnavailable, SecretStore
 from pctui.store import faults, users
 from pctui.store.db import Store, StoreBusy
@@ -31,7 +34,9 @@ from pctui.ui.screens.claims import ClaimsSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
 from pctui.ui.screens.release_835 import Release835Section
+from pctui.ui.settings import UserSettings, load_keymap
 from pctui.ui.styles import stylesheet
+from pctui.ui.widgets.key_footer import KeyFooter
 from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
@@ -79,9 +84,11 @@ class PctuiApp(App[None]):
                     id=f"app.section.{s.SECTION_ID}")
             for i, s in enumerate(SECTIONS)
         ),
-        Binding("ctrl+b", "focus_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
         Binding("f9", "unlock_keyring", "Unlock keyring", id="app.unlock", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Command palette: every section and action",
+                show=False, id="app.palette", priority=True),
         # Textual routes each key to the widget focused when the key is read; with Tab handled
         # later (a screen binding), keys typed right after Tab (typeahead over a slow SSH link)
         # landed in the previous field. As priority bindings, focus moves when Tab is read.
@@ -91,12 +98,20 @@ class PctuiApp(App[None]):
     ]
 
     def __init__(self, store: Store, secrets: SecretStore | None = None,
-                 login: str | None = None) -> None:
+                 login: str | None = None, settings: UserSettings | None = None) -> None:
         super().__init__()
         self.store = store
         self.secrets = secrets or SecretStore.for_database(store.path, store.database_id)
         self.actor = users.identify(store, login)
+        self.settings = settings or UserSettings.load()
         self._write_wait_shown = False
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: messages name payers, checks and files, which
+        may hold brackets or control characters (SPEC 4)."""
+        super().notify(visible(message, keep_newlines=True), title=visible(title),
+                       severity=severity, timeout=timeout, markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         """The top-level error policy (module docstring)."""
@@ -155,11 +170,13 @@ class PctuiApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with Horizontal(id="body"):
-            yield Sidebar(SECTIONS)
+            sidebar = Sidebar(SECTIONS)
+            sidebar.display = self.settings.sidebar
+            yield sidebar
             with ContentSwitcher(id="sections", initial=SECTIONS[0].SECTION_ID):
                 for section in SECTIONS:
                     yield section(id=section.SECTION_ID)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.store.waits.listener = self._write_waiting
@@ -168,6 +185,11 @@ class PctuiApp(App[None]):
             self.notify(f"{self.secrets.passphrase_problem}. Press F9 to type it.",
                         title="Keyring", severity="error", timeout=15, markup=False)
         self.query_one(Sidebar).highlighted = 1
+        keymap, problems = load_keymap(binding_ids())
+        if keymap:
+            self.set_keymap(keymap)
+        for problem in [*self.settings.problems, *problems]:
+            self.notify(problem, title="Settings", severity="warning", timeout=12)
         if self.actor.first_admin:
             self.notify(
                 f"{self.actor.login} is the first user of this database and is now its admin. "
@@ -188,7 +210,7 @@ class PctuiApp(App[None]):
             keyring_state = "keyring: wrong passphrase"
         waiting = (f" · waiting for another session's write ({write_wait:.0f} s)"
                    if write_wait is not None else "")
-        self.sub_title = f"{self.actor.describe()} · {keyring_state}{waiting}"
+        self.sub_title = visible(f"{self.actor.describe()} · {keyring_state}{waiting}")
 
     @property
     def current_section(self) -> Section:
@@ -211,8 +233,21 @@ class PctuiApp(App[None]):
         sidebar.highlighted = sidebar.get_option_index(section_id)
         section.focus_content()
 
-    def action_focus_sidebar(self) -> None:
-        self.query_one(Sidebar).focus()
+    def action_toggle_sidebar(self) -> None:
+        """Hide the sidebar (F2… still switch sections) or show it and put the cursor in it.
+        Remembered for this user (``pctui.ui.settings``)."""
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.focus()
+        else:
+            self.current_section.focus_content()
+        self.settings.sidebar = bool(sidebar.display)
+        try:
+            self.settings.save()
+        except OSError as exc:
+            self.notify(f"The sidebar setting could not be saved: {exc}", title="Settings",
+                        severity="warning")
 
     def action_help(self) -> None:
         from pctui.ui.screens.help import HelpScreen
@@ -220,12 +255,17 @@ class PctuiApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
         else:
-            self.push_screen(HelpScreen(SECTIONS))
+            self.push_screen(HelpScreen(help_groups(), self._keymap))
 
-    def action_unlock_keyring(self) -> None:
+    def action_unlock_keyring(self, then: Callable[[], None] | None = None) -> None:
+        """The unlock dialog; ``then`` runs once the keyring is unlocked (k on a locked
+        keyring unlocks first, then opens the key form)."""
         from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
 
         if not self.secrets.locked:
+            if then is not None:
+                then()
+                return
             self.notify(f"Keys are kept in the {self.secrets.describe()}.", title="Keyring")
             return
 
@@ -233,6 +273,8 @@ class PctuiApp(App[None]):
             self._update_subtitle()
             if result:
                 self.notify("Keyring unlocked: API keys can be saved.", title="Keyring")
+                if then is not None:
+                    then()
 
         self.push_screen(KeyringUnlockModal(self.secrets), unlocked)
 
@@ -254,3 +296,59 @@ class PctuiApp(App[None]):
     def _run_section_action(self, section: type[Section], action: str) -> None:
         self.action_show_section(section.SECTION_ID)
         self.call_later(self.query_one(f"#{section.SECTION_ID}", Section).run_action, action)
+
+
+# -- help: every binding of every screen, dialog and shared widget ----------------------------
+
+def help_groups() -> list[tuple[str, Sequence[Binding]]]:
+    """(heading, bindings) for F1 help, from the BINDINGS each class defines itself (so an
+    inherited binding is listed once, under the class that defines it)."""
+    from pctui.ui.screens.audit_log import AuditLogScreen
+    from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
+    from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
+    from pctui.ui.screens.connection_form import ConnectionForm
+    from pctui.ui.screens.era_detail import EraDetailScreen
+    from pctui.ui.screens.era_import import EraImportDialog
+    from pctui.ui.screens.help import HelpScreen
+    from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
+    from pctui.ui.screens.record_form import RecordForm
+    from pctui.ui.screens.release_835 import EraTable, FilterBar
+    from pctui.ui.screens.release_dialog import ReleaseDialog
+    from pctui.ui.screens.rule_drawer import RuleDrawer
+    from pctui.ui.widgets.list_table import ExportDialog, ListPanel, ListTable, SortPicker
+    from pctui.ui.widgets.modals import ConfirmationModal
+
+    sections: list[tuple[str, type[DOMNode]]] = [
+        (f"{s.GROUP} → {s.TITLE}", s) for s in SECTIONS]
+    others: list[tuple[str, type[DOMNode]]] = [
+        ("Every list", ListTable),
+        ("Every list: searching", ListPanel),
+        ("Release 835: the payments list", EraTable),
+        ("Release 835: filters", FilterBar),
+        ("Release 835: payment detail", EraDetailScreen),
+        ("Release 835: release dialog", ReleaseDialog),
+        ("Release 835: import dialog", EraImportDialog),
+        ("Insurance Payers: connection form", ConnectionForm),
+        ("Payer Rules: forms (rule, payer, override, code)", RecordForm),
+        ("Payer Rules: rule drawer", RuleDrawer),
+        ("Claims: ledger", ClaimLedgerScreen),
+        ("Claims: conflicts", ClaimConflictsScreen),
+        ("Audit log", AuditLogScreen),
+        ("Keyring unlock", KeyringUnlockModal),
+        ("Questions (yes / no)", ConfirmationModal),
+        ("Sort picker", SortPicker),
+        ("CSV export", ExportDialog),
+        ("Help", HelpScreen),
+    ]
+    groups: list[tuple[str, Sequence[Binding]]] = [("Everywhere", own_bindings(PctuiApp))]
+    for title, cls in [*sections, *others]:
+        groups.append((title, own_bindings(cls)))
+    return groups
+
+
+def own_bindings(cls: type[DOMNode]) -> list[Binding]:
+    return [b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding)]
+
+
+def binding_ids() -> set[str]:
+    return {b.id for _, bindings in help_groups() for b in bindings if b.id}

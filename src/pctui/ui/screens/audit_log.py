@@ -1,14 +1,38 @@
-"""The audit trail: who changed what, when. Keys are recorded as "API key replaced", never shown."""
+"""The audit trail: who changed what, when. Keys are recorded as "API key replaced", never shown.
+Times are the server's local time (stored in UTC)."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from pctui.core.wording import local_time, local_zone
 from pctui.store import audit
+from pctui.store.audit import AuditLine
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
+from pctui.ui.widgets.text import plain
+
+ACTION_WORDS = {"created": "added", "changed": "changed", "deactivated": "deactivated",
+                "reactivated": "reactivated", "key_replaced": "API key replaced",
+                "key_set": "API key set"}
+
+
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action, action.replace("_", " "))
+
+
+COLUMNS: list[Column[AuditLine]] = [
+    Column("at", "When", lambda a: a.at, min_width=16, max_width=16),
+    Column("user", "Who", lambda a: a.user, max_width=12),
+    Column("action", "Did", lambda a: action_words(a.action), max_width=18),
+    Column("label", "What", lambda a: a.label, min_width=10, max_width=30),
+    Column("changes", "Changes", lambda a: a.describe() or None, priority=2, min_width=12,
+           max_width=120),
+]
 
 
 class AuditLogScreen(ModalScreen[None]):
@@ -27,42 +51,51 @@ class AuditLogScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="wide"):
             yield Static("", id="dialog-title", markup=False)
-            table: DataTable[str] = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
-            table.add_columns("When (UTC)", "Who", "What", "Action", "Changes")
-            yield table
+            yield ListPanel(ListTable(COLUMNS, key=lambda a: (a.at, a.user, a.label, a.action),
+                                      export_name="audit-log", noun="change", id="audit"),
+                            placeholder="Search who, what, changes")
             # the Changes column is cut at 80 columns: the highlighted entry in full
             yield Static("", id="audit-detail", markup=False)
-            yield Static("f: this item / all · Escape: close", classes="dialog-keys")
+            yield Static("", classes="dialog-keys", id="audit-keys", markup=False)
 
     def on_mount(self) -> None:
         self._load()
-        self.query_one("#audit", DataTable).focus()
+        self.query_one("#audit", ListTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_filter":
+            return self.entity_id is not None  # opened on one item: f switches to all
+        return True
 
     def _load(self) -> None:
-        app = self.app
-        store = app.store  # type: ignore[attr-defined]
+        store = self.app.store  # type: ignore[attr-defined]
         lines = audit.entries(store, self.entity, self.entity_id if self.only_item else None)
         title = f"Audit log — {self.label}" if self.only_item and self.label else (
-            f"Audit log — all {self.entity or 'changes'}s")
-        self.query_one("#dialog-title", Static).update(title)
-        table = self.query_one("#audit", DataTable)
-        table.clear()
-        self._lines = lines
-        for line in lines:
-            table.add_row(line.at.strftime("%Y-%m-%d %H:%M"), line.user, line.label,
-                          line.action, line.describe())
+            f"Audit log — all {self.entity or 'change'}s")
+        self.query_one("#dialog-title", Static).update(plain(
+            f"{title} · times in {local_zone()}"))
+        table = self.query_one("#audit", ListTable)
+        table.show(lines)
+        keys = "f: this item / all · " if self.entity_id is not None else ""
+        self.query_one("#audit-keys", Static).update(
+            f"{keys}/ search · s sort · ^e export · Escape: close")
+        self._show_detail()
         if not lines:
-            table.add_row("", "", "", "", "No changes recorded yet.")
+            self.query_one("#audit-detail", Static).update("No changes recorded yet.")
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        lines = getattr(self, "_lines", [])
+    @on(DataTable.RowHighlighted, "#audit")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        line = self.query_one("#audit", ListTable).highlighted
         detail = self.query_one("#audit-detail", Static)
-        if 0 <= event.cursor_row < len(lines):
-            line = lines[event.cursor_row]
-            detail.update(f"{line.at:%Y-%m-%d %H:%M} UTC · {line.user} · {line.label} · "
-                          f"{line.action}\n{line.describe() or 'no field changes recorded'}")
-        else:
+        if line is None:
             detail.update("")
+            return
+        detail.update(plain(f"{local_time(line.at)} · {line.user} · {line.label} · "
+                            f"{action_words(line.action)}\n", keep_newlines=True)
+                      + plain(line.describe() or "no field changes recorded"))
 
     def action_toggle_filter(self) -> None:
         if self.entity_id is not None:

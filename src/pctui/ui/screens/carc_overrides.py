@@ -14,6 +14,7 @@ from pctui.store import carc, payers
 from pctui.store.carc import OverrideView, carc_sort_key
 from pctui.ui.screens.record_form import RecordForm
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 OTHER_CARC = "\x00other"  # the "type a code not in the catalogue" choice
 GROUPS = ("CO", "PR", "OA", "PI")  # the CAS group codes an override may name (SPEC 1.2)
@@ -35,7 +36,7 @@ class OverrideForm(RecordForm[OverrideView]):
 
     def compose(self) -> ComposeResult:
         o = self.override
-        payer_options = [(Text(p.label), p.id) for p in payers.list_payers(self.pctui.store)
+        payer_options = [(plain(p.label), p.id) for p in payers.list_payers(self.pctui.store)
                          if p.active or p.id == self.payer_id]
         known = sorted(CARC, key=carc_sort_key)
         carc_options = [(Text(shorten(f"{code} — {CARC[code]}")), code) for code in known]
@@ -45,8 +46,8 @@ class OverrideForm(RecordForm[OverrideView]):
             start_carc = o.carc if o.carc in CARC else OTHER_CARC
         group_options = [("Any group", "")] + [(f"{g} — {GROUP_NAMES[g]}", g) for g in GROUPS]
         with Vertical(id="dialog", classes="record-form"):
-            yield Static(f"Edit CARC override {o.label}" if o else "Add CARC override",
-                         id="dialog-title", markup=False)
+            yield Static(plain(f"Edit CARC override {o.label}" if o else "Add CARC override"),
+                         id="dialog-title")
             with Vertical(id="record-body"):
                 yield FormField("Payer", Select(payer_options, id="payer", prompt="Pick the payer",
                                                 value=self.payer_id if self.payer_id in

@@ -15,8 +15,10 @@ from textual.widgets import DataTable, Static
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.ledger import LedgerTotals
 from pctui.core.money import ZERO, display
+from pctui.core.wording import local_time
 from pctui.store import claims
 from pctui.store.claims import ClaimDetail, LedgerEntryView, PayerOnClaim
+from pctui.ui.widgets.text import plain
 
 LINE_COLUMNS = ("Line", "Procedure", "Service", "Units", "Charge", "Paid", "Adjusted", "Balance",
                 "Control #")  # fmt: skip
@@ -26,7 +28,7 @@ _AMOUNT_COLUMNS = {"Charge", "Paid", "Adjusted", "Balance", "Amount"}
 
 
 def _amount(value: Decimal) -> Text:
-    return Text(display(value), justify="right")
+    return plain(display(value), justify="right")
 
 
 def _header(label: str) -> Text:
@@ -77,7 +79,7 @@ class ClaimLedgerScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="wide claim-ledger"):
-            yield Static(f"Claim {self.claim_id}", id="dialog-title", markup=False)
+            yield Static(plain(f"Claim {self.claim_id}"), id="dialog-title")
             yield Static("", id="ledger-payers", markup=False)
             yield Static("", id="ledger-totals", markup=False)
             lines: DataTable[Text] = DataTable(id="ledger-lines", cursor_type="row")
@@ -105,14 +107,15 @@ class ClaimLedgerScreen(ModalScreen[None]):
 
     def _show_header(self, detail: ClaimDetail) -> None:
         claim = detail.claim
-        self.query_one("#dialog-title", Static).update(
-            f"Claim {claim.claim_id}{' VOIDED' if detail.voided else ''} · {claim.patient_name or 'no patient name'} · charge "
+        self.query_one("#dialog-title", Static).update(plain(
+            f"Claim {claim.claim_id}{' VOIDED' if detail.voided else ''} · "
+            f"{claim.patient_name or 'no patient name'} · charge "
             f"{display(claim.charge)} · from {detail.came_from}"
-        )
-        self.query_one("#ledger-payers", Static).update(
+        ))
+        self.query_one("#ledger-payers", Static).update(plain(
             "Payers: "
             + " · ".join(payer_text(level, detail.payers.get(level)) for level in PayerLevel)
-        )
+        ))
         totals = self.query_one("#ledger-totals", Static)
         proof = [totals_proof(detail.totals), balances_text(detail.totals)]
         if detail.totals.charge != claim.charge:
@@ -120,7 +123,7 @@ class ClaimLedgerScreen(ModalScreen[None]):
                 f"The ledger's charges ({display(detail.totals.charge)}) differ from "
                 f"the claim's total charge ({display(claim.charge)})."
             )
-        totals.update("\n".join(proof))
+        totals.update(plain("\n".join(proof), keep_newlines=True))
         totals.set_class(
             not detail.totals.is_balanced or detail.totals.charge != claim.charge, "-unbalanced"
         )
@@ -130,11 +133,11 @@ class ClaimLedgerScreen(ModalScreen[None]):
         for line in detail.claim.service_lines:
             procedure = "-".join((line.procedure, *line.modifiers))
             table.add_row(
-                Text(str(line.line_number)), Text(procedure),
-                Text(line.service_date.isoformat() if line.service_date else "—"),
-                Text(claims.units_text(line.units) + (" min" if line.unit_code == "MJ" else "")),
+                plain(line.line_number), plain(procedure),
+                plain(line.service_date.isoformat() if line.service_date else "—"),
+                plain(claims.units_text(line.units) + (" min" if line.unit_code == "MJ" else "")),
                 *self._line_amounts(detail.line_totals.get(line.line_number)),
-                Text(line.control_number or ""),
+                plain(line.control_number or ""),
             )  # fmt: skip
         if None in detail.line_totals:  # entries booked on the claim itself (claim-level CAS)
             table.add_row(Text("claim"), Text("on the claim"), Text(""), Text(""),
@@ -154,10 +157,10 @@ class ClaimLedgerScreen(ModalScreen[None]):
         table = self.query_one("#ledger-entries", DataTable)
         for entry in detail.entries:
             table.add_row(
-                Text(entry.created_at.date().isoformat()), Text(entry.kind.value),
-                Text(entry.party.value), _amount(entry.amount), Text(entry.code),
-                Text(group_reason(entry)), Text(self._line_text(entry, dates)),
-                Text(entry.check_number or ""), Text(entry.batch), Text(entry.payer_code or ""),
+                plain(local_time(entry.created_at)[:10]), plain(entry.kind.value),
+                plain(entry.party.value), _amount(entry.amount), plain(entry.code),
+                plain(group_reason(entry)), plain(self._line_text(entry, dates)),
+                plain(entry.check_number or ""), plain(entry.batch), plain(entry.payer_code or ""),
                 key=str(entry.id),
             )  # fmt: skip
         self.query_one("#ledger-heading", Static).update(
@@ -194,5 +197,5 @@ class ClaimLedgerScreen(ModalScreen[None]):
             parts.append(f"reverses #{e.reverses_id}")
         if e.memo:
             parts.append(e.memo)
-        parts.append(f"by {e.created_by or '—'} {e.created_at:%Y-%m-%d %H:%M} UTC")
-        out.update(" · ".join(parts))
+        parts.append(f"by {e.created_by or '—'} {local_time(e.created_at)}")
+        out.update(plain(" · ".join(parts)))

@@ -7,112 +7,60 @@ in SQL (``PAGE_SIZE`` rows): a DataTable holding tens of thousands of rows paint
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from collections.abc import Iterator
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from pctui.core.codes import Party
 from pctui.core.money import display
 from pctui.core.wording import plural
 from pctui.store import claim_intake, claims
 from pctui.store.claims import ClaimBalance
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
+from pctui.ui.widgets.text import plain
 
 PAGE_SIZE = 200
-# Column key, header, fixed width (None: as wide as the widest cell on the page).
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("claim", "Claim", None),
-    ("patient", "Patient", 18),
-    ("service", "Service", 10),
-    ("charge", "Charge", None),
-    ("paid", "Paid", None),
-    ("adjusted", "Adjusted", None),
-    ("primary", "Primary bal", None),
-    ("secondary", "Secondary bal", None),
-    ("tertiary", "Tertiary bal", None),
-    ("patient-balance", "Patient bal", None),
-)
-_RIGHT_ALIGNED = {"charge", "paid", "adjusted", "primary", "secondary", "tertiary",
-                  "patient-balance"}  # fmt: skip
 
 
-def amount_cell(amount: Decimal) -> Text:
-    return Text(display(amount), justify="right")
+def _balance(party: Party) -> Column[ClaimBalance]:
+    return Column(f"{party.value}-balance", f"{party.value.capitalize()} bal",
+                  lambda row: row.balance[party], align="right", priority=4)
 
 
-def service_date_text(value: date | None) -> str:
-    return value.isoformat() if value else "—"
-
-
-def claim_cells(row: ClaimBalance) -> list[Text]:
-    # Text, not str: a DataTable reads plain strings as markup, and claim ids are user data.
-    return [
-        Text(row.claim_id),
-        Text(row.patient_name or "—"),
-        Text(service_date_text(row.service_date)),
-        amount_cell(row.charge),
-        amount_cell(row.paid),
-        amount_cell(row.adjusted),
-        *(amount_cell(row.balance[party]) for party in Party),
-    ]
+# At 80 columns (about 51 cells beside the sidebar): claim, patient and what is still owed;
+# the service date and charge follow, then paid/adjusted, then who owes it.
+COLUMNS: list[Column[ClaimBalance]] = [
+    Column("claim", "Claim", lambda row: row.claim_id, max_width=20),
+    Column("patient", "Patient", lambda row: row.patient_name or None, min_width=10,
+           max_width=28),
+    Column("balance", "Balance", lambda row: row.total_balance, align="right"),
+    Column("service", "Service", lambda row: row.service_date, priority=2),
+    Column("charge", "Charge", lambda row: row.charge, align="right", priority=2),
+    Column("paid", "Paid", lambda row: row.paid, align="right", priority=3),
+    Column("adjusted", "Adjusted", lambda row: row.adjusted, align="right", priority=3),
+    *(_balance(party) for party in Party),
+]
+# Column key → the order claims.list_claims sorts by in SQL.
+SQL_ORDER = {**{c.key: c.key for c in COLUMNS}, **{f"{p.value}-balance": p.value for p in Party}}
 
 
 def balance_summary(row: ClaimBalance) -> str:
     """The highlighted claim in three lines: at 80 columns the table shows only its first columns."""
     owed = [f"{party.value} {display(amount)}" for party, amount in row.balance.items() if amount]
+    service = row.service_date.isoformat() if row.service_date else "—"
     return (
         ("VOIDED · " if row.voided else "")
-        + f"{row.claim_id} · {row.patient_name or 'no patient name'} · "
-        f"service {service_date_text(row.service_date)}\n"
+        + f"{row.claim_id} · {row.patient_name or 'no patient name'} · service {service}\n"
         f"Charge {display(row.charge)} · Paid {display(row.paid)} · "
         f"Adjusted {display(row.adjusted)}\n"
         f"Balance {display(row.total_balance)}"
         + (f" = {' + '.join(owed)}" if owed else " (nothing owed)")
     )
-
-
-class ClaimsTable(DataTable[Text]):
-    """One page of claims. Moving on past the page's last (first) row asks for the next
-    (previous) page, so ↓ and PgDn read through every claim."""
-
-    class PageWanted(Message):
-        def __init__(self, step: int) -> None:
-            super().__init__()
-            self.step = step  # +1 next page, -1 previous page
-
-    def _at_last_row(self) -> bool:
-        return self.row_count > 0 and self.cursor_row >= self.row_count - 1
-
-    def action_cursor_down(self) -> None:
-        if self._at_last_row():
-            self.post_message(self.PageWanted(+1))
-        else:
-            super().action_cursor_down()
-
-    def action_page_down(self) -> None:
-        if self._at_last_row():
-            self.post_message(self.PageWanted(+1))
-        else:
-            super().action_page_down()
-
-    def action_cursor_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageWanted(-1))
-        else:
-            super().action_cursor_up()
-
-    def action_page_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageWanted(-1))
-        else:
-            super().action_page_up()
 
 
 class ClaimsSection(Section):
@@ -125,11 +73,8 @@ class ClaimsSection(Section):
     TITLE = "Claims"
     GROUP = "PAYMENTS"
     BINDINGS = [
-        Binding("s,slash", "focus_search", "Search", id="claims.search"),
         Binding("enter,l", "open_ledger", "Ledger", id="claims.ledger"),
-        Binding("n", "next_page", "Next page", id="claims.next_page"),
-        Binding("p", "previous_page", "Prev page", id="claims.previous_page"),
-        Binding("escape", "clear_search", "Clear search", id="claims.clear_search", show=False),
+        Binding("b", "toggle_with_balance", "Owing only", id="claims.with_balance"),
         Binding("c", "open_conflicts", "Conflicts", id="claims.conflicts"),
     ]
     ACTIONS = [
@@ -137,147 +82,154 @@ class ClaimsSection(Section):
                       "focus_search"),
         SectionAction("Claim ledger", "Every entry of the highlighted claim, with its lines, "
                       "payers and totals", "open_ledger"),
-        SectionAction("Next page of claims", f"The next {PAGE_SIZE} claims", "next_page"),
-        SectionAction("Previous page of claims", f"The previous {PAGE_SIZE} claims",
-                      "previous_page"),
-        SectionAction("Clear claim search", "Show every claim again", "clear_search"),
+        SectionAction("Claims with a balance", "Show only claims someone still owes on, or "
+                      "every claim again", "toggle_with_balance"),
+        SectionAction("Export claims to CSV", "Every claim of the list (as searched, sorted "
+                      "and filtered) with its balances", "export"),
         SectionAction("Claim conflicts", "Claims kept apart because their claim number is "
                       "already on file with other content: keep or take each", "open_conflicts"),
     ]  # fmt: skip
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.search = ""  # the search applied to the list (the input may hold more, unapplied)
-        self.page_start = 0
+        self.with_balance = False
         self.total = 0
-        self._rows: list[ClaimBalance] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="claims-card", classes="card") as card:
             card.border_title = "Claims"
-            card.border_subtitle = "s: Search · Enter: Ledger"
-            yield Input(
-                placeholder="Search claim id or patient (s) · Enter applies",
-                id="claims-search",
-                compact=True,
-            )
+            card.border_subtitle = "/ Search · s Sort · Enter Ledger"
             yield Static("", id="claims-status", markup=False)
-            table = ClaimsTable(
-                id="claims-table", cursor_type="row", zebra_stripes=True, fixed_columns=1
-            )
-            for key, label, width in COLUMNS:
-                justify = "right" if key in _RIGHT_ALIGNED else "left"
-                table.add_column(Text(label, justify=justify), width=width, key=key)
-            yield table
+            yield ListPanel(ListTable(
+                COLUMNS, key=lambda row: row.pk, export_name="claims", noun="claim",
+                paged=True, sorts_itself=False, export_rows=self._all_rows, fixed_columns=1,
+                id="claims-table"), placeholder="Search claim id or patient (Enter applies)")
             yield Static("", id="claims-empty", markup=False)
             yield Static("", id="claim-summary", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_data()
 
+    @property
+    def table(self) -> ListTable[ClaimBalance]:
+        return self.query_one("#claims-table", ListTable)
+
+    @property
+    def search(self) -> str:
+        return self.table.search
+
     def focus_content(self) -> None:
         # The table, not the search box: keys like n, p and l must reach the section.
-        self.query_one(ClaimsTable).focus()
+        self.table.focus()
 
     # -- loading ----------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
-        """Re-read the current page, keeping the cursor where it was."""
-        self._load(self.query_one(ClaimsTable).cursor_row)
+        """Re-read the current page, keeping the cursor on the same claim."""
+        self._load(self.table.page)
 
-    def _load(self, cursor: int) -> None:
-        store = self.pctui.store
-        self.total = claims.count_claims(store, self.search)
-        last_page_start = max(self.total - 1, 0) // PAGE_SIZE * PAGE_SIZE
-        self.page_start = min(max(self.page_start, 0), last_page_start)
-        self._rows = claims.list_claims(store, self.search, self.page_start, PAGE_SIZE)
-        table = self.query_one(ClaimsTable)
-        table.clear()
-        table.add_rows(claim_cells(row) for row in self._rows)
-        if self._rows:
-            table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
+    def _read(self, offset: int, limit: int) -> list[ClaimBalance]:
+        table = self.table
+        return claims.list_claims(self.pctui.store, table.search, offset, limit,
+                                  order=SQL_ORDER.get(table.sort_column or ""),
+                                  descending=table.sort_reverse,
+                                  with_balance=self.with_balance)
+
+    def _all_rows(self) -> Iterator[ClaimBalance]:
+        """Every claim of the list as searched, sorted and filtered now, read a thousand at a
+        time (for the CSV export, which reads them off the UI thread)."""
+        store, table = self.pctui.store, self.table
+        search, descending = table.search, table.sort_reverse
+        order = SQL_ORDER.get(table.sort_column or "")
+        with_balance = self.with_balance
+
+        def rows() -> Iterator[ClaimBalance]:
+            offset = 0
+            while chunk := claims.list_claims(store, search, offset, 1000, order=order,
+                                              descending=descending,
+                                              with_balance=with_balance):
+                yield from chunk
+                offset += len(chunk)
+
+        return rows()
+
+    def _load(self, page: int, cursor_row: int | None = None) -> None:
+        table = self.table
+        self.total = claims.count_claims(self.pctui.store, table.search, self.with_balance)
+        pages = max(1, -(-self.total // PAGE_SIZE))
+        page = max(0, min(page, pages - 1))
+        table.show(self._read(page * PAGE_SIZE, PAGE_SIZE), page=page, pages=pages,
+                   cursor_row=cursor_row)
+        self.query_one(ListPanel).show_count(self.total)
         self._show_status()
         self._show_summary()
 
     def _show_status(self) -> None:
+        table = self.table
         status = self.query_one("#claims-status", Static)
-        matching = f' matching "{self.search}"' if self.search else ""
+        matching = f' matching "{table.search}"' if table.search else ""
+        owing = " owing" if self.with_balance else ""
         waiting = claim_intake.count_open_conflicts(self.pctui.store)
         conflicts = (f" · {plural(waiting, 'conflict')} waiting (c)" if waiting else "")
-        if self._rows:
-            first, last = self.page_start + 1, self.page_start + len(self._rows)
+        if table.shown:
+            first = table.page * PAGE_SIZE + 1
+            last = first + len(table.shown) - 1
             paging = " · n/p: next/previous page" if self.total > PAGE_SIZE else ""
-            status.update(
-                f"rows {first:,}-{last:,} of {self.total:,}{matching}{paging}{conflicts}")
+            status.update(plain(f"rows {first:,}-{last:,} of {self.total:,}{owing}{matching}"
+                                f"{paging}{conflicts}"))
         else:
-            status.update(f"rows 0 of 0{matching}{conflicts}")
+            status.update(plain(f"rows 0 of 0{owing}{matching}{conflicts}"))
         empty = self.query_one("#claims-empty", Static)
-        empty.update(
-            "" if self._rows else
-            f'No claim id or patient matches "{self.search}". Press Escape to see every claim.'
-            if self.search else
-            "No claims yet. Import 837P files with `pctui import`, or run `pctui demo`."
-        )  # fmt: skip
-        empty.display = not self._rows
+        if table.shown:
+            text = ""
+        elif table.search:
+            text = (f'No claim id or patient matches "{table.search}". Press Escape to see '
+                    "every claim.")
+        elif self.with_balance:
+            text = "No claim has a balance. Press b to see every claim."
+        else:
+            text = "No claims yet. Import 837P files with `pctui import`, or run `pctui demo`."
+        empty.update(plain(text))
+        empty.display = not table.shown
 
     def _show_summary(self) -> None:
         row = self.highlighted
-        self.query_one("#claim-summary", Static).update(balance_summary(row) if row else "")
+        self.query_one("#claim-summary", Static).update(
+            plain(balance_summary(row), keep_newlines=True) if row else "")
 
     @property
     def highlighted(self) -> ClaimBalance | None:
-        table = self.query_one(ClaimsTable)
-        if not self._rows or not 0 <= table.cursor_row < len(self._rows):
-            return None
-        return self._rows[table.cursor_row]
+        return self.table.highlighted
 
     @on(DataTable.RowHighlighted, "#claims-table")
     def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_summary()
 
-    # -- searching --------------------------------------------------------------------------
+    # -- searching, sorting, paging, filtering ------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#claims-search", Input).focus()
+        self.query_one(ListPanel).action_search()
 
-    @on(Input.Submitted, "#claims-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        self._apply_search(event.value.strip())
+    @on(ListPanel.SearchChanged)
+    def _searched(self) -> None:
+        self._load(0, cursor_row=0)
 
-    def action_clear_search(self) -> None:
-        self.query_one("#claims-search", Input).value = ""
-        if self.search:
-            self._apply_search("")
-        else:
-            self.focus_content()
+    @on(ListTable.SortChanged, "#claims-table")
+    def _sorted(self) -> None:
+        self._load(0, cursor_row=0)
 
-    def _apply_search(self, text: str) -> None:
-        self.search = text
-        self.page_start = 0
-        self._load(0)
-        self.focus_content()
+    @on(ListTable.PageWanted, "#claims-table")
+    def _page_wanted(self, event: ListTable.PageWanted) -> None:
+        self._load(event.page, cursor_row=event.cursor_row)
 
-    # -- paging -----------------------------------------------------------------------------
+    def action_toggle_with_balance(self) -> None:
+        self.with_balance = not self.with_balance
+        self._load(0, cursor_row=0)
+        self.notify("Showing claims someone still owes on (b shows every claim)."
+                    if self.with_balance else "Showing every claim.", title="Claims")
 
-    @on(ClaimsTable.PageWanted)
-    def _page_wanted(self, event: ClaimsTable.PageWanted) -> None:
-        if event.step > 0:
-            self.action_next_page()
-        else:
-            self._previous_page(cursor=PAGE_SIZE - 1)
-
-    def action_next_page(self) -> None:
-        if self.page_start + PAGE_SIZE < self.total:
-            self.page_start += PAGE_SIZE
-            self._load(0)
-
-    def action_previous_page(self) -> None:
-        self._previous_page(cursor=0)
-
-    def _previous_page(self, cursor: int) -> None:
-        if self.page_start > 0:
-            self.page_start -= PAGE_SIZE
-            self._load(cursor)
+    def action_export(self) -> None:
+        self.table.action_export()
 
     # -- the ledger -------------------------------------------------------------------------
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.core.codes import GatewayType
 from pctui.core.gateway import parse_compliance_rules
@@ -18,6 +21,7 @@ from pctui.store.errors import EditConflict, NotFound, PermissionDenied, Validat
 from pctui.ui.widgets.conflict import ConflictChoice, EditConflictModal
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
+from pctui.ui.widgets.text import plain
 
 ENDPOINT_HINTS = {
     GatewayType.HTTPS.value: "https://host/path of the payer's claims API",
@@ -49,9 +53,10 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             title = f"Replace API key — {e.payer_code} / {e.name}"  # type: ignore[union-attr]
         else:
             title = "Edit Payer Connection" if e else "Add Payer Connection"
-        payer_options = [(p.label, p.id) for p in payers.list_payers(store, include_inactive=False)]
+        payer_options = [(plain(p.label), p.id)
+                         for p in payers.list_payers(store, include_inactive=False)]
         with Vertical(id="dialog", classes="form"):
-            yield Static(title, id="dialog-title", markup=False)
+            yield Static(plain(title), id="dialog-title")
             with VerticalScroll(id="form-body"):
                 if not self.key_only:
                     yield FormField("Payer", Select(payer_options, id="payer",
@@ -146,7 +151,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         status = self.query_one("#form-status", Static)
         if errors:
             names = ", ".join(f.label for f in self.query(FormField) if f.field_name in errors)
-            status.update(f"Not saved: fix {names or ', '.join(errors)}.")
+            status.update(plain(f"Not saved: fix {names or ', '.join(errors)}."))
             for field in self.query(FormField):
                 if field.field_name in errors:
                     field.control.focus()
@@ -222,32 +227,42 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         return payers.get_payer(self.app.store, payer_id).code  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="save")
-    def _save(self, draft: ConnectionDraft, api_key: str | None, connection_id: int | None) -> None:
+    def _save(self, draft: ConnectionDraft, api_key: str | None,
+              connection_id: int | None) -> tuple[str, Any]:
+        """Save off the UI thread; the form closes once the worker has finished."""
         app = self.app
         try:
-            view = connections.save_connection(app.store, app.secrets, app.actor,  # type: ignore[attr-defined]
-                                               draft, connection_id, api_key,
-                                               self.expected_version)
+            return "saved", connections.save_connection(
+                app.store, app.secrets, app.actor, draft, connection_id, api_key,  # type: ignore[attr-defined]
+                self.expected_version)
         except EditConflict as exc:
-            app.call_from_thread(self._edit_conflict, exc)
-            return
+            return "conflict", exc
         except ValidationFailed as exc:
-            app.call_from_thread(self._show_errors, exc.errors)
-            return
+            return "errors", exc.errors
         except (PermissionDenied, KeyringLocked) as exc:
-            app.call_from_thread(self.query_one("#form-status", Static).update, f"Not saved: {exc}")
-            return
+            return "status", f"Not saved: {exc}"
         except Exception as exc:  # a busy, read-only or full database: said, form kept
             message = faults.explain(exc, app.store.path)  # type: ignore[attr-defined]
             if message is None:
                 raise
-            app.call_from_thread(self.query_one("#form-status", Static).update,
-                                 f"Not saved: {message}")
+            return "status", f"Not saved: {message}"
+
+    @on(Worker.StateChanged)
+    def _saved(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "save" or event.state is not WorkerState.SUCCESS:
             return
-        app.call_from_thread(self.dismiss, view)
+        outcome, value = event.worker.result
+        if outcome == "saved":
+            self.dismiss(value)
+        elif outcome == "errors":
+            self._show_errors(value)
+        elif outcome == "conflict":
+            self._edit_conflict(value)
+        else:
+            self.query_one("#form-status", Static).update(plain(value))
 
     def _edit_conflict(self, conflict: EditConflict) -> None:
-        self.query_one("#form-status", Static).update(f"Not saved: {conflict}")
+        self.query_one("#form-status", Static).update(plain(f"Not saved: {conflict}"))
 
         def chosen(choice: ConflictChoice | None) -> None:
             if choice == "overwrite":

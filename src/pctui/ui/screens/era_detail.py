@@ -19,11 +19,13 @@ from pctui.core.codes import ADJUSTMENT_GROUPS
 from pctui.core.era import Adjustment, ClaimPayment, Finding, ServicePayment, Severity
 from pctui.core.money import display
 from pctui.core.posting import STATUS_NAMES, normalize_status
-from pctui.core.wording import plural
+from pctui.core.text import visible
+from pctui.core.wording import local_time, plural
 from pctui.store import eras, release
 from pctui.store.eras import EraDetail
 from pctui.store.release import ReleaseDetail
-from pctui.ui.screens.release_835 import PagedTable
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable, sort_value
+from pctui.ui.widgets.text import plain
 
 try:  # the catalogue of reason-code descriptions
     from pctui.core.carc import describe_carc
@@ -59,9 +61,10 @@ PLB_REASONS = {
 
 
 def wrapped(text: str, width: int) -> list[str]:
-    """Lines folded to ``width``, continuation lines indented under their first word."""
+    """Lines folded to ``width``, continuation lines indented under their first word; control
+    characters from the 835 shown as escapes (a Log writes what it is given)."""
     out: list[str] = []
-    for line in text.splitlines():
+    for line in visible(text, keep_newlines=True).splitlines():
         indent = " " * (len(line) - len(line.lstrip()) + 2)
         out += textwrap.wrap(line, width, subsequent_indent=indent, drop_whitespace=True,
                              break_on_hyphens=False) or [" "]  # Log drops ""
@@ -243,6 +246,29 @@ def posting_text(posted: ReleaseDetail | None, status_label: str) -> str:
     return "\n".join(lines)
 
 
+def _status_cell(claim: ClaimPayment) -> Text:
+    code = normalize_status(claim.status_code)
+    return plain(SHORT_STATUS.get(code, code), style="red" if code == "4" else "")
+
+
+CLAIM_COLUMNS: list[Column[tuple[int, ClaimPayment]]] = [
+    Column("claim", "Claim", lambda p: p[1].patient_control_number, max_width=20),
+    Column("patient", "Patient", lambda p: p[1].patient_name or None, min_width=10,
+           max_width=26),
+    Column("status", "Status", lambda p: _status_cell(p[1]), min_width=7, max_width=12,
+           sort_key=lambda p: normalize_status(p[1].status_code)),
+    Column("charge", "Charge", lambda p: p[1].charge, align="right", priority=2),
+    Column("paid", "Paid", lambda p: p[1].paid, align="right"),
+    Column("pr", "Pt resp", lambda p: p[1].patient_responsibility, align="right", priority=2),
+]
+
+
+def claim_search_text(claim: ClaimPayment) -> str:
+    return " ".join((claim.patient_control_number, claim.patient_name or "",
+                     claim.payer_claim_control or "",
+                     SHORT_STATUS.get(normalize_status(claim.status_code), ""))).casefold()
+
+
 class EraDetailScreen(ModalScreen[None]):
     """The detail of one payment. Escape closes."""
 
@@ -252,10 +278,6 @@ class EraDetailScreen(ModalScreen[None]):
         Binding("2", "tab('tab-plb')", "PLB", id="era_detail.plb"),
         Binding("3", "tab('tab-findings')", "Findings", id="era_detail.findings"),
         Binding("4", "tab('tab-posting')", "Posting", id="era_detail.posting"),
-        Binding("n", "claims_page(1)", "Next claims",
-                id="era_detail.next_claims"),
-        Binding("p", "claims_page(-1)", "Prev claims",
-                id="era_detail.previous_claims"),
     ]
 
     def __init__(self, era_id: int) -> None:
@@ -272,7 +294,11 @@ class EraDetailScreen(ModalScreen[None]):
             with TabbedContent(id="era-detail-tabs"):
                 with TabPane("Claims", id="tab-claims"):
                     yield Static("", id="era-claims-page", markup=False)
-                    yield PagedTable(id="era-claims", cursor_type="row", zebra_stripes=True)
+                    yield ListPanel(ListTable(
+                        CLAIM_COLUMNS, key=lambda pair: pair[0], export_name="payment-claims",
+                        noun="claim", paged=True, sorts_itself=False,
+                        export_rows=self._claims_for_export, id="era-claims"),
+                        placeholder="Search claim number, patient, status", id="era-claims-panel")
                     with VerticalScroll(id="era-claim-scroll"):
                         yield Static("", id="era-claim-detail", classes="detail-text",
                                      markup=False)
@@ -293,15 +319,10 @@ class EraDetailScreen(ModalScreen[None]):
         method = f" by {r.payment_method}" if r.payment_method else ""
         return (f"Paid {paid}{method} · Inbound ID {row.inbound_id or '—'} "
                 f"({row.inbound_id_source}) · payee {r.payee_name or '—'}\n"
-                f"Loaded {row.loaded_at:%Y-%m-%d %H:%M} from {Path(row.filename).name}")
+                f"Loaded {local_time(row.loaded_at)} from {Path(row.filename).name}")
 
     def on_mount(self) -> None:
-        table = self.query_one("#era-claims", DataTable)
-        for key, label in (("claim", "Claim"), ("patient", "Patient"), ("status", "Status"),
-                           ("charge", "Charge"), ("paid", "Paid"), ("pr", "Pt resp")):
-            right = key in ("charge", "paid", "pr")
-            table.add_column(Text(label, justify="right" if right else "left"), key=key)
-        table.focus()
+        self.query_one("#era-claims", ListTable).focus()
         self._read()
 
     @work(thread=True, exclusive=True, group="era-detail")
@@ -315,10 +336,11 @@ class EraDetailScreen(ModalScreen[None]):
     def _show(self, detail: EraDetail, posted: ReleaseDetail | None) -> None:
         self.detail, self.posted = detail, posted
         row, r = detail.row, detail.remittance
-        self.query_one("#dialog-title", Static).update(
+        self.query_one("#dialog-title", Static).update(plain(
             f"Payment {row.check_number or '(no trace number)'} · {row.payer or row.payer_code} "
-            f"· {display(row.amount)} · {row.status.label}")
-        self.query_one("#era-detail-summary", Static).update(self._summary(detail))
+            f"· {display(row.amount)} · {row.status.label}"))
+        self.query_one("#era-detail-summary", Static).update(
+            plain(self._summary(detail), keep_newlines=True))
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-claims").label = f"Claims ({len(r.claims)})"
         tabs.get_tab("tab-plb").label = f"PLB ({len(r.provider_adjustments)})"
@@ -334,60 +356,68 @@ class EraDetailScreen(ModalScreen[None]):
         if posted is not None:  # after release, what was posted comes first
             self.action_tab("tab-posting")
 
+    def _claims_in_order(self) -> list[tuple[int, ClaimPayment]]:
+        """Every claim payment as searched and sorted, numbered as in the 835."""
+        assert self.detail is not None
+        table = self.query_one("#era-claims", ListTable)
+        pairs = list(enumerate(self.detail.remittance.claims))
+        if table.search:
+            needle = table.search.casefold()
+            pairs = [p for p in pairs if needle in claim_search_text(p[1])]
+        if table.sort_column is not None:
+            column = next(c for c in CLAIM_COLUMNS if c.key == table.sort_column)
+            getter = column.sort_key or column.value
+            pairs.sort(key=lambda p: sort_value(getter(p)), reverse=table.sort_reverse)
+        return pairs
+
+    def _claims_for_export(self) -> list[tuple[int, ClaimPayment]]:
+        return self._claims_in_order() if self.detail is not None else []
+
     def _fill_claims(self, page: int, cursor_row: int = 0) -> None:
         """One page of claims: a payment with thousands of claims opens at once."""
         assert self.detail is not None
-        claims = self.detail.remittance.claims
+        pairs = self._claims_in_order()
+        pages = max(1, -(-len(pairs) // CLAIMS_PAGE))
+        page = max(0, min(page, pages - 1))
         self.claim_page = page
         first = page * CLAIMS_PAGE
-        table = self.query_one("#era-claims", DataTable)
-        table.clear()
-        for index, c in enumerate(claims[first:first + CLAIMS_PAGE], start=first):
-            code = normalize_status(c.status_code)
-            pr = c.patient_responsibility
-            table.add_row(
-                Text(c.patient_control_number), Text(c.patient_name or "—"),
-                Text(SHORT_STATUS.get(code, code), style="red" if code == "4" else ""),
-                Text(display(c.charge), justify="right"), Text(display(c.paid), justify="right"),
-                Text(display(pr) if pr is not None else "—", justify="right"), key=str(index))
-        if table.row_count:
-            table.move_cursor(row=min(max(cursor_row, 0), table.row_count - 1))
-        pages = self._claim_pages()
+        table = self.query_one("#era-claims", ListTable)
+        shown = pairs[first:first + CLAIMS_PAGE]
+        table.show(shown, page=page, pages=pages, cursor_row=cursor_row)
+        panel = self.query_one("#era-claims-panel", ListPanel)
+        panel.show_count(len(pairs), len(self.detail.remittance.claims))
         label = self.query_one("#era-claims-page", Static)
         label.display = pages > 1
-        label.update(f"Claims {first + 1:,}–{first + table.row_count:,} of {len(claims):,} · "
+        label.update(f"Claims {first + 1:,}–{first + len(shown):,} of {len(pairs):,} · "
                      f"page {page + 1}/{pages} · n/p turn pages")
-        self._show_claim(first + table.cursor_row)
+        self._show_claim()
 
-    def _claim_pages(self) -> int:
-        assert self.detail is not None
-        return max(1, -(-len(self.detail.remittance.claims) // CLAIMS_PAGE))
+    @on(ListTable.PageWanted, "#era-claims")
+    def _claims_page_wanted(self, event: ListTable.PageWanted) -> None:
+        self._fill_claims(event.page, event.cursor_row)
 
-    @on(PagedTable.PageEdge, "#era-claims")
-    def _claims_page_edge(self, event: PagedTable.PageEdge) -> None:
-        if event.forward:
-            self.action_claims_page(1, 0)
-        else:
-            self.action_claims_page(-1, CLAIMS_PAGE - 1)
+    @on(ListTable.SortChanged, "#era-claims")
+    def _claims_sorted(self) -> None:
+        if self.detail is not None:
+            self._fill_claims(0)
 
-    def action_claims_page(self, step: int, cursor_row: int = 0) -> None:
-        if self.detail is None:
-            return
-        page = self.claim_page + step
-        if 0 <= page < self._claim_pages():
-            self._fill_claims(page, cursor_row)
+    @on(ListPanel.SearchChanged, "#era-claims-panel")
+    def _claims_searched(self) -> None:
+        if self.detail is not None:
+            self._fill_claims(0)
 
     @on(DataTable.RowHighlighted, "#era-claims")
-    def _claim_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_claim(self.claim_page * CLAIMS_PAGE + event.cursor_row)
+    def _claim_highlighted(self) -> None:
+        self._show_claim()
 
-    def _show_claim(self, index: int) -> None:
+    def _show_claim(self) -> None:
         if self.detail is None:
             return
-        claims = self.detail.remittance.claims
-        text = claim_text(claims[index]) if 0 <= index < len(claims) else (
-            "This payment holds no claim payments.")
-        self.query_one("#era-claim-detail", Static).update(text)
+        pair = self.query_one("#era-claims", ListTable).highlighted
+        text = claim_text(pair[1]) if pair is not None else (
+            "No claim matches the search." if self.detail.remittance.claims
+            else "This payment holds no claim payments.")
+        self.query_one("#era-claim-detail", Static).update(plain(text, keep_newlines=True))
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -13,11 +13,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
+from pctui.core.text import visible
 from pctui.core.wording import plural
 from pctui.store import intake
 from pctui.store.errors import PermissionDenied
 from pctui.store.intake import FileResult, ImportStatus
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 RESULT_MARK = {
     ImportStatus.IMPORTED: ("✓ imported ", "green"),
@@ -43,7 +45,7 @@ def result_text(result: FileResult) -> Text:
     mark, style = RESULT_MARK[result.status]
     text = Text()
     text.append(mark, style=style)
-    text.append(f"  {Path(result.file).name}")
+    text.append(f"  {visible(Path(result.file).name)}")
     if result.kind:
         text.append(f"  ({result.kind})", style="dim")
     if result.status is ImportStatus.IMPORTED:
@@ -52,10 +54,10 @@ def result_text(result: FileResult) -> Text:
         if result.findings:
             text.append(f", {plural(len(result.findings), 'finding')}", style="yellow")
     for reason in result.errors:
-        text.append(f"\n    {reason}", style="red")
+        text.append(f"\n    {visible(reason)}", style="red")
     if result.status is ImportStatus.DUPLICATE:
         for finding in result.findings[:3]:
-            text.append(f"\n    {finding.text}", style="dim")
+            text.append(f"\n    {visible(finding.text)}", style="dim")
     return text
 
 
@@ -137,11 +139,12 @@ class EraImportDialog(ModalScreen[int | None]):
 
     def _progress(self, done: int, total: int, name: str) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
-        self.query_one("#import-current", Static).update(f"{done}/{total} · {Path(name).name}")
+        self.query_one("#import-current", Static).update(
+            plain(f"{done}/{total} · {Path(name).name}"))
 
     def _failed(self, message: str) -> None:
         self.running = False
-        self.query_one("#form-status", Static).update(f"Nothing imported: {message}")
+        self.query_one("#form-status", Static).update(plain(f"Nothing imported: {message}"))
         self.query_one("#start", Button).disabled = False
 
     def _finished(self, results: list[FileResult]) -> None:

@@ -1,55 +1,76 @@
-"""The help screen: every key, generated from the bindings so it cannot drift."""
+"""F1 help: every key of every section, dialog and shared widget, generated from their
+bindings (with the user's keymap applied) so it cannot drift. The app passes the bindings in;
+this module does not import the app."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from pctui.ui.widgets.section import Section
-
 _NAMES = {"question_mark": "?", "enter": "Enter", "escape": "Esc", "space": "Space",
-          "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "delete": "Del"}
+          "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "delete": "Del", "tab": "Tab",
+          "home": "Home", "end": "End", "left": "←", "right": "→", "up": "↑", "down": "↓",
+          "less_than_sign": "<", "greater_than_sign": ">"}
+KEY_WIDTH = 14
 
 
 def _one_key(key: str) -> str:
     *mods, base = key.split("+")
     is_function_key = base[0] == "f" and base[1:].isdigit()
-    name = _NAMES.get(base, base.upper() if is_function_key else base)
-    return "+".join([*(m.capitalize() for m in mods), name.upper() if mods else name])
+    name = _NAMES.get(base, base.upper() if is_function_key or mods else base)
+    return "+".join([*(m.capitalize() for m in mods), name])
 
 
-def _key_label(binding: Binding) -> str:
-    return ", ".join(_one_key(k.strip()) for k in binding.key.split(","))
+def key_label(keys: str) -> str:
+    """``"e,enter"`` → ``"e, Enter"``; ``"ctrl+e"`` → ``"Ctrl+E"``."""
+    return ", ".join(_one_key(k.strip()) for k in keys.split(",") if k.strip())
+
+
+def help_line(binding: Binding, keymap: Mapping[str, str]) -> Text:
+    """One binding: its keys (as remapped), what it does, and its id for the keymap file."""
+    keys = keymap.get(binding.id or "", binding.key)
+    parts = (binding.id or "").split(".")
+    # ids like "rules.payers.add" name the view a repeated key belongs to
+    view = f" ({parts[1]} view)" if len(parts) >= 3 and parts[0] == "rules" and parts[1] in (
+        "payers", "overrides", "codes") else ""
+    line = Text("  ")
+    line.append(f"{key_label(keys):<{KEY_WIDTH}}", style="bold")
+    line.append(f" {binding.description}{view}")
+    if binding.id:
+        line.append(f"  {binding.id}", style="dim")
+    return line
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close", id="help.close")]
 
-    def __init__(self, sections: list[type[Section]]) -> None:
+    def __init__(self, groups: Sequence[tuple[str, Sequence[Binding]]],
+                 keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
-        self.sections = sections
+        self.groups = groups
+        self.keymap = dict(keymap or {})
+
+    def body(self) -> Text:
+        text = Text()
+        text.append("pctui keys", style="bold")
+        text.append("\nThe footer shows the keys of where you are; here is every key. The dim "
+                    "name after each is its id for your keymap file (README: Keys).")
+        for title, bindings in self.groups:
+            if not bindings:
+                continue
+            text.append(f"\n\n{title}", style="bold")
+            for binding in bindings:
+                text.append("\n")
+                text.append_text(help_line(binding, self.keymap))
+        text.append("\n\nEscape closes this help.")
+        return text
 
     def compose(self) -> ComposeResult:
-        from pctui.ui.app import PctuiApp
-
-        lines = ["[b]pctui keys[/]", "", "[b]Everywhere[/]"]
-        for b in PctuiApp.BINDINGS:
-            assert isinstance(b, Binding)
-            lines.append(f"  {_key_label(b):<14} {b.description}")
-        lines.append("  Ctrl+P         Command palette: every section and action")
-        lines.append("  Tab / ⇧Tab     Move between fields and panes")
-        for section in self.sections:
-            lines += ["", f"[b]{section.GROUP} → {section.TITLE}[/]"]
-            for b in section.BINDINGS:
-                if isinstance(b, Binding):
-                    # ids like "rules.payers.add" name the view a repeated key belongs to
-                    parts = (b.id or "").split(".")
-                    view = f"  ({parts[1]} view)" if len(parts) >= 3 and parts[1] != "view" else ""
-                    lines.append(f"  {_key_label(b):<14} {b.description}{view}")
-        lines += ["", "In forms: Ctrl+S saves, Escape backs out (asks first if you changed "
-                  "something).", "", "Press Escape to close."]
         with VerticalScroll(id="help-body"):
-            yield Static("\n".join(lines), id="help-text")
+            yield Static(self.body(), id="help-text")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,9 +13,21 @@ from pctui.store import connections
 from pctui.store.connections import ConnectionView
 from pctui.store.errors import PermissionDenied
 from pctui.store.users import admin_only_reason
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
+from pctui.ui.widgets.text import plain
 
-COLUMNS = ("Payer", "Connection", "Gateway", "API key", "Active", "Endpoint", "Compliance rules")
+COLUMNS: list[Column[ConnectionView]] = [
+    Column("payer", "Payer", lambda c: c.payer_code, max_width=12),
+    Column("name", "Connection", lambda c: c.name if c.active else f"{c.name} (inactive)",
+           min_width=12, max_width=32),
+    Column("key", "API key", lambda c: c.key_state, min_width=7, max_width=14),
+    Column("gateway", "Gateway", lambda c: c.gateway_type.label, priority=2, min_width=9),
+    Column("active", "Active", lambda c: c.active, priority=3),
+    Column("endpoint", "Endpoint", lambda c: c.endpoint, priority=3, min_width=10, max_width=48),
+    Column("rules", "Compliance rules", lambda c: ", ".join(c.compliance_rules) or None,
+           priority=4, max_width=30),
+]
 
 
 class InsurancePayersSection(Section):
@@ -41,8 +53,7 @@ class InsurancePayersSection(Section):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.show_inactive = True
-        self._rows: list[ConnectionView] = []
+        self.show_inactive = False  # deactivated connections on request (i)
 
     def compose(self) -> ComposeResult:
         yield self.read_only_banner()
@@ -52,10 +63,10 @@ class InsurancePayersSection(Section):
             yield Static(
                 "Connections to payer systems for electronic claims. Changes here may "
                 "affect live claims submission.", classes="card-intro")
-            table: DataTable[str] = DataTable(id="connections", cursor_type="row",
-                                              zebra_stripes=True)
-            table.add_columns(*COLUMNS)
-            yield table
+            yield ListPanel(ListTable(COLUMNS, export_name="connections", noun="connection",
+                                      row_style=lambda c: "" if c.active else "dim",
+                                      id="connections"),
+                            placeholder="Search payer, connection, gateway, endpoint")
             yield Static("", id="connections-empty", markup=False)
             yield Static("", id="connection-detail", markup=False)
 
@@ -66,32 +77,43 @@ class InsurancePayersSection(Section):
         actor = self.pctui.actor
         return None if actor.is_admin else admin_only_reason(actor, "Insurance Payers")
 
+    @property
+    def table(self) -> ListTable[ConnectionView]:
+        return self.query_one("#connections", ListTable)
+
+    def focus_content(self) -> None:
+        self.table.focus()
+
     def refresh_data(self) -> None:
-        table = self.query_one("#connections", DataTable)
-        keep = table.cursor_row
-        self._rows = connections.list_connections(self.pctui.store, self.show_inactive)
-        table.clear()
-        for c in self._rows:
-            cells = [c.payer_code, c.name, c.gateway_type.label, c.key_state,
-                     "yes" if c.active else "no", c.endpoint, ", ".join(c.compliance_rules) or "—"]
-            if not c.active:  # greyed and marked, since the Active column is off-screen at 80 cols
-                cells = [Text(cells[0], style="dim"), Text(f"{c.name} (inactive)", style="dim"),
-                         *(Text(v, style="dim") for v in cells[2:])]
-            table.add_row(*cells, key=str(c.id))
-        if self._rows:
-            table.move_cursor(row=min(keep, len(self._rows) - 1))
+        rows = connections.list_connections(self.pctui.store, self.show_inactive)
+        table = self.table
+        table.show(rows)
+        hidden = 0 if self.show_inactive else (
+            len(connections.list_connections(self.pctui.store)) - len(rows))
+        self.query_one("#integrations-card").border_subtitle = (
+            f"a: Add Payer Connection · {hidden} deactivated hidden (i)" if hidden else
+            "a: Add Payer Connection")
         empty = self.query_one("#connections-empty", Static)
-        if self._rows:
+        if table.shown:
             empty.update("")
-        elif not self.show_inactive and connections.list_connections(self.pctui.store):
+        elif table.search:
+            empty.update(plain(f"No connection matches \"{table.search}\". Escape clears the "
+                               "search."))
+        elif hidden:
             empty.update("No active connections. Press i to show deactivated ones.")
         else:
             empty.update("No payer connections yet. Press a to add the first one.")
-        empty.display = not self._rows
+        empty.display = not table.shown
         self._show_detail()
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    @on(DataTable.RowHighlighted, "#connections")
+    def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+
+    @on(DataTable.RowSelected, "#connections")
+    async def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        """Enter on a row edits it (the table takes Enter before the section's binding)."""
+        await self.run_action("edit_connection")
 
     def _show_detail(self) -> None:
         """The highlighted connection in full (the table is narrow at 80 columns)."""
@@ -100,20 +122,16 @@ class InsurancePayersSection(Section):
         if row is None:
             detail.update("")
             return
-        detail.update(
+        detail.update(plain(
             f"{row.payer_name} · {row.name} · {'active' if row.active else 'deactivated'}\n"
             f"{row.gateway_type.label}: {row.endpoint}\n"
             f"Submitter {row.submitter_id or '—'} · Receiver {row.receiver_id or '—'} · "
             f"API key {row.key_state}\n"
-            f"Compliance rules: {', '.join(row.compliance_rules) or '—'}"
-        )
+            f"Compliance rules: {', '.join(row.compliance_rules) or '—'}", keep_newlines=True))
 
     @property
     def highlighted(self) -> ConnectionView | None:
-        table = self.query_one("#connections", DataTable)
-        if not self._rows or table.cursor_row < 0 or table.cursor_row >= len(self._rows):
-            return None
-        return self._rows[table.cursor_row]
+        return self.table.highlighted
 
     # -- actions --------------------------------------------------------------------------
 
@@ -122,7 +140,10 @@ class InsurancePayersSection(Section):
 
         def saved(result: ConnectionView | None) -> None:
             if result is not None:
+                if not result.active and not self.show_inactive:
+                    self.show_inactive = True  # the saved connection must be in sight
                 self.refresh_data()
+                self.table.move_to(lambda c: c.id == result.id)
                 self.notify(f"Saved {result.payer_code} / {result.name} (API key "
                             f"{result.key_state}).", title="Payer connection")
 
@@ -147,8 +168,9 @@ class InsurancePayersSection(Section):
             self.notify("No connection is highlighted.", severity="warning")
             return
         if self.pctui.secrets.locked:
-            self.notify("The keyring is locked: press F9 to unlock it, then try again.",
-                        title="Keyring locked", severity="warning")
+            # Unlock first (the dialog takes the keys typed next), then replace the key.
+            self.pctui.action_unlock_keyring(
+                then=lambda: self._open_form(row, key_only=True))
             return
         self._open_form(row, key_only=True)
 

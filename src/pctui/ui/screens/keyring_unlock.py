@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from pctui.secrets import KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 MIN_NEW_PASSPHRASE = 8
 
@@ -34,7 +35,7 @@ class KeyringUnlockModal(ModalScreen[bool]):
         )
         with Vertical(id="dialog"):
             yield Static("Unlock keyring", id="dialog-title")
-            yield Static(intro, id="dialog-message", markup=False)
+            yield Static(plain(intro, keep_newlines=True), id="dialog-message")
             yield FormField("Passphrase", Input(password=True, id="passphrase"),
                             required=True, field_name="passphrase",
                             hint=(f"at least {MIN_NEW_PASSPHRASE} characters" if first_time
@@ -67,11 +68,11 @@ class KeyringUnlockModal(ModalScreen[bool]):
                 return
         self._unlock(passphrase)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="keyring-unlock")
     def _unlock(self, passphrase: str) -> str | None:
-        """The key derivation (argon2) takes a moment: off the UI thread. Returns the reason it
-        failed, or None; the screen is dismissed once the worker has finished (dismissing from
-        inside it would cancel the worker that is still running)."""
+        """The key derivation (argon2) takes a moment: off the UI thread. Returns what was
+        wrong, or None once unlocked; the dialog closes when the worker has finished (closing
+        it from inside the worker would cancel the worker)."""
         try:
             self.secrets.unlock(passphrase)
         except KeyringLocked as exc:

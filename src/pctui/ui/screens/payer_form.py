@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Select, Static
@@ -12,6 +11,7 @@ from pctui.store import payers, rules
 from pctui.store.payers import PayerDraft, PayerView
 from pctui.ui.screens.record_form import RecordForm
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 
 def split_ids(text: str) -> list[str]:
@@ -29,8 +29,7 @@ class PayerForm(RecordForm[PayerView]):
         p = self.payer
         classes = [(c.label, c.value) for c in InsuranceClass]
         with Vertical(id="dialog", classes="record-form"):
-            yield Static(f"Edit payer {p.code}" if p else "Add payer", id="dialog-title",
-                         markup=False)
+            yield Static(plain(f"Edit payer {p.code}" if p else "Add payer"), id="dialog-title")
             with Vertical(id="record-body"):
                 yield FormField("Payer Code", Input(p.code if p else "", id="code",
                                                     placeholder="e.g. BCBS"),
@@ -98,9 +97,9 @@ class InboundIdForm(RecordForm[PayerView]):
             f"{c.value} ({c.waiting} waiting)" if c.waiting else c.value for c in waiting[:6]
         ) if waiting else "the payer ID from the 835's N1*PR segment"
         with Vertical(id="dialog", classes="record-form"):
-            yield Static(Text(f"Add Inbound ID to {p.label}"), id="dialog-title")
-            yield Static(f"Current Inbound IDs: {', '.join(p.inbound_ids) or 'none'}",
-                         classes="card-intro", markup=False)
+            yield Static(plain(f"Add Inbound ID to {p.label}"), id="dialog-title")
+            yield Static(plain(f"Current Inbound IDs: {', '.join(p.inbound_ids) or 'none'}"),
+                         classes="card-intro")
             with Vertical(id="record-body"):
                 yield FormField("Inbound ID", Input(id="inbound_id", placeholder="e.g. 1CMS01312"),
                                 required=True, field_name="inbound_id", hint=hint)

@@ -9,9 +9,10 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from pctui.core.codes import ADJUSTMENT_GROUPS, PatientBalance, PayerLevel
+from pctui.core.wording import plural
 from pctui.store import carc, codes, payers, rules
 from pctui.store.carc import OverrideView
 from pctui.store.codes import CodeView
@@ -19,7 +20,9 @@ from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.store.payers import PayerView
 from pctui.store.rules import RuleLevelDraft, RuleView
 from pctui.store.users import admin_only_reason
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
+from pctui.ui.widgets.text import plain
 
 VIEWS = ("rules", "payers", "overrides", "codes")
 VIEW_TITLES = {"rules": "1 Rules", "payers": "2 Payers", "overrides": "3 CARC overrides",
@@ -30,7 +33,7 @@ AUDIT_ENTITIES = {"rules": "rule", "payers": "payer", "overrides": "carc_overrid
 
 # Which view each key's action belongs to: the footer shows only the current view's keys.
 VIEW_ACTIONS = {
-    "add_rule": "rules", "edit_rule": "rules", "toggle_rule": "rules", "search": "rules",
+    "add_rule": "rules", "edit_rule": "rules", "toggle_rule": "rules",
     "toggle_inactive": "rules",
     "add_payer": "payers", "edit_payer": "payers", "add_inbound_id": "payers",
     "toggle_payer": "payers",
@@ -72,6 +75,59 @@ def yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+def _level(level: PayerLevel) -> Column[RuleView]:
+    return Column(level.value, level.label, lambda r: level_summary(r.levels.get(level)),
+                  min_width=9, max_width=20)
+
+
+# At 80 columns the rules table is about 54 cells wide: Inbound ID, payer and the three levels
+# fit; the rest follows as the terminal widens (or → scrolls to it).
+COLUMNS: dict[str, list[Column[Any]]] = {
+    "rules": [
+        Column("inbound", "Inbound ID", lambda r: r.inbound_id, max_width=15),
+        Column("payer", "Payer", lambda r: r.payer_code, max_width=10),
+        *(_level(level) for level in PayerLevel),
+        Column("active", "Active", lambda r: r.active, priority=2),
+        Column("description", "Description", lambda r: r.description or None, priority=2,
+               min_width=12, max_width=40),
+        Column("payer_name", "Payer name", lambda r: r.payer_name, priority=3, max_width=40),
+    ],
+    "payers": [
+        Column("code", "Code", lambda p: p.code, max_width=10),
+        Column("name", "Name", lambda p: p.name, min_width=12, max_width=40),
+        Column("inbound", "Inbound IDs", lambda p: ", ".join(p.inbound_ids) or None,
+               min_width=11, max_width=30),
+        Column("class", "Class", lambda p: p.insurance_class.label, priority=2),
+        Column("active", "Active", lambda p: p.active, priority=2),
+        Column("outbound", "Outbound", lambda p: p.outbound_id or None, priority=3),
+    ],
+    "overrides": [
+        Column("payer", "Payer", lambda o: o.payer_code, max_width=10),
+        Column("carc", "CARC", lambda o: o.label, max_width=10),
+        Column("excluded", "Excluded", lambda o: o.excluded),
+        Column("active", "Active", lambda o: o.active),
+        Column("reason", "Reason", lambda o: o.description, priority=2, min_width=12,
+               max_width=60),
+    ],
+    "codes": [
+        Column("code", "Code", lambda c: c.code, max_width=10),
+        Column("kind", "Kind", lambda c: c.kind.value),
+        Column("active", "Active", lambda c: c.active),
+        Column("standard", "Standard", lambda c: c.standard),
+        Column("description", "Description", lambda c: c.description, priority=2,
+               min_width=12, max_width=60),
+    ],
+}
+SEARCH_HINTS = {"rules": "Search Inbound ID, payer code or name, description",
+                "payers": "Search code, name, Inbound ID, class",
+                "overrides": "Search payer, CARC, reason",
+                "codes": "Search code, kind, description"}
+NOUNS = {"rules": "rule", "payers": "payer", "overrides": "override", "codes": "code"}
+ROW_KEYS: dict[str, Callable[[Any], object]] = {
+    "rules": lambda r: r.id, "payers": lambda p: p.id, "overrides": lambda o: o.id,
+    "codes": lambda c: c.code}
+
+
 class PayerRulesSection(Section):
     SECTION_ID = "payer-rules"
     TITLE = "Payer Rules"
@@ -85,9 +141,7 @@ class PayerRulesSection(Section):
         Binding("a", "add_rule", "Add Payer Rule", id="rules.add"),
         Binding("e,enter", "edit_rule", "Edit", id="rules.edit"),
         Binding("d", "toggle_rule", "(De)activate", id="rules.deactivate"),
-        Binding("slash", "search", "Search", id="rules.search"),
-        Binding("i", "toggle_inactive", "Show/hide inactive rules", show=False,
-                id="rules.inactive"),
+        Binding("i", "toggle_inactive", "Inactive", id="rules.inactive"),
         Binding("a", "add_payer", "Add payer", id="rules.payers.add"),
         Binding("e,enter", "edit_payer", "Edit", id="rules.payers.edit"),
         Binding("n", "add_inbound_id", "Add Inbound ID", id="rules.payers.inbound"),
@@ -130,42 +184,25 @@ class PayerRulesSection(Section):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.show_inactive = True
-        self._rows: dict[str, list[Any]] = {view: [] for view in VIEWS}
+        self.show_inactive = False  # deactivated rules on request (i)
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield self.read_only_banner()
         with TabbedContent(id="rules-views", initial="view-rules"):
-            with TabPane(VIEW_TITLES["rules"], id="view-rules"):
-                yield Input(id="rule-search", compact=True,
-                            placeholder="/ Search Inbound ID, payer code or description")
-                yield self._table("rules", "Inbound ID", "Payer", "Active", "Primary",
-                                  "Secondary", "Tertiary", "Description", "Payer name")
-                yield Static("", id="rules-empty", classes="view-empty", markup=False)
-                yield Static("", id="rules-detail", classes="view-detail", markup=False)
-            with TabPane(VIEW_TITLES["payers"], id="view-payers"):
-                yield self._table("payers", "Code", "Inbound IDs", "Class", "Active", "Name",
-                                  "Outbound")
-                yield Static("", id="payers-empty", classes="view-empty", markup=False)
-                yield Static("", id="payers-detail", classes="view-detail", markup=False)
-            with TabPane(VIEW_TITLES["overrides"], id="view-overrides"):
-                yield self._table("overrides", "Payer", "CARC", "Excluded", "Active",
-                                  "Reason")
-                yield Static("", id="overrides-empty", classes="view-empty", markup=False)
-                yield Static("", id="overrides-detail", classes="view-detail", markup=False)
-            with TabPane(VIEW_TITLES["codes"], id="view-codes"):
-                yield self._table("codes", "Code", "Kind", "Active", "Standard", "Description")
-                yield Static("", id="codes-empty", classes="view-empty", markup=False)
-                yield Static("", id="codes-detail", classes="view-detail", markup=False)
+            for view in VIEWS:
+                with TabPane(VIEW_TITLES[view], id=f"view-{view}"):
+                    yield ListPanel(ListTable(
+                        COLUMNS[view], key=ROW_KEYS[view], export_name=f"payer-{view}",
+                        noun=NOUNS[view], row_style=lambda r: "" if r.active else "dim",
+                        id=view, classes="view-table"), placeholder=SEARCH_HINTS[view])
+                    yield Static("", id=f"{view}-empty", classes="view-empty", markup=False)
+                    yield Static("", id=f"{view}-detail", classes="view-detail",
+                                 markup=False)
 
-    @staticmethod
-    def _table(view: str, *columns: str) -> DataTable[str]:
-        table: DataTable[str] = DataTable(id=view, cursor_type="row", zebra_stripes=True,
-                                          classes="view-table")
-        table.add_columns(*columns)
-        return table
+    def table(self, view: str) -> ListTable[Any]:
+        return self.query_one(f"#{view}", ListTable)
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -193,53 +230,53 @@ class PayerRulesSection(Section):
 
     def refresh_data(self) -> None:
         store = self.pctui.store
-        search = self.query_one("#rule-search", Input).value.strip() or None
-        rule_rows = rules.list_rules(store, search=search, include_inactive=self.show_inactive)
-        self._fill("rules", rule_rows, lambda r: (
-            r.inbound_id, r.payer_code, yes_no(r.active),
-            *(level_summary(r.levels.get(level)) for level in PayerLevel),
-            r.description or "—", r.payer_name),
-            "No rules match the search." if search else
-            "No payer rules yet. Press a to add the first one.")
-        self._fill("payers", payers.list_payers(store), lambda p: (
-            p.code, ", ".join(p.inbound_ids) or "—", p.insurance_class.label,
-            yes_no(p.active), p.name, p.outbound_id or "—"),
-            "No payers yet. Press a to add the first one.")
-        self._fill("overrides", carc.list_overrides(store), lambda o: (
-            o.payer_code, o.label, yes_no(o.excluded), yes_no(o.active),
-            o.description),
-            "No CARC overrides. Press a to exclude a reason code for a payer.")
-        self._fill("codes", codes.list_codes(store, include_inactive=True), lambda c: (
-            c.code, c.kind.value, yes_no(c.active), yes_no(c.standard), c.description),
-            "No posting codes.")
+        all_rules = rules.list_rules(store, include_inactive=True)
+        shown_rules = [r for r in all_rules if r.active or self.show_inactive]
+        hidden = len(all_rules) - len(shown_rules)
+        self._fill("rules", shown_rules,
+                   f"No active rules: {hidden} deactivated hidden, press i to show them."
+                   if hidden else "No payer rules yet. Press a to add the first one.")
+        self._fill("payers", payers.list_payers(store),
+                   "No payers yet. Press a to add the first one.")
+        self._fill("overrides", carc.list_overrides(store),
+                   "No CARC overrides. Press a to exclude a reason code for a payer.")
+        self._fill("codes", codes.list_codes(store, include_inactive=True),
+                   "No posting codes.")
+        tabs = self.query_one("#rules-views", TabbedContent)
+        tabs.get_tab("view-rules").label = (
+            f"{VIEW_TITLES['rules']} ({hidden} inactive hidden)" if hidden
+            else VIEW_TITLES["rules"])
         for view in VIEWS:
             self._show_detail(view)
 
-    def _fill(self, view: str, rows: Sequence[Any], cells: Callable[[Any], tuple[str, ...]],
-              empty_text: str) -> None:
-        table = self.query_one(f"#{view}", DataTable)
-        keep = table.cursor_row
-        self._rows[view] = list(rows)
-        table.clear()
-        for index, row in enumerate(rows):
-            table.add_row(*cells(row), key=str(index))
-        if rows:
-            table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
+    def _fill(self, view: str, rows: Sequence[Any], empty_text: str) -> None:
+        table = self.table(view)
+        table.show(rows)
+        self._show_empty(view, empty_text)
+
+    def _show_empty(self, view: str, empty_text: str | None = None) -> None:
+        table = self.table(view)
         empty = self.query_one(f"#{view}-empty", Static)
-        empty.update("" if rows else empty_text)
-        empty.display = not rows
+        if table.search and not table.shown:
+            empty_text = (f"No {NOUNS[view]} matches \"{table.search}\" "
+                          f"({plural(table.total, NOUNS[view])} in all). Escape clears the search.")
+        if empty_text is not None or table.shown:
+            empty.update(plain(empty_text or ""))
+        empty.display = not table.shown
 
     def highlighted(self, view: str) -> Any | None:
-        table = self.query_one(f"#{view}", DataTable)
-        rows = self._rows[view]
-        if not rows or not 0 <= table.cursor_row < len(rows):
-            return None
-        return rows[table.cursor_row]
+        return self.table(view).highlighted
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id in VIEWS:
             self._show_detail(event.data_table.id)
+
+    @on(ListPanel.SearchChanged)
+    def _searched(self) -> None:
+        for view in VIEWS:
+            self._show_empty(view)
+            self._show_detail(view)
 
     @on(DataTable.RowSelected)
     async def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -250,7 +287,7 @@ class PayerRulesSection(Section):
     def _show_detail(self, view: str) -> None:
         detail = self.query_one(f"#{view}-detail", Static)
         row = self.highlighted(view)
-        detail.update("" if row is None else DETAILS[view](self, row))
+        detail.update(plain("" if row is None else DETAILS[view](self, row), keep_newlines=True))
         detail.display = row is not None
 
     def _rule_detail(self, r: RuleView) -> str:
@@ -296,21 +333,14 @@ class PayerRulesSection(Section):
         self.call_later(self.run_action, action)
 
     def action_search(self) -> None:
-        self.query_one("#rule-search", Input).focus()
-
-    @on(Input.Changed, "#rule-search")
-    def _search_changed(self, _event: Input.Changed) -> None:
-        self.refresh_data()
-
-    @on(Input.Submitted, "#rule-search")
-    def _search_submitted(self, _event: Input.Submitted) -> None:
-        self.query_one("#rules", DataTable).focus()
+        """Search the rules (the command palette's "Search rules"; / in any list)."""
+        self.query_one("#view-rules ListPanel", ListPanel).action_search()
 
     def action_toggle_inactive(self) -> None:
         self.show_inactive = not self.show_inactive
         self.refresh_data()
-        self.notify("Showing all rules." if self.show_inactive
-                    else "Showing active rules only.")
+        self.notify("Showing deactivated rules too." if self.show_inactive
+                    else "Showing active rules only (i shows deactivated ones).")
 
     def action_audit_log(self) -> None:
         from pctui.ui.screens.audit_log import AuditLogScreen
@@ -352,10 +382,7 @@ class PayerRulesSection(Section):
         self.app.push_screen(RuleDrawer(rule, inbound_id=inbound_id), saved)
 
     def _move_to(self, view: str, match: Callable[[Any], bool]) -> None:
-        for index, row in enumerate(self._rows[view]):
-            if match(row):
-                self.query_one(f"#{view}", DataTable).move_cursor(row=index)
-                break
+        self.table(view).move_to(match)
 
     def action_add_rule(self) -> None:
         if not self.deny_if_read_only():

@@ -11,6 +11,7 @@ from pctui.store import codes
 from pctui.store.codes import CodeView
 from pctui.ui.screens.record_form import RecordForm
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 KINDS = [("Payment code", CodeKind.PAYMENT.value), ("Adjustment code", CodeKind.ADJUSTMENT.value)]
 
@@ -24,8 +25,8 @@ class CodeForm(RecordForm[CodeView]):
     def compose(self) -> ComposeResult:
         c = self.code
         with Vertical(id="dialog", classes="record-form"):
-            yield Static(f"Edit posting code {c.code}" if c else "Add posting code",
-                         id="dialog-title", markup=False)
+            yield Static(plain(f"Edit posting code {c.code}" if c else "Add posting code"),
+                         id="dialog-title")
             with Vertical(id="record-body"):
                 yield FormField("Code", Input(c.code if c else "", id="code",
                                               placeholder="e.g. PSELF", disabled=c is not None),

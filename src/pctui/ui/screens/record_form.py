@@ -10,12 +10,14 @@ from textual import on, work
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.worker import Worker, WorkerState
 
 from pctui.store import faults
 from pctui.store.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.widgets.conflict import ConflictChoice, EditConflictModal
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
+from pctui.ui.widgets.text import plain
 
 if TYPE_CHECKING:
     from pctui.ui.app import PctuiApp
@@ -88,7 +90,7 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     # -- errors ---------------------------------------------------------------------------
 
     def set_status(self, text: str) -> None:
-        self.query_one("#form-status", Static).update(text)
+        self.query_one("#form-status", Static).update(plain(text))
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each error beside its field; those without a field on the status line."""
@@ -118,26 +120,36 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     # -- saving ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="save")
-    def save_in_background(self, save: Callable[[], Any]) -> None:
-        """Run the service call off the UI thread; close with its result or show why not."""
+    def save_in_background(self, save: Callable[[], Any]) -> tuple[str, Any]:
+        """Run the service call off the UI thread; the form closes with its result (or shows
+        why not) once the worker has finished (closing it from inside would cancel it)."""
         try:
-            result = save()
+            return "saved", save()
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.show_errors, exc.errors)
-            return
+            return "errors", exc.errors
         except (PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.set_status, f"Not saved: {exc}")
-            return
+            return "status", f"Not saved: {exc}"
         except EditConflict as exc:
-            self.app.call_from_thread(self.edit_conflict, exc)
-            return
+            return "conflict", exc
         except Exception as exc:  # a busy, read-only or full database: said, form kept
             message = faults.explain(exc, self.pctui.store.path)
             if message is None:
                 raise
-            self.app.call_from_thread(self.set_status, f"Not saved: {message}")
+            return "status", f"Not saved: {message}"
+
+    @on(Worker.StateChanged)
+    def _saved(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "save" or event.state is not WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, result)
+        outcome, value = event.worker.result
+        if outcome == "saved":
+            self.dismiss(value)
+        elif outcome == "errors":
+            self.show_errors(value)
+        elif outcome == "conflict":
+            self.edit_conflict(value)
+        else:
+            self.set_status(value)
 
     def edit_conflict(self, conflict: EditConflict) -> None:
         """Someone saved this record since the form opened: show the difference and let the

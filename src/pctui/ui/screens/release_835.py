@@ -24,12 +24,14 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from pctui.core.money import ZERO, display
-from pctui.core.wording import plural
+from pctui.core.text import visible
+from pctui.core.wording import local_time, plural
 from pctui.store import eras
 from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
 from pctui.store.release import ReleaseResult
 from pctui.ui.screens.release_dialog import summary_text
 from pctui.ui.widgets.section import Section, SectionAction
+from pctui.ui.widgets.text import plain
 
 PAGE_SIZE = 200
 # Keys that act on the payments list; the rejected-files view hides them from the footer.
@@ -129,7 +131,7 @@ def era_cells(row: EraRow, marked: bool, can_mark: bool = True,
         "status": (status, STATUS_STYLE[row.status] or dim),
         "payer": (payer, f"{dim} {payer_style}".strip()),
         "paid": (row.payment_date.isoformat() if row.payment_date else "—", dim),
-        "loaded": (f"{row.loaded_at:%Y-%m-%d}", dim),
+        "loaded": (local_time(row.loaded_at)[:10], dim),
         "claims": (str(row.claims), dim),
     }
     return [gutter_text(key, *values[key]) for key, _, _ in COLUMNS]
@@ -139,9 +141,11 @@ def gutter_text(key: str, value: str, style: str = "") -> Text:
     """A cell with the space that separates it from the column before (the table's own cell
     padding is off: two spaces per column would push Status off an 80-column screen)."""
     if key in RIGHT_ALIGNED:  # the column is one wider than its widest value: the gap is there
-        return Text(value, style=style, justify="right", overflow="ellipsis", no_wrap=True)
-    lead = "" if key == COLUMNS[0][0] else " "
-    return Text(lead + value, style=style, overflow="ellipsis", no_wrap=True)
+        text = plain(value, style=style, justify="right")
+    else:
+        text = plain(("" if key == COLUMNS[0][0] else " ") + value, style=style)
+    text.overflow, text.no_wrap = "ellipsis", True
+    return text
 
 
 @dataclass
@@ -200,9 +204,21 @@ class PagedTable(DataTable[Text]):
 
 
 class EraTable(PagedTable):
-    """The payments table; Enter opens the highlighted payment."""
+    """The payments table; Enter opens the highlighted payment; Home/End move the cursor."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open", id="release.open_row")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="release.open_row"),
+        Binding("home", "first_row", "First row", show=False, id="release.first_row"),
+        Binding("end", "last_row", "Last row", show=False, id="release.last_row"),
+    ]
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
 
 class FilterBar(Vertical):
@@ -274,7 +290,7 @@ class FilterBar(Vertical):
 
     def say(self, message: str, error: bool = False) -> None:
         line = self.query_one("#filter-message", Static)
-        line.update(message)
+        line.update(plain(message))
         line.set_class(error, "-error")
 
     def apply(self) -> None:
@@ -562,7 +578,8 @@ class Release835Section(Section):
             first = state.page * PAGE_SIZE + 1
             where += (f" · rows {first:,}–{first + len(state.rows) - 1:,}, page "
                       f"{state.page + 1}/{state.pages} (n/p)")
-        self.query_one("#era-summary", Static).update(f"{line}\n{where}")
+        self.query_one("#era-summary", Static).update(plain(f"{line}\n{where}",
+                                                            keep_newlines=True))
 
     def _show_line(self) -> None:
         """The highlighted payment in full (the table is narrow at 80 columns)."""
@@ -570,9 +587,11 @@ class Release835Section(Section):
         line.set_class(self.showing_rejected, "-reasons")
         if self.showing_rejected:
             refused = self._highlighted_refused()
-            line.update("No file has been rejected." if refused is None else
-                        f"{refused.filename} · {refused.status} by {refused.loaded_by or '?'} "
-                        f"on {refused.loaded_at:%Y-%m-%d %H:%M}\n" + "\n".join(refused.reasons))
+            line.update(plain("No file has been rejected." if refused is None else
+                              f"{refused.filename} · {refused.status} by "
+                              f"{refused.loaded_by or '?'} on {local_time(refused.loaded_at)}\n"
+                              + "\n".join(visible(r) for r in refused.reasons),
+                              keep_newlines=True))
             return
         row = self.highlighted
         if row is None:
@@ -582,7 +601,8 @@ class Release835Section(Section):
             return
         lines = [*strip_lines(row), f"{row.status.label}{self._next_step(row)}"]
         # fixed height: no re-layout on every cursor move
-        line.update("\n".join(lines), layout=False)
+        line.update(plain("\n".join(visible(x) for x in lines), keep_newlines=True),
+                    layout=False)
 
     def _next_step(self, row: EraRow) -> str:
         actor = self.pctui.actor
@@ -694,8 +714,9 @@ class Release835Section(Section):
         self._refused = eras.rejected_files(self.pctui.store, include_duplicates=True)
         table.clear()
         for f in self._refused:
-            table.add_row(f"{f.loaded_at:%Y-%m-%d %H:%M}", f.status,
-                          f.filename.rsplit("/", 1)[-1], "; ".join(f.reasons), key=str(f.id))
+            table.add_row(plain(local_time(f.loaded_at)), plain(f.status),
+                          plain(f.filename.rsplit("/", 1)[-1]), plain("; ".join(f.reasons)),
+                          key=str(f.id))
         if self._refused:
             table.move_cursor(row=min(max(keep, 0), len(self._refused) - 1))
         rejected = sum(1 for f in self._refused if f.status == "rejected")

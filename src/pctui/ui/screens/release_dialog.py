@@ -14,12 +14,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
 from pctui.core.money import ZERO, display
+from pctui.core.text import visible
 from pctui.core.wording import plural
 from pctui.store import release
 from pctui.store.eras import EraRow
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.store.release import ReleaseResult, ReleaseStatus
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.text import plain
 
 LISTED = 5  # payments named in the dialog before "and N more"
 ERRORS_SHOWN = 3  # error-report lines shown per payment; the detail view has them all
@@ -47,12 +49,13 @@ def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
     mark, style = RESULT_MARK.get(str(result.status), (str(result.status), ""))
     text = Text()
     text.append(mark, style=style)
-    text.append(f"  {row.check_number if row else '#' + str(result.era_id)}")
+    text.append(visible(f"  {row.check_number if row else '#' + str(result.era_id)}"))
     if row is not None:
-        text.append(f" · {row.payer_code or row.payer} · {display(row.amount)}", style="dim")
-    text.append(f"\n    {result.message}")
+        text.append(visible(f" · {row.payer_code or row.payer} · {display(row.amount)}"),
+                    style="dim")
+    text.append(f"\n    {visible(result.message)}")
     for line in result.errors[:ERRORS_SHOWN]:
-        text.append(f"\n    ✗ {line}", style="yellow")
+        text.append(f"\n    ✗ {visible(line)}", style="yellow")
     if len(result.errors) > ERRORS_SHOWN:
         more = plural(len(result.errors) - ERRORS_SHOWN, "more line")
         text.append(f"\n    … {more}: Enter on the payment shows the full error report",
@@ -96,7 +99,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         with Vertical(id="dialog", classes="form"):
             yield Static(f"Release {plural(n, 'payment')} · {display(total)}",
                          id="dialog-title", markup=False)
-            yield Static(self._listing(), id="release-list", markup=False)
+            yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
             yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
                                                   placeholder="YYYY-MM-DD"),
                             required=True, field_name="deposit_date",
@@ -114,8 +117,8 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
                 yield Button("Close (Esc)", id="close")
 
     def _listing(self) -> str:
-        lines = [f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
-                 f"{display(r.amount)} · {plural(r.claims, 'claim')}"
+        lines = [visible(f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
+                         f"{display(r.amount)} · {plural(r.claims, 'claim')}")
                  for r in self.rows[:LISTED]]
         if len(self.rows) > LISTED:
             lines.append(f"… and {len(self.rows) - LISTED} more")
@@ -215,7 +218,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
 
     def _failed(self, message: str) -> None:
         self.running = False
-        self.query_one("#form-status", Static).update(f"Not released: {message}")
+        self.query_one("#form-status", Static).update(plain(f"Not released: {message}"))
         for wid in ("#deposit-date", "#batch", "#release"):
             self.query_one(wid).disabled = False
 
@@ -229,7 +232,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         first = results[0] if results else None
         where = (f" Deposit {first.deposit_date} · batch {first.batch}."
                  if first and first.deposit_date else "")
-        self.query_one("#release-current", Static).update(summary_text(results) + where)
+        self.query_one("#release-current", Static).update(plain(summary_text(results) + where))
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPane
 
 from pctui.core.codes import (
     CodeKind,
@@ -27,7 +27,9 @@ from pctui.store.payers import PayerView
 from pctui.store.rules import InboundIdChoice, RuleDraft, RuleLevelDraft, RuleView
 from pctui.ui.screens.record_form import RecordForm
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.key_footer import KeyFooter
 from pctui.ui.widgets.modals import ConfirmationModal
+from pctui.ui.widgets.text import plain
 
 NEW_INBOUND_ID = "\x00new"  # the "type a new Inbound ID" choice; never a real Inbound ID
 
@@ -49,7 +51,7 @@ def inbound_label(choice: InboundIdChoice) -> Text:
     if choice.waiting:
         parts.append(f"{choice.waiting} waiting")
     parts.append(choice.payer_code or "no payer yet")
-    return Text(" · ".join(parts))
+    return plain(" · ".join(parts))
 
 
 def select_value(select: Select[object]) -> str:
@@ -104,13 +106,13 @@ class RuleDrawer(RecordForm[RuleView]):
             (inbound_label(c), c.value) for c in self._choices.values()]
         start = self.start_inbound_id
         if start and start not in self._choices:
-            inbound_options.insert(0, (Text(f"{start} · not attached to a payer"), start))
+            inbound_options.insert(0, (plain(f"{start} · not attached to a payer"), start))
         inbound_options.append((Text("+ Type a new Inbound ID…"), NEW_INBOUND_ID))
         inbound_value: object = start if start else (
             Select.NULL if self._choices else NEW_INBOUND_ID)
 
         with Vertical(id="drawer", classes="form"):
-            yield Static(self._title(), id="dialog-title", markup=False)
+            yield Static(plain(self._title()), id="dialog-title")
             with VerticalScroll(id="form-body"):
                 yield FormField("Inbound ID", Select(inbound_options, id="inbound_id",
                                                      prompt="Pick the 835's Inbound ID",
@@ -121,7 +123,7 @@ class RuleDrawer(RecordForm[RuleView]):
                                                         placeholder="payer ID from the 835 (N1*PR)"),
                                 required=True, field_name="new_inbound_id")
                 yield FormField("Payer Code", Select(
-                    [(Text(p.label), p.id) for p in self._payers.values()], id="payer",
+                    [(plain(p.label), p.id) for p in self._payers.values()], id="payer",
                     prompt="Pick the payer", value=rule.payer_id if rule else Select.NULL),
                     required=True, field_name="payer",
                     hint="" if self._payers else "No payers yet: add one in the Payers view (2).")
@@ -139,7 +141,7 @@ class RuleDrawer(RecordForm[RuleView]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Save (^S)", id="save", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
-            yield Footer(compact=True)
+            yield KeyFooter()
 
     def _title(self) -> str:
         if self.rule is None:
@@ -205,7 +207,7 @@ class RuleDrawer(RecordForm[RuleView]):
         for c in codes.list_codes(self.pctui.store, kind, include_inactive=True):
             if c.active or c.code in used:
                 suffix = "" if c.active else " (inactive)"
-                options.append((Text(f"{c.code} — {c.description}{suffix}"), c.code))
+                options.append((plain(f"{c.code} — {c.description}{suffix}"), c.code))
         return options
 
     def on_mount(self) -> None:

@@ -3,10 +3,13 @@ input its hint or what is wrong with it."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
+
+from pctui.ui.widgets.text import plain
 
 
 class FormField(Horizontal):
@@ -25,13 +28,18 @@ class FormField(Horizontal):
         if isinstance(control, (Input, Select)):
             control.compact = True  # one line per control: forms must fit 80x24
 
+    def _label_text(self) -> Text:
+        label = plain(self.label)
+        if self.required:
+            label.append(" *", style="bold red")
+        return label
+
     def compose(self) -> ComposeResult:
-        marker = " [b red]*[/]" if self.required else ""
-        yield Label(f"{self.label}{marker}", classes="field-label")
+        yield Label(self._label_text(), classes="field-label")
         with Vertical(classes="field-body"):
             yield self.control
-            yield Static(self.hint, classes="field-hint", markup=False)
-            yield Static("", classes="field-error", markup=False)
+            yield Static(plain(self.hint), classes="field-hint")
+            yield Static("", classes="field-error")
 
     def on_mount(self) -> None:
         self.query_one(".field-hint", Static).display = bool(self.hint)
@@ -40,18 +48,17 @@ class FormField(Horizontal):
     def set_required(self, required: bool) -> None:
         """Show or hide the red * (for a field required only in some cases)."""
         self.required = required
-        marker = " [b red]*[/]" if required else ""
-        self.query_one(".field-label", Label).update(f"{self.label}{marker}")
+        self.query_one(".field-label", Label).update(self._label_text())
 
     def set_hint(self, hint: str) -> None:
         self.hint = hint
         hint_line = self.query_one(".field-hint", Static)
-        hint_line.update(hint)
+        hint_line.update(plain(hint))
         hint_line.display = bool(hint) and not self.has_class("-invalid")
 
     def set_error(self, message: str | None) -> None:
         error = self.query_one(".field-error", Static)
-        error.update(f"✗ {message}" if message else "")
+        error.update(plain(f"✗ {message}") if message else "")
         error.display = bool(message)
         self.set_class(bool(message), "-invalid")
         self.query_one(".field-hint", Static).display = bool(self.hint) and not message

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from pctui.ui.widgets.text import plain
+
 
 class ConfirmationModal(ModalScreen[bool]):
     """Asks a yes/no question. Enter or y confirms; Escape or n cancels."""
@@ -28,8 +30,8 @@ class ConfirmationModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-warning" if self.warning else ""):
-            yield Static(self.title_text, id="dialog-title", markup=False)
-            yield Static(self.message, id="dialog-message", markup=False)
+            yield Static(plain(self.title_text), id="dialog-title")
+            yield Static(plain(self.message, keep_newlines=True), id="dialog-message")
             with Horizontal(id="dialog-buttons"):
                 yield Button(f"{self.confirm_label} (y)", id="confirm",
                              variant="warning" if self.warning else "primary")

@@ -29,6 +29,7 @@ class Section(Vertical):
     TITLE: ClassVar[str] = ""
     GROUP: ClassVar[str] = ""  # sidebar group: ADMIN, PAYMENTS
     ACTIONS: ClassVar[list[SectionAction]] = []
+    FOOTER_FIRST: ClassVar[bool] = True  # the footer shows a section's keys before a list's
 
     DEFAULT_CLASSES = "section"
 
