@@ -127,10 +127,8 @@ async def test_the_second_editor_of_a_payer_is_told_too(make_app, store, carol) 
 
 
 def test_the_edit_conflict_dialog_at_80x24(snap_compare, make_app, store, secrets, carol,
-                                           link, monkeypatch) -> None:
+                                           link) -> None:
     from sqlalchemy import text
-
-    monkeypatch.setenv("TZ", "UTC")
 
     async def second_to_save(pilot) -> None:
         await open_and_edit_submitter(pilot)
