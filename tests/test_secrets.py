@@ -11,6 +11,7 @@ from pctui.secrets import KeyringKind, KeyringLocked, SecretStore, key_hint
 def file_keyring(tmp_path, monkeypatch) -> SecretStore:
     monkeypatch.setenv("PCTUI_KEYRING", "file")
     monkeypatch.delenv("PCTUI_KEYRING_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PCTUI_KEYRING_FILE", raising=False)
     return SecretStore.for_database(tmp_path / "pctui.db", "dbid")
 
 
@@ -43,6 +44,34 @@ def test_a_wrong_passphrase_is_refused_plainly(file_keyring, tmp_path) -> None:
     assert other.locked
     with pytest.raises(KeyringLocked, match="empty"):
         other.unlock("   ")
+
+
+def test_a_database_on_a_server_needs_the_keyring_file_named_and_says_so(
+    file_keyring, tmp_path, monkeypatch
+) -> None:
+    on_server = SecretStore.for_database(None, "dbid")  # a PostgreSQL database has no folder
+    assert on_server.locked and on_server.file_path is None
+    assert "PCTUI_KEYRING_FILE" in on_server.describe()
+    for attempt in (lambda: on_server.unlock("correct horse"),
+                    lambda: on_server.set_key(1, "sk_live_0123456789ab")):
+        with pytest.raises(KeyringLocked, match="set PCTUI_KEYRING_FILE"):
+            attempt()
+
+
+def test_two_hosts_naming_one_shared_keyring_file_see_the_same_keys(
+    file_keyring, tmp_path, monkeypatch
+) -> None:
+    shared = tmp_path / "mnt-shared" / "pctui.keyring.cfg"  # e.g. an NFS mount on every host
+    shared.parent.mkdir()
+    monkeypatch.setenv("PCTUI_KEYRING_FILE", str(shared))
+    host_a = SecretStore.for_database(None, "dbid")
+    host_a.unlock("correct horse")
+    host_a.set_key(3, "sk_live_0123456789ab")
+    monkeypatch.setenv("PCTUI_KEYRING_PASSPHRASE", "correct horse")
+    host_b = SecretStore.for_database(None, "dbid")
+    assert host_b.file_path == shared and not host_b.locked
+    assert host_b.get_key(3) == "sk_live_0123456789ab"
+    assert b"0123456789ab" not in shared.read_bytes()
 
 
 def test_hints_never_reveal_short_keys() -> None:

@@ -24,7 +24,7 @@ from pctui import __version__
 from pctui.core.money import display, json_amount
 from pctui.core.text import visible
 from pctui.core.wording import plural
-from pctui.store.db import Store, default_db_path
+from pctui.store.db import Store, default_location, shown_location
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -406,7 +406,7 @@ def cmd_backup(args: argparse.Namespace, store: Store) -> int:
         _print_json({"file": str(result.path), "bytes": result.size,
                      "keyring": str(result.keyring_copy) if result.keyring_copy else None})
     else:
-        _out(f"Backed up {store.path} to {result.path} ({result.size:,} bytes, mode 0600).")
+        _out(f"Backed up {store.label} to {result.path} ({result.size:,} bytes, mode 0600).")
         if result.keyring_copy:
             _out(f"Its encrypted keyring file: {result.keyring_copy} (same passphrase).")
     return EXIT_OK
@@ -415,6 +415,10 @@ def cmd_backup(args: argparse.Namespace, store: Store) -> int:
 def cmd_share(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import files
 
+    if store.path is None:
+        _err("pctui share sets up a SQLite database's folder; on PostgreSQL, access is "
+             "granted with database roles")
+        return EXIT_FAILED
     try:
         done = files.share_with_group(store.path, args.group)
     except OSError as exc:
@@ -446,10 +450,10 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
         if report.ledger_problems > len(report.ledger):
             _out(f"ledger: ... and {report.ledger_problems - len(report.ledger)} more claims")
         if report.ok:
-            _out(f"{store.path}: the file is sound and every claim adds up "
+            _out(f"{store.label}: the file is sound and every claim adds up "
                  f"({plural(report.claims_checked, 'claim')} checked).")
         else:
-            _out(f"{store.path}: PROBLEMS FOUND — restore the latest good backup "
+            _out(f"{store.label}: PROBLEMS FOUND — restore the latest good backup "
                  "(README: backups) before releasing more payments.")
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -485,10 +489,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pctui",
         description="Payer connections, payer rules and 835 release for medical billing.",
-        epilog=f"Default database: {default_db_path()} (override with --db or PCTUI_DB).",
+        epilog=f"Default database: {shown_location(default_location())} "
+        "(override with --db or PCTUI_DB).",
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite database file (default: PCTUI_DB, "
-                        "else pctui.db in your data directory)")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="a SQLite database file, or a PostgreSQL database as "
+                        "postgresql://user@host:port/dbname (default: PCTUI_DB, else pctui.db "
+                        "in your data directory)")
     parser.add_argument("--version", action="version", version=f"pctui {__version__}")
     json_parent = _Parser(add_help=False)
     json_parent.add_argument("--json", action="store_true", help="machine-readable output")
@@ -654,7 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)
     debug = bool(os.environ.get(DEBUG_ENV))
-    where = args.db or default_db_path()
+    where = shown_location(args.db or default_location())  # a URL's password never printed
     try:
         store = Store.open(args.db, create=getattr(args, "creates", True))
     except KeyboardInterrupt:
@@ -692,7 +699,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pctui.secrets import KeyringLocked, KeyringUnavailable
 
         _err(str(exc) if isinstance(exc, (KeyringLocked, KeyringUnavailable)) else
-             _fault(exc, store.path))
+             _fault(exc, store.label))
         return EXIT_FAILED
     finally:
         store.close()

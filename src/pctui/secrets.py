@@ -10,6 +10,10 @@ could otherwise change keyring's automatic pick for the whole environment):
    database, ``<db>.keyring.cfg``, shared by every user of that database. It is unlocked with a
    passphrase from ``PCTUI_KEYRING_PASSPHRASE`` or typed into the app's unlock dialog; never a
    terminal prompt (``getpass`` would corrupt the Textual screen).
+   ``PCTUI_KEYRING_FILE`` names the file explicitly. A PostgreSQL database has no "beside":
+   there the file is wherever ``PCTUI_KEYRING_FILE`` says (for several application hosts, a
+   shared filesystem that each host mounts), and without it the file keyring stays locked with
+   a message saying so. The keyring never goes into the database.
 
 Keys are stored under service ``pctui:<database id>`` and username ``connection:<id>``.
 
@@ -39,6 +43,18 @@ from pctui.store import files
 
 PASSPHRASE_ENV = "PCTUI_KEYRING_PASSPHRASE"
 BACKEND_ENV = "PCTUI_KEYRING"
+FILE_ENV = "PCTUI_KEYRING_FILE"
+NO_FILE = (f"no keyring file is set: the database is on a server, so set {FILE_ENV} to the "
+           "encrypted keyring file (on a filesystem every pctui host shares)")
+
+
+def keyring_file_for(db_path: Path | None) -> Path | None:
+    """``PCTUI_KEYRING_FILE`` if set, else ``<db>.keyring.cfg`` beside a SQLite file, else None
+    (a database on a server: the place must be set explicitly)."""
+    explicit = os.environ.get(FILE_ENV, "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(f"{db_path}.keyring.cfg") if db_path is not None else None
 
 
 class KeyringLocked(RuntimeError):
@@ -136,7 +152,8 @@ class SecretStore:
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
-    def for_database(cls, db_path: Path, database_id: str) -> SecretStore:
+    def for_database(cls, db_path: Path | None, database_id: str) -> SecretStore:
+        """The keyring for a database: ``db_path`` is its SQLite file, None on PostgreSQL."""
         service = f"pctui:{database_id}"
         choice = os.environ.get(BACKEND_ENV, "").strip().lower()
         if choice == KeyringKind.MEMORY:
@@ -145,7 +162,7 @@ class SecretStore:
             backend = _os_keyring()
             if backend is not None:
                 return cls(KeyringKind.OS, backend, service)
-        store = cls(KeyringKind.FILE, None, service, Path(f"{db_path}.keyring.cfg"))
+        store = cls(KeyringKind.FILE, None, service, keyring_file_for(db_path))
         passphrase = os.environ.get(PASSPHRASE_ENV)
         if passphrase:
             try:
@@ -173,6 +190,8 @@ class SecretStore:
             return "in-memory keyring (keys are lost when pctui exits)"
         if self.kind is KeyringKind.OS:
             return f"OS keyring ({type(self._backend).__module__.rsplit('.', 1)[-1]})"
+        if self.file_path is None:
+            return f"encrypted file (none set: {FILE_ENV})"
         state = "locked" if self.locked else "unlocked"
         return f"encrypted file {self.file_path} ({state})"
 
@@ -183,6 +202,8 @@ class SecretStore:
         """
         if self.kind is not KeyringKind.FILE:
             return
+        if self.file_path is None:
+            raise KeyringLocked(NO_FILE)
         if not passphrase or not passphrase.strip():
             raise KeyringLocked("the passphrase is empty")
         from keyrings.cryptfile.cryptfile import CryptFileKeyring
@@ -233,6 +254,8 @@ class SecretStore:
 
     def _require(self) -> KeyringBackend:
         backend = self._backend
+        if backend is None and self.file_path is None:
+            raise KeyringLocked(NO_FILE)
         if backend is None:
             raise KeyringLocked(
                 f"the keyring is locked: unlock it in the app, or set {PASSPHRASE_ENV}"

@@ -32,14 +32,15 @@ def source(store, admin, secrets, db_path) -> Path:
     return db_path
 
 
-def test_export_prints_the_document_and_import_reproduces_it(run, source, tmp_path) -> None:
+def test_export_prints_the_document_and_import_reproduces_it(run, source, tmp_path,
+                                                            make_db) -> None:
     code, out, err = run(source, "config", "export")
     assert code == 0 and err == ""
     exported = json.loads(out)
     assert [p["code"] for p in exported["payers"]] == ["AETNA", "BCBS", "MCDCA", "MCR", "WCF"]
     doc = tmp_path / "config.json"
     doc.write_text(out, encoding="utf-8")
-    target = tmp_path / "target.db"
+    target = make_db("target.db")
     code, out, err = run(target, "config", "import", str(doc))
     assert (code, err) == (0, "")
     assert out.splitlines() == [

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from tests.accounts import account, needs_root, run_pctui, run_pctui_command, run_pctui_env
+from tests.backends import write_lock_held
 from tests.cli.test_shared_server import ERA, registered
 
 from pctui import cli
@@ -28,19 +29,6 @@ def no_leak(stderr: str) -> None:
     assert "Traceback" not in stderr
     assert "database is locked" not in stderr
     assert PATIENT not in stderr and "[SQL" not in stderr
-
-
-@contextmanager
-def write_lock_held(db: Path):
-    """Another session inside a write transaction, for as long as the block runs."""
-    raw = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-    raw.execute("BEGIN IMMEDIATE")
-    raw.execute("insert into meta (key, value) values ('held-by-test', 'yes')")
-    try:
-        yield
-    finally:
-        raw.execute("COMMIT")
-        raw.close()
 
 
 def config_doc(tmp_path: Path) -> Path:
@@ -58,20 +46,15 @@ def test_a_writer_says_it_waits_and_finishes_when_the_other_session_is_done(
     db_path: Path, tmp_path: Path
 ) -> None:
     registered(db_path)
-    raw = sqlite3.connect(db_path, isolation_level=None)
-    raw.execute("BEGIN IMMEDIATE")  # another session's write, held until we see the notice
-    raw.execute("insert into meta (key, value) values ('held-by-test', 'yes')")
-    command = subprocess.Popen(
-        [*run_pctui_command("--db", str(db_path), "config", "import",
-                            str(config_doc(tmp_path)))],
-        env=run_pctui_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/")
-    try:
+    with write_lock_held(db_path):  # another session's write, held until we see the notice
+        command = subprocess.Popen(
+            [*run_pctui_command("--db", str(db_path), "config", "import",
+                                str(config_doc(tmp_path)))],
+            env=run_pctui_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd="/")  # fmt: skip
         first = command.stderr.readline()
         assert first == "pctui: waiting for another session to finish writing to the database...\n"
         assert command.poll() is None  # still waiting, not failed
-    finally:
-        raw.execute("COMMIT")
-        raw.close()
     out, rest = command.communicate(timeout=60)
     assert command.returncode == 0, rest
     no_leak(first + rest)
@@ -197,6 +180,7 @@ def test_a_read_only_file_system_is_a_message(tmp_path: Path) -> None:
         assert done.stderr.startswith("pctui: ") and len(done.stderr.splitlines()) == 1
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_database_is_named_and_no_traceback(db_path: Path) -> None:
     registered(db_path)
     Store.open(db_path).close()

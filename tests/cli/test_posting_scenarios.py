@@ -205,9 +205,10 @@ def with_patients(body: list[str]) -> list[str]:
 
 
 class Biller:
-    """A biller at a terminal: every step is a `pctui` command on one database file."""
+    """A biller at a terminal: every step is a `pctui` command on one database (a SQLite file
+    or a PostgreSQL URL)."""
 
-    def __init__(self, db: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, db: Path | str, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
         self.db, self.folder, self.capsys = db, folder, capsys
         self.files = 0
 
@@ -300,8 +301,8 @@ def owes(primary: str = "0.00", secondary: str = "0.00", tertiary: str = "0.00",
 
 
 @pytest.fixture
-def biller(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
-    return Biller(tmp_path / "practice.db", tmp_path, capsys)
+def biller(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Biller:
+    return Biller(db_path, tmp_path, capsys)
 
 
 # -- 1. primary commercial, no secondary ---------------------------------------------------------

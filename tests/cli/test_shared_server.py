@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.accounts import NOGROUP, account, needs_root, run_pctui
+from tests.backends import rows
 
 from pctui.core.codes import Role
 from pctui.secrets import KeyringKind, SecretStore
@@ -41,12 +42,8 @@ def registered(db: Path, *people: tuple[str, Role]) -> None:
 
 
 def logins(db: Path) -> dict[str, tuple[str, bool]]:
-    raw = sqlite3.connect(db)
-    try:
-        return {login: (role, bool(active))
-                for login, role, active in raw.execute("select login, role, active from user")}
-    finally:
-        raw.close()
+    return {login: (role, bool(active))
+            for login, role, active in rows(db, 'select login, role, active from "user"')}
 
 
 # --- 1. who you are is the OS account (its uid), never $USER --------------------------------
@@ -137,6 +134,7 @@ def test_in_a_shared_folder_the_database_belongs_to_the_group_and_nobody_else(
     assert mode(db) == 0o660 and db.stat().st_gid == NOGROUP
 
 
+@pytest.mark.sqlite_only
 def test_an_existing_world_readable_database_loses_world_access_but_keeps_its_group(
     db_path: Path,
 ) -> None:
@@ -168,6 +166,7 @@ def test_a_private_database_gets_a_private_keyring_file(db_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_unlocking_keeps_the_group_access_an_admin_gave_the_keyring(db_path: Path) -> None:
     store = Store.open(db_path)
     os.chmod(db_path, 0o660)

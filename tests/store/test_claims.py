@@ -36,8 +36,8 @@ D = Decimal
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    opened = Store.open(tmp_path / "t.db")
+def store(db_path: Path):
+    opened = Store.open(db_path)
     yield opened
     opened.close()
 

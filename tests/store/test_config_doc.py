@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -44,9 +43,9 @@ def configured(store, admin, secrets) -> Store:
 
 
 @pytest.fixture
-def empty(tmp_path: Path):
-    """A second, fresh database with its own admin."""
-    other = Store.open(tmp_path / "other.db")
+def empty(make_db):
+    """A second, fresh database (on the same backend) with its own admin."""
+    other = Store.open(make_db("other.db"))
     yield other, users.identify(other, "carol")
     other.close()
 

@@ -6,6 +6,7 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import select
@@ -16,6 +17,7 @@ from pctui.store.migrate import alembic_config
 from pctui.store.tables import AuditEntry, User
 
 
+@pytest.mark.sqlite_only
 def test_a_new_database_is_created_in_wal_mode_with_foreign_keys(db_path: Path) -> None:
     store = Store.open(db_path)
     with store.read() as session:
@@ -78,6 +80,7 @@ def test_two_processes_writing_at_once_both_succeed(db_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_an_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
     import pytest
 
@@ -87,6 +90,7 @@ def test_an_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
         Store.open(tmp_path)
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_a_database_is_named_plainly(tmp_path: Path) -> None:
     import pytest
 

@@ -1,8 +1,30 @@
-"""The database: engine with SQLite pragmas, migrations on open, and the one session helper.
+"""The database: SQLite file or PostgreSQL server, migrations on open, and the session helpers.
 
-SQLite runs in WAL mode with a busy timeout so several SSH sessions share one file. Write
-transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes
-gets SQLITE_BUSY at once in WAL mode, busy timeout or not. Readers never wait for writers (WAL).
+**SQLite** (a path) runs in WAL mode with a busy timeout so several SSH sessions share one file.
+Write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
+writes gets SQLITE_BUSY at once in WAL mode, busy timeout or not. Readers never wait for writers
+(WAL).
+
+**PostgreSQL** (a ``postgresql://user@host:port/dbname`` URL) goes through psycopg 3, with a
+connect time-out and a liveness check ("pre-ping") each time a pooled connection is taken, so
+the app reconnects by itself after the server restarted or a connection was cut. The same
+guarantees as on SQLite, kept the same way for every service:
+
+- ``write()`` takes one database-wide write lock for its transaction (a transaction-level
+  advisory lock): writers take turns exactly as SQLite's ``BEGIN IMMEDIATE`` makes them, so a
+  service's read-check-then-write is safe on both backends.
+- ``write(parallel=True)`` is for work that protects itself with row locks
+  (``with_for_update()``, taken in a fixed order) and unique constraints — releasing a payment.
+  It takes the same lock *shared*: parallel writes run beside each other, never beside an
+  ordinary write. So two payments release at the same time on PostgreSQL, while an import or a
+  rule change still waits for them (and they for it): no release/import interleaving, no
+  deadlock between them. On SQLite it is the same ``BEGIN IMMEDIATE`` as any write.
+- ``read()`` is one consistent snapshot (``REPEATABLE READ READ ONLY``), as a SQLite read
+  transaction is; readers never wait for writers.
+- Waiting for the write lock is reported and limited exactly as on SQLite (below); row locks
+  wait at most the same limit (``lock_timeout``). :func:`is_busy` and :func:`connection_lost`
+  name the two failures callers explain. Error messages never carry SQL parameters
+  (``hide_parameters``): they may hold patient data.
 
 A writer that finds another session writing waits for it, and says so: the store's
 ``waiting`` listener is called about twice a second while it waits (the CLI prints a line on
@@ -10,7 +32,8 @@ stderr, the app shows progress). After ``PCTUI_WRITE_WAIT`` seconds (default 120
 with :class:`StoreBusy`, a plain message — never a raw "database is locked".
 
 Opening: ``Store.open(path, create=False)`` is for commands that only read — a missing file is
-an error, never a new database or folder. A new database file is made whole (initialised
+an error, never a new database or folder; on PostgreSQL, a database without pctui's tables is
+named as such rather than set up. A new database file is made whole (initialised
 under a temporary name, then linked into place), so pctui never leaves or meets a 0-byte one;
 an existing 0-byte file is refused rather than silently treated as a new database. File modes:
 see :mod:`pctui.store.files`.
@@ -30,8 +53,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine, select
 
 from pctui.store import files, tables
@@ -41,15 +64,58 @@ WRITE_POLL_MS = 500  # how often a waiting writer tries again (and reports that 
 WAIT_NOTICE_SECONDS = 1.0  # a shorter wait is ordinary turn-taking, not worth a word
 WRITE_WAIT_ENV = "PCTUI_WRITE_WAIT"
 DEFAULT_WRITE_WAIT_SECONDS = 120.0
+CONNECT_TIMEOUT_S = 10
 _WRITE = "pctui_write"
+_PARALLEL = "parallel"
+# The key of PostgreSQL's transaction-level advisory lock that stands for "the write lock".
+WRITE_LOCK_KEY = 0x70637475_69_01  # "pctui" 1
+SERVER_SCHEMES = ("postgresql", "postgres")
+def is_server_url(location: str | Path) -> bool:
+    """``postgresql://…`` (or ``postgres://``, or with ``+psycopg``): a PostgreSQL database."""
+    text = str(location) if isinstance(location, str) else ""
+    scheme = text.split("://", 1)[0].split("+", 1)[0].lower() if "://" in text else ""
+    return scheme in SERVER_SCHEMES
+
+
+def server_url(location: str) -> URL:
+    """The SQLAlchemy URL for a PostgreSQL location, always through psycopg 3."""
+    try:
+        url = make_url(location.strip())
+    except ArgumentError as exc:
+        raise StoreError(f"not a valid PostgreSQL URL: {shown_location(location)} "
+                         "(expected postgresql://user@host:port/dbname)") from exc
+    return url.set(drivername="postgresql+psycopg")
+
+
+def shown_location(location: str) -> str:
+    """A location as it may be printed: never a password."""
+    if "@" in location and "://" in location:
+        scheme, rest = location.split("://", 1)
+        credentials, _, where = rest.rpartition("@")
+        if ":" in credentials:
+            credentials = credentials.split(":", 1)[0] + ":***"
+        return f"{scheme}://{credentials}@{where}"
+    return location
+
+
+def default_location() -> str:
+    """``PCTUI_DB`` if set (a path or a ``postgresql://`` URL), else ``pctui.db`` in the user's
+    data directory."""
+    env = os.environ.get("PCTUI_DB", "").strip()
+    if env:
+        return env if is_server_url(env) else str(Path(env).expanduser())
+    return str(Path(user_data_dir("pctui", appauthor=False)) / "pctui.db")
 
 
 def default_db_path() -> Path:
-    """``PCTUI_DB`` if set, else ``pctui.db`` in the user's data directory."""
-    env = os.environ.get("PCTUI_DB")
-    if env:
+    """The default SQLite file (``PCTUI_DB`` when it is a path). Prefer :func:`default_location`,
+    which also answers a ``postgresql://`` URL."""
+    env = os.environ.get("PCTUI_DB", "").strip()
+    if env and not is_server_url(env):
         return Path(env).expanduser()
     return Path(user_data_dir("pctui", appauthor=False)) / "pctui.db"
+
+
 
 
 @contextmanager
@@ -96,6 +162,21 @@ class WriteWait:
     def tell(self, seconds: float | None) -> None:
         if self.listener is not None:
             self.listener(seconds)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The write lock stayed taken longer than the busy timeout (either backend)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """The connection to the database server broke (server restart, network, killed session)."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -163,23 +244,91 @@ def _make_engine(path: Path, waits: WriteWait | None = None) -> Engine:
     return engine
 
 
-class Store:
-    """One open database. Create with :meth:`open`; services take a ``Store``."""
+def _make_server_engine(url: URL, waits: WriteWait, label: str) -> Engine:
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,  # a connection the server dropped is replaced before use
+        hide_parameters=True,  # SQL parameters hold patient data: never in a message or log
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "pctui"},
+    )
 
-    def __init__(self, path: Path, engine: Engine, waits: WriteWait | None = None) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        mode = conn.get_execution_options().get(_WRITE, False)
+        if mode:
+            _take_server_write_lock(conn, waits, label, shared=mode == _PARALLEL)
+
+    return engine
+
+
+def _take_server_write_lock(conn, waits: WriteWait, label: str, shared: bool) -> None:  # noqa: ANN001
+    """The transaction's write lock on PostgreSQL (exclusive, or shared for parallel writes),
+    waiting and reporting the wait as ``_begin_immediate`` does on SQLite."""
+    attempt = ("SELECT pg_try_advisory_xact_lock_shared({})" if shared
+               else "SELECT pg_try_advisory_xact_lock({})").format(WRITE_LOCK_KEY)
+    started: float | None = None
+    told = False
+    try:
+        while not conn.exec_driver_sql(attempt).scalar():
+            now = time.monotonic()
+            if started is None:
+                started = now
+            waited = now - started + WRITE_POLL_MS / 1000
+            if waited >= waits.limit:
+                raise StoreBusy(
+                    f"the database {label} is busy: another session has been writing for more "
+                    f"than {waits.limit:.0f} s, so this change was not made — try again later")
+            if waited >= WAIT_NOTICE_SECONDS:
+                told = True
+                waits.tell(waited)
+            time.sleep(WRITE_POLL_MS / 1000)
+    finally:
+        if told:
+            waits.tell(None)
+    # Row locks (a parallel release waiting for another that posts to the same claims) wait as
+    # long as a writer waits for the write lock, then fail as busy.
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(max(waits.limit, 1) * 1000)}")
+
+
+class Store:
+    """One open database. Create with :meth:`open`; services take a ``Store``.
+
+    ``path`` is the SQLite file, or None on PostgreSQL; ``label`` names the database in
+    messages (a PostgreSQL URL without its password); ``backend`` is ``sqlite`` or
+    ``postgresql``.
+    """
+
+    def __init__(self, path: Path | None, engine: Engine, waits: WriteWait | None = None,
+                 label: str | None = None) -> None:
         self.path = path
         self.engine = engine
         self.waits = waits or WriteWait()
+        self.backend = engine.dialect.name
+        self.label = label if label is not None else str(path)
         self._write_engine = engine.execution_options(**{_WRITE: True})
+        self._parallel_engine = engine.execution_options(**{_WRITE: _PARALLEL})
+        self._read_engine = engine
+        if self.backend == "postgresql":
+            self._read_engine = engine.execution_options(isolation_level="REPEATABLE READ",
+                                                         postgresql_readonly=True)
         self.database_id = ""
+
+    @property
+    def on_server(self) -> bool:
+        return self.backend == "postgresql"
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, create: bool = True) -> Store:
         """Open the database at ``path`` and apply pending migrations.
 
-        ``create``: make a new database (and its folder) if there is none; commands that only
-        read pass False and get a StoreError naming the missing file instead."""
-        db_path = Path(path).expanduser() if path else default_db_path()
+        ``path`` is a SQLite file or a ``postgresql://`` URL (default: ``PCTUI_DB``, else the
+        file in the user's data directory). ``create``: make a new database (and its folder) if
+        there is none; commands that only read pass False and get a StoreError naming the
+        missing file — or, on PostgreSQL, the database without pctui's tables — instead."""
+        location = str(path) if path else default_location()
+        if is_server_url(location):
+            return cls._open_server(location, create)
+        db_path = Path(location).expanduser()
         if db_path.is_dir():
             raise StoreError(f"{db_path} is a folder, not a database file")
         if not db_path.exists():
@@ -198,36 +347,54 @@ class Store:
         for companion in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
             files.without_world_access(companion)
         waits = WriteWait()
-        store = cls(db_path, _make_engine(db_path, waits), waits)
-        try:
-            from pctui.store.migrate import upgrade
+        return cls(db_path, _make_engine(db_path, waits), waits)._prepared(create)
 
-            upgrade(store)
-            store.database_id = store._ensure_reference_data()
+    @classmethod
+    def _open_server(cls, location: str, create: bool) -> Store:
+        url = server_url(location)
+        label = url.set(drivername="postgresql").render_as_string(hide_password=True)
+        waits = WriteWait()
+        return cls(None, _make_server_engine(url, waits, label), waits, label)._prepared(create)
+
+    def _prepared(self, create: bool) -> Store:
+        """Migrations applied and reference data in place; any failure is one StoreError."""
+        try:
+            from pctui.store.migrate import schema_revision, upgrade
+
+            if not create and self.on_server and schema_revision(self) is None:
+                raise StoreError(
+                    f"{self.label} has no pctui tables: a command that only reads never sets up "
+                    "a database (start pctui, or run a command that changes something, on it "
+                    "first — or check --db / PCTUI_DB)")
+            upgrade(self)
+            self.database_id = self._ensure_reference_data()
         except Exception as exc:  # noqa: BLE001 - any open failure becomes one clear message
-            store.close()
+            self.close()
             if isinstance(exc, StoreError):
                 raise
-            detail = exc.orig if isinstance(exc, DBAPIError) else exc  # the driver's own words
-            if "disk i/o" in str(detail).lower() and _nearly_full(db_path.parent):
+            detail = _driver_words(exc)  # the driver's own words
+            if (self.path is not None and "disk i/o" in detail.lower()
+                    and _nearly_full(self.path.parent)):
                 detail = "the disk is full"
-            raise StoreError(f"cannot open database {db_path}: {detail}") from exc
-        return store
+            raise StoreError(f"cannot open database {self.label}: {detail}") from exc
+        return self
 
     def close(self) -> None:
         self.engine.dispose()
 
-
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (deferred transaction, rolled back at the end)."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        """A read-only session: one consistent snapshot, rolled back at the end."""
+        with Session(self._read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write session in ``BEGIN IMMEDIATE``: committed on success, rolled back on error."""
-        with Session(self._write_engine, expire_on_commit=False) as session:
+    def write(self, parallel: bool = False) -> Iterator[Session]:
+        """A write session holding the write lock (``BEGIN IMMEDIATE`` on SQLite): committed on
+        success, rolled back on error. ``parallel=True``: see the module notes — only for work
+        that takes its own row locks; on PostgreSQL it runs beside other parallel writes."""
+        engine = self._parallel_engine if parallel else self._write_engine
+        with Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -260,6 +427,13 @@ class Store:
         with self.read() as session:
             row = session.exec(select(tables.Meta).where(tables.Meta.key == key)).first()
             return row.value if row else None
+
+
+def _driver_words(exc: BaseException) -> str:
+    """The database driver's own message, on one line, without SQLAlchemy's link."""
+    detail = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = [line.strip() for line in str(detail).splitlines() if line.strip()]
+    return "; ".join(lines) or type(detail).__name__
 
 
 def _no_access(db_path: Path) -> str:

@@ -32,6 +32,9 @@ def explain(exc: BaseException, where: object) -> str | None:
         return _os_fault(error)
     if isinstance(error, sqlite3.Error):
         return _sqlite_fault(error, where)
+    server = _server_fault(exc, error, where)
+    if server is not None:
+        return server
     if isinstance(exc, SQLAlchemyError):
         # Another driver's words may quote the values of a row: name the kind only.
         return (f"the database {where} refused the operation ({type(error).__name__}); "
@@ -60,6 +63,47 @@ def _sqlite_fault(error: sqlite3.Error, where: object) -> str:
     if isinstance(error, sqlite3.IntegrityError):
         return f"the database {where} refused the change ({error}); nothing was saved"
     return f"the database {where} failed: {error}; nothing was saved"
+
+
+# PostgreSQL's SQLSTATE classes and codes (psycopg puts them on the error as ``sqlstate``).
+_SERVER_WORDS = {
+    "55P03": "is busy: another session kept what this needed locked too long; nothing was saved "
+             "— try again in a moment",
+    "40P01": "stopped this change because it crossed another session's (a deadlock); nothing "
+             "was saved — try again",
+    "40001": "stopped this change because another session changed the same data at the same "
+             "time; nothing was saved — try again",
+    "25006": "is read-only for this session (a standby server, or default_transaction_read_only);"
+             " nothing was saved",
+    "53100": "server's disk is full: nothing was saved",
+    "53200": "server ran out of memory: nothing was saved",
+    "53300": "server has no free connection slots (too many connections); nothing was saved — "
+             "try again in a moment",
+    "57P01": "server is shutting down; nothing was saved — try again when it is back",
+    "42501": "refused: the role pctui connects as lacks a privilege it needs (README: "
+             "PostgreSQL); nothing was saved",
+}
+
+
+def _server_fault(exc: BaseException, error: BaseException, where: object) -> str | None:
+    """PostgreSQL's faults in words. Its messages may quote a row's values, so only the
+    SQLSTATE picks the words, never the server's own text."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return (f"the connection to the database server ({where}) was lost; nothing was saved "
+                "(the server rolled the transaction back) — pctui reconnects on the next try")
+    state = getattr(error, "sqlstate", None)
+    if not state:
+        return None
+    words = _SERVER_WORDS.get(state)
+    if words is not None:
+        return f"the database {where} {words}"
+    if state.startswith("08"):
+        return (f"cannot reach the database server ({where}): nothing was saved — check that "
+                "it is running and reachable, then try again")
+    if state.startswith("23"):
+        return (f"the database {where} refused the change (it would break one of its rules, "
+                f"{type(error).__name__}); nothing was saved")
+    return None
 
 
 def _os_fault(error: OSError) -> str:

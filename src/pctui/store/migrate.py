@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
     from pctui.store.db import Store
@@ -22,11 +25,31 @@ def alembic_config() -> Config:
     return cfg
 
 
+def compare_type(ctx, inspected_column, metadata_column, inspected_type, metadata_type):  # noqa: ANN001, ANN201
+    """For autogenerate: SQLite's INTEGER is 64-bit whatever it is called, so the BIGINT money
+    columns (h12_01) are no difference there. Everything else: Alembic's own comparison."""
+    if (ctx.dialect.name == "sqlite" and isinstance(metadata_type, sa.BigInteger)
+            and isinstance(inspected_type, sa.Integer)):
+        return False
+    return None
+
+
+def schema_revision(store: Store) -> str | None:
+    """The database's migration revision, None when pctui has never set it up."""
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def upgrade(store: Store) -> None:
     """Bring the database to the newest revision, inside one ``BEGIN IMMEDIATE`` transaction.
 
     Two processes opening a new database at once serialize on the write lock; the second
     finds the schema already at head.
+
+    On PostgreSQL the write lock is the same advisory lock every writer takes, and DDL is
+    transactional: the whole upgrade happens or none of it. A database that already holds
+    tables but has never seen pctui's migrations is refused rather than altered: pctui wants a
+    database of its own.
     """
     cfg = alembic_config()
     head = ScriptDirectory.from_config(cfg).get_current_head()
@@ -34,10 +57,25 @@ def upgrade(store: Store) -> None:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
     with store._write_engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
             return
+        if current is None:
+            _refuse_a_foreign_database(store, conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _refuse_a_foreign_database(store: Store, conn: Connection) -> None:
+    from pctui.store.db import StoreError
+
+    others = sorted(set(inspect(conn).get_table_names()) - {"alembic_version"})
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise StoreError(
+            f"{store.label} already holds tables that are not pctui's ({shown}); "
+            "pctui needs a database of its own (create an empty one for it)"
+        )
 
 
 def autogenerate(message: str) -> None:

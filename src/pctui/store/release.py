@@ -495,10 +495,13 @@ _ENTRY_COLUMNS = (
     "era_id", "release_id", "payer_id", "reverses_id", "batch", "memo", "created_at",
     "created_by",
 )  # fmt: skip
-_INSERT_ENTRY = (
-    f"INSERT INTO ledgerentry ({', '.join(_ENTRY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})"
-)
+
+
+def _insert_entry_sql(paramstyle: str) -> str:
+    """The INSERT in the driver's own placeholders: ``?`` for sqlite3, ``%s`` for psycopg."""
+    marker = "?" if paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO ledgerentry ({', '.join(_ENTRY_COLUMNS)}) "
+            f"VALUES ({', '.join([marker] * len(_ENTRY_COLUMNS))})")
 
 
 def _insert_entries(
@@ -533,7 +536,7 @@ def _insert_entries(
                 release_id, e.payer_id, e.reverses_id, batch, e.memo, stamp, user,
             ))  # fmt: skip
     if rows:
-        connection.exec_driver_sql(_INSERT_ENTRY, rows)
+        connection.exec_driver_sql(_insert_entry_sql(connection.dialect.paramstyle), rows)
 
 
 def _record_provider_adjustments(

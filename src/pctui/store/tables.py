@@ -1,4 +1,5 @@
-"""SQLModel tables. Money is stored as integer cents (``*_cents``), never REAL.
+"""SQLModel tables. Money is stored as integer cents (``*_cents``), never REAL, in 64-bit
+columns (``Field(sa_type=BigInteger)``: PostgreSQL's INTEGER stops at $21.4 million).
 
 Schema changes go through Alembic migrations in ``store/migrations`` (never ``create_all``).
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -170,13 +171,13 @@ class Era(SQLModel, table=True):
     payer_name: str = ""
     inbound_id: str = Field(index=True)
     inbound_id_source: str  # InboundIdSource
-    amount_cents: int
+    amount_cents: int = Field(sa_type=BigInteger)
     payment_method: str = ""
     payment_date: date | None = Field(default=None, index=True)
     production_date: date | None = None
     payee_name: str = ""
     claim_count: int = 0
-    plb_total_cents: int = 0
+    plb_total_cents: int = Field(default=0, sa_type=BigInteger)
     status: str = Field(default="pending", index=True)  # pending | released | released_with_errors
     loaded_at: datetime
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
@@ -197,7 +198,7 @@ class Claim(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     claim_id: str = Field(unique=True, index=True)  # CLM01
     patient_name: str = Field(default="", index=True)
-    charge_cents: int
+    charge_cents: int = Field(sa_type=BigInteger)
     service_date: date | None = None
     primary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
     secondary_payer_id: int | None = Field(default=None, foreign_key="payer.id")
@@ -224,7 +225,7 @@ class ClaimLine(SQLModel, table=True):
     line_number: int
     procedure: str
     modifiers: str = ""  # comma-separated
-    charge_cents: int
+    charge_cents: int = Field(sa_type=BigInteger)
     units: str = "1"  # Decimal as text, exact
     unit_code: str = "UN"  # SV103: UN units, MJ minutes
     service_date: date | None = None
@@ -241,7 +242,7 @@ class ClaimConflict(SQLModel, table=True):
     claim_pk: int = Field(foreign_key="claim.id", index=True)  # the claim on file
     file_id: int = Field(foreign_key="importedfile.id", index=True)  # the file it came in
     frequency_code: str = "1"
-    charge_cents: int  # CLM02 of the claim kept apart
+    charge_cents: int = Field(sa_type=BigInteger)  # CLM02 of the claim kept apart
     patient_name: str = ""
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     differences: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
@@ -276,7 +277,7 @@ class LedgerEntry(SQLModel, table=True):
     line_id: int | None = Field(default=None, foreign_key="claimline.id")
     kind: str  # charge | payment | adjustment | transfer | reversal
     party: str  # Party
-    amount_cents: int
+    amount_cents: int = Field(sa_type=BigInteger)
     code: str = ""  # posting code (PCON, AIWO, ...)
     group_code: str = ""  # CAS group
     reason_code: str = ""  # CARC
@@ -299,4 +300,4 @@ class PlbEntry(SQLModel, table=True):
     provider_id: str
     reason: str
     reference: str = ""
-    amount_cents: int
+    amount_cents: int = Field(sa_type=BigInteger)

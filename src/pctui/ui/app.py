@@ -115,7 +115,7 @@ class PctuiApp(App[None]):
 
     def _handle_exception(self, error: Exception) -> None:
         """The top-level error policy (module docstring)."""
-        message = user_message(error, self.store.path)
+        message = user_message(error, self.store.label)
         if message is None:
             super()._handle_exception(error)
             return

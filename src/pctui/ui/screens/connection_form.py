@@ -242,7 +242,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         except (PermissionDenied, KeyringLocked) as exc:
             return "status", f"Not saved: {exc}"
         except Exception as exc:  # a busy, read-only or full database: said, form kept
-            message = faults.explain(exc, app.store.path)  # type: ignore[attr-defined]
+            message = faults.explain(exc, app.store.label)  # type: ignore[attr-defined]
             if message is None:
                 raise
             return "status", f"Not saved: {message}"

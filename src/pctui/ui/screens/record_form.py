@@ -132,7 +132,7 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
         except EditConflict as exc:
             return "conflict", exc
         except Exception as exc:  # a busy, read-only or full database: said, form kept
-            message = faults.explain(exc, self.pctui.store.path)
+            message = faults.explain(exc, self.pctui.store.label)
             if message is None:
                 raise
             return "status", f"Not saved: {message}"
