@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests.accounts import run_pctui
 
 from pctui.store import demo
+
+pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
 
 WRITER = """
 import sqlite3, sys

@@ -22,6 +22,8 @@ from pctui.core.codes import Role
 from pctui.store import users
 from pctui.store.db import Store
 
+pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
+
 PATIENT = "BUDD"  # a patient named in the 835 used here
 
 

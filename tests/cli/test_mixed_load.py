@@ -9,11 +9,14 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from tests.accounts import run_pctui, run_pctui_command, run_pctui_env
 from tests.cli.test_shared_server import ERA, me
 
 from pctui.store import config_doc, demo
 from pctui.store.db import Store
+
+pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
 
 
 def test_releases_imports_and_a_config_import_at_once_all_finish(store, admin, secrets,

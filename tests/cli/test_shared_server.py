@@ -18,6 +18,8 @@ from pctui.secrets import KeyringKind, SecretStore
 from pctui.store import users
 from pctui.store.db import Store
 
+pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
+
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():
     FIXTURES = Path(os.environ.get("PCTUI_FIXTURES", "../shared/fixtures/x12")).resolve()
