@@ -17,6 +17,7 @@ template. Without PostgreSQL's server programs only SQLite runs, and the run end
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,13 @@ def make_db(backend: str, tmp_path: Path):
     yield make
     for url in made:
         pgcluster.drop_database(os.environ[pgcluster.ENV_URL], pgcluster.database_name(url))
+    for url in made:  # Path("postgresql://…") is a relative path: a test used the URL as a file
+        stray = [p for p in Path.cwd().glob("postgresql:/*/*") if pgcluster.database_name(url) in
+                 str(p)]
+        for path in stray:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+        assert not stray, (f"a test treated the PostgreSQL URL as a file path and created {stray} "
+                           "(mark it @pytest.mark.sqlite_only, or use the URL as a URL)")
 
 
 @pytest.fixture

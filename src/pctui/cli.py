@@ -304,6 +304,10 @@ def cmd_eras(args: argparse.Namespace, store: Store) -> int:
 
     if args.rejected:
         refused = eras.rejected_files(store, include_duplicates=True, limit=args.limit)
+        if args.csv:
+            return _write_csv(args.csv, "file", ["ID", "LOADED", "STATUS", "FILE", "WHY"],
+                              ([f.id, f.loaded_at, f.status, f.filename, "; ".join(f.reasons)]
+                               for f in refused))
         if args.json:
             _print_json([f.to_json() for f in refused])
         else:
@@ -317,6 +321,13 @@ def cmd_eras(args: argparse.Namespace, store: Store) -> int:
         status=eras.EraStatus(args.status) if args.status else None,
     )  # fmt: skip
     rows = eras.list_eras(store, filters, limit=args.limit)
+    if args.csv:
+        return _write_csv(args.csv, "payment",
+                          ["ID", "LOADED", "CHECK/EFT", "INBOUND ID", "PAYER CODE", "PAYER NAME",
+                           "PAID ON", "AMOUNT", "CLAIMS", "STATUS"],
+                          ([r.id, r.loaded_at, r.check_number, r.inbound_id, r.payer_code,
+                            r.payer, r.payment_date, r.amount, r.claims, r.status.label]
+                           for r in rows))
     if args.json:
         _print_json([r.to_json() for r in rows])
     else:
@@ -368,10 +379,19 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
     rows = []
     page = 5_000
     while True:  # paged so a very large list never needs one huge query
-        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page)
+        chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page,
+                                   with_balance=args.with_balance)
         rows.extend(chunk)
         if len(chunk) < page:
             break
+    if args.csv:
+        return _write_csv(args.csv, "claim",
+                          ["CLAIM", "PATIENT", "SERVICE", "CHARGE", "PAID", "ADJUSTED",
+                           "PRIMARY", "SECONDARY", "TERTIARY", "PATIENT OWES", "BALANCE",
+                           "VOIDED"],
+                          ([r.claim_id, r.patient_name, r.service_date, r.charge, r.paid,
+                            r.adjusted, *(r.balance[p] for p in _PARTIES), r.total_balance,
+                            r.voided] for r in rows))
     if args.json:
         _print_json([_claim_json(r) for r in rows])
     else:
@@ -383,6 +403,24 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
 
 
 _PARTIES = ("primary", "secondary", "tertiary", "patient")
+
+
+def _write_csv(target: str, noun: str, header: list[str], rows: Any) -> int:
+    """``--csv FILE``: written atomically, mode 600 (it holds patient data); ``-``: stdout."""
+    from pathlib import Path
+
+    from pctui.core.export import ExportFailed, csv_text, write_csv
+
+    if target == "-":
+        sys.stdout.write(csv_text(header, rows))
+        return EXIT_OK
+    try:
+        count = write_csv(Path(target), header, rows)
+    except ExportFailed as exc:
+        _err(f"--csv: {exc}")
+        return EXIT_FAILED
+    _out(f"wrote {plural(count, noun)} to {visible(target)} (mode 600)")
+    return EXIT_OK
 
 
 def _claim_json(row: Any) -> dict[str, Any]:
@@ -472,6 +510,45 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_migrate_data(args: argparse.Namespace) -> int:
+    """Copy a whole database into an empty one (pctui.store.transfer). Opens both itself: the
+    ``--db`` database plays no part."""
+    from pctui.store import transfer, users
+
+    source = Store.open(args.source, create=False)
+    try:
+        target = Store.open(args.target)
+        try:
+            actor = users.identify(source)
+            progress = _copy_progress if sys.stderr.isatty() else None
+            try:
+                report = transfer.copy_database(source, target, actor, progress)
+            except transfer.TransferRefused as exc:
+                _err(f"migrate-data: {exc}")
+                return EXIT_FAILED
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        for line in report.describe():
+            print(visible(line))
+        if not source.on_server and target.on_server:
+            from pctui.secrets import FILE_ENV, keyring_file_for
+
+            print(f"API keys stay in the keyring (database id {report.database_id}). If they "
+                  f"are in the encrypted file {keyring_file_for(source.path)}, give that file to "
+                  f"the new database with {FILE_ENV} (README: PostgreSQL).")
+    return EXIT_OK
+
+
+def _copy_progress(table: str, rows: int) -> None:
+    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
+    sys.stderr.flush()
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -566,6 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd.add_argument("--limit", type=int, metavar="N", help="at most N rows")
     eras_cmd.add_argument("--rejected", action="store_true",
                           help="list rejected and duplicate files with their reasons instead")
+    eras_cmd.add_argument("--csv", metavar="FILE",
+                          help="write the list as CSV to FILE (mode 600; - for standard output)")
     eras_cmd.set_defaults(handler=cmd_eras, creates=False)
 
     rel = sub.add_parser(
@@ -612,7 +691,28 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="list claims with their balances")
     claims_cmd.add_argument("--search", metavar="TEXT", type=_search_text,
                             help="claim id or patient contains TEXT")
+    claims_cmd.add_argument("--with-balance", action="store_true",
+                            help="only claims someone still owes on")
+    claims_cmd.add_argument("--csv", metavar="FILE",
+                            help="write the list as CSV to FILE (mode 600; - for standard output)")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
+
+    migrate = sub.add_parser(
+        "migrate-data", parents=[json_parent],
+        help="copy a whole database into an empty one (e.g. a SQLite file into PostgreSQL)",
+        description="Copies everything — payers, rules, codes, connections (keys stay in the "
+        "keyring), users, files, payments, claims, the ledger, batches, the audit log — from "
+        "SOURCE into TARGET in one transaction, keeping every id and the database id. TARGET "
+        "must be empty (a new file, or an empty PostgreSQL database); it is set up first. "
+        "Before committing, every table's row count and every claim's balances are checked "
+        "against the source, to the cent. --db plays no part. Only an admin of SOURCE may run "
+        "it.",
+    )  # fmt: skip
+    migrate.add_argument("source", metavar="SOURCE",
+                         help="the database to copy (e.g. /srv/billing/pctui.db)")
+    migrate.add_argument("target", metavar="TARGET",
+                         help="an empty database (e.g. postgresql://billing@db.internal/pctui)")
+    migrate.set_defaults(handler=cmd_migrate_data, standalone=True)
     return parser
 
 
@@ -662,6 +762,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)
     debug = bool(os.environ.get(DEBUG_ENV))
     where = shown_location(args.db or default_location())  # a URL's password never printed
+    if getattr(args, "standalone", False):  # opens its own databases
+        where = shown_location(getattr(args, "target", where))
+        try:
+            return handler(args)  # type: ignore[call-arg]
+        except PermissionDenied as exc:
+            _err(str(exc))
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            _err("interrupted")
+            return 130
+        except Exception as exc:  # noqa: BLE001 - the error policy: one plain line, no traceback
+            if debug:
+                raise
+            _err(_fault(exc, where))
+            return EXIT_FAILED
     try:
         store = Store.open(args.db, create=getattr(args, "creates", True))
     except KeyboardInterrupt:

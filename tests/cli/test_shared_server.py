@@ -160,6 +160,7 @@ def file_keyring(db: Path, database_id: str) -> SecretStore:
     return SecretStore(KeyringKind.FILE, None, f"pctui:{database_id}", Path(f"{db}.keyring.cfg"))
 
 
+@pytest.mark.sqlite_only
 def test_a_private_database_gets_a_private_keyring_file(db_path: Path) -> None:
     store = Store.open(db_path)
     keyring = file_keyring(db_path, store.database_id)

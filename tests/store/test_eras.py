@@ -238,3 +238,43 @@ def test_waiting_inbound_ids_list_blocked_ones_first(
     waiting = eras.waiting_inbound_ids(store)
     assert [(w.inbound_id, w.payments, w.blocked) for w in waiting] == [
         ("ACME1", 2, True), ("BLUE01", 2, False)]  # fmt: skip
+
+
+# --- sorting, hiding released, finding a payment by a claim --------------------------------------
+
+
+def test_the_list_sorts_in_sql_by_any_column(store: Store, mixed: dict[str, int]) -> None:
+    assert checks(eras.list_eras(store, order="check")) == [
+        "CHK-777", "CHK-778", "EFT-A1", "EFT-A2", "EFT-M1"]
+    assert checks(eras.list_eras(store, order="check", descending=True, limit=2)) == [
+        "EFT-M1", "EFT-A2"]
+    by_payer = checks(eras.list_eras(store, order="payer"))
+    assert by_payer[:2] == ["EFT-A1", "EFT-A2"]  # ACME HEALTH PLAN (no payer owns it yet)
+    assert eras.list_eras(store, order="status")[0].status is EraStatus.NO_PAYER_RULE
+    with pytest.raises(ValueError):
+        eras.list_eras(store, order="drop table")
+
+
+def test_released_payments_can_be_left_out(store: Store, mixed: dict[str, int]) -> None:
+    with store.write() as session:
+        row = session.get(Era, mixed["B1"])
+        row.status = "released"
+        session.add(row)
+    assert "CHK-777" not in checks(eras.list_eras(store, EraFilter(hide_released=True)))
+    assert eras.count_eras(store, EraFilter(hide_released=True)) == 4
+    # asking for Released shows them, whatever the default
+    assert checks(eras.list_eras(store, EraFilter(hide_released=True,
+                                                  status=EraStatus.RELEASED))) == ["CHK-777"]
+
+
+def test_a_payment_is_found_by_patient_name_or_claim_number(
+        store: Store, mixed: dict[str, int]) -> None:
+    found = eras.payments_of_claims(store, "smith, j")
+    assert set(found) == set(mixed.values())  # every sample payment pays SMITH, JANE
+    assert found[mixed["A1"]] == ["PCN-1 SMITH, JANE"]
+    assert set(eras.payments_of_claims(store, "payerclm1")) == set(mixed.values())
+    assert eras.payments_of_claims(store, "91.75") == {}  # an amount is not a claim
+    assert eras.payments_of_claims(store, "  ") == {}
+    only_m1 = EraFilter(era_ids=(mixed["M1"],))
+    assert checks(eras.list_eras(store, only_m1)) == ["EFT-M1"]
+    assert checks(eras.list_eras(store, EraFilter(search="chk-77"))) == ["CHK-778", "CHK-777"]

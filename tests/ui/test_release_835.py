@@ -25,7 +25,7 @@ from pctui.store.tables import Era
 from pctui.store.users import Actor
 from pctui.ui.screens.era_detail import EraDetailScreen
 from pctui.ui.screens.era_import import EraImportDialog
-from pctui.ui.screens.release_835 import COLUMNS, FilterBar, Release835Section
+from pctui.ui.screens.release_835 import FilterBar, Release835Section
 from pctui.ui.screens.release_dialog import ReleaseDialog
 from pctui.ui.screens.rule_drawer import RuleDrawer
 from tests.conftest import FIXTURES
@@ -34,7 +34,7 @@ from tests.ui.helpers import choose, listed, screen_text, type_text
 D = Decimal
 DOS = date(2026, 3, 2)
 BCBS_IN, ACME_IN = "12345", "55555"
-KEYS = [key for key, _, _ in COLUMNS]
+KEYS = ["mark", "check", "inbound", "amount", "status", "payer", "paid", "loaded", "claims"]
 CHECK, STATUS = KEYS.index("check"), KEYS.index("status")
 
 
@@ -140,9 +140,14 @@ def section(app) -> Release835Section:
 
 
 def rows(app) -> list[list[str]]:
-    """The list's cells as text, without the space that separates the columns."""
-    table = section(app).table
-    return [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
+    """The list's cells as text, in KEYS order whatever order the screen width put them in."""
+    return listed(section(app).table, KEYS)
+
+
+def cell(table, row: int, key: str):
+    """One cell as the table holds it (a rich Text)."""
+    index = [str(c.key.value) for c in table.ordered_columns].index(key)
+    return table.get_cell_at((row, index))
 
 
 def row_of(app, check: str) -> list[str]:
@@ -180,12 +185,13 @@ async def open_release_835(pilot, check: str | None = None) -> None:
 def visible_columns(app) -> list[str]:
     """The columns wholly on screen before any horizontal scrolling (a scrollbar's cell kept)."""
     table = section(app).table
-    room, right, shown = table.size.width - 1, 0, []
+    room, left, shown = table.size.width - 1, 0, []
+    content = table._widths()  # each column's room for its text, without the blank after it
     for column in table.ordered_columns:
-        right += column.get_render_width(table)
-        if right > room:
+        if left + content[str(column.key.value)] > room:
             break
         shown.append(str(column.label).strip())
+        left += column.get_render_width(table)
     return shown
 
 
@@ -194,20 +200,23 @@ async def test_at_80_columns_a_biller_sees_check_amount_and_status_without_scrol
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_release_835(pilot)
-        assert visible_columns(app) == ["Rel", "Check/EFT", "Inbound ID", "Amount", "Status"]
+        assert visible_columns(app) == ["Rel", "Check/EFT", "Amount", "Status", "Payer",
+                                        "Paid on"]
+        # loaded at 09:00 UTC: 03:00 on the server's clock (the tests' server is in Chicago)
         assert rows(app) == [
             ["[ ]", "CHK-READY", BCBS_IN, "140.00", "Ready", "BCBS", "2026-11-20",
-             "2026-11-21", "1"],
-            ["", "CHK-BLOCKED", ACME_IN, "35.00", "No rule", "ACME HEALTH", "2026-10-05",
-             "2026-11-20", "1"],
+             "2026-11-21 03:00", "1"],
+            ["", "CHK-BLOCKED", ACME_IN, "35.00", "No rule", "ACME HEAL…", "2026-10-05",
+             "2026-11-20 03:00", "1"],  # the strip below has the name in full
             ["[ ]", "CHK-NOCLAIM", BCBS_IN, "35.00", "Ready", "BCBS", "2026-11-20",
-             "2026-11-19", "1"],
+             "2026-11-19 03:00", "1"],
         ]
         table = section(app).table
-        assert table.get_row_at(0)[KEYS.index("amount")].justify == "right"
+        assert str(cell(table, 0, "amount")) == "  140.00"  # amounts line up on the right
         blocked = table.get_row_at(1)
-        assert all(isinstance(c, Text) and "dim" in str(c.style) for c in blocked)
-        assert all("dim" not in str(c.style) for c in table.get_row_at(0))
+        assert all(isinstance(c, Text) and "dim" in f"{c.style}{c.spans}" for c in blocked
+                   if c.plain.strip())  # greyed out
+        assert all("dim" not in f"{c.style}{c.spans}" for c in table.get_row_at(0))
         assert "Ready 2 · No rule 1 · Released 0" in screen_text(pilot)
         # The strip under the list has the status in full and says what the Payer column holds.
         strip = str(section(app).query_one("#era-line").render())
@@ -223,15 +232,16 @@ async def test_at_80_columns_a_biller_sees_check_amount_and_status_without_scrol
         assert f"Inbound ID {ACME_IN} (from N1*PR N104) · no payer has it" in strip
         assert "No Payer Rule Established — Enter adds its rule" in strip
         # A name from the 835 (no payer owns the Inbound ID) is set apart from payer codes.
-        assert "italic" in str(blocked[KEYS.index("payer")].style)
-        assert "italic" not in str(table.get_row_at(0)[KEYS.index("payer")].style)
+        assert "italic" in str(cell(table, 1, "payer").style)
+        assert "italic" not in f"{cell(table, 0, 'payer').style}{cell(table, 0, 'payer').spans}"
 
 
 async def test_a_wide_screen_shows_every_column_and_the_full_status(make_app, practice) -> None:
     app = make_app()
     async with app.run_test(size=(140, 30)) as pilot:
         await open_release_835(pilot)
-        assert visible_columns(app) == [label for _, label, _ in COLUMNS]
+        assert visible_columns(app) == ["Rel", "Check/EFT", "Amount", "Status", "Payer",
+                                        "Paid on", "Inbound ID", "Loaded", "Claims"]
         assert [r[STATUS] for r in rows(app)] == ["Ready", "No Payer Rule Established", "Ready"]
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
@@ -379,6 +389,9 @@ async def test_the_list_is_re_read_when_a_dialog_closes(make_app, store, admin,
         await pilot.pause()
         release.release_era(store, admin, practice["noclaim"], date(2026, 11, 22), "B1")
         await pilot.press("escape")
+        await pilot.pause()
+        assert "CHK-NOCLAIM" not in [r[CHECK] for r in rows(app)]  # released: hidden
+        await pilot.press("h")  # one key shows released payments
         await pilot.pause()
         assert row_of(app, "CHK-NOCLAIM")[STATUS] == "Rel. w/ errors"
         assert row_of(app, "CHK-NOCLAIM")[0] == ""
@@ -593,7 +606,7 @@ async def test_the_import_dialog_imports_a_folder_and_reports_each_file(make_app
         await pilot.press("v")
         await pilot.pause()
         rejected = app.query_one("#rejected")
-        assert str(rejected.get_row_at(0)[2]) == "b-notes.txt"
+        assert listed(rejected, ["file"])[0] == ["b-notes.txt"]
         assert "not an X12 file" in screen_text(pilot)
     # the background worker ran pyx12's full validation after the import
     (row,) = eras.list_eras(store)
@@ -640,6 +653,9 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         assert "⚠ Released with errors  CHK-NOCLAIM" in text
         assert "PCN404: Patient account was not found" in text
         await pilot.press("escape")
+        await pilot.pause()
+        assert [r[CHECK] for r in rows(app)] == ["CHK-BLOCKED"]  # released ones are hidden
+        await pilot.press("h")
         await pilot.pause()
         assert row_of(app, "CHK-READY")[STATUS] == "Released"
         assert row_of(app, "CHK-NOCLAIM")[STATUS] == "Rel. w/ errors"

@@ -79,6 +79,9 @@ class EraFilter:
     loaded_to: date | None = None
     status: EraStatus | None = None
     file_id: int | None = None
+    hide_released: bool = False  # Released and Released with errors left out (unless asked for)
+    search: str | None = None  # part of the check/EFT number, Inbound ID or the 835's payer name
+    era_ids: tuple[int, ...] | None = None  # or one of these (payments a claim search found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,17 @@ def _apply(query: Any, f: EraFilter, status: Any) -> Any:
         )
     if f.status is not None:
         query = query.where(status == EraStatus(f.status).value)
+    elif f.hide_released:
+        query = query.where(status.not_in([EraStatus.RELEASED.value,
+                                           EraStatus.RELEASED_WITH_ERRORS.value]))
+    if f.search or f.era_ids is not None:
+        text = (f.search or "").strip()
+        found = [col(Era.id).in_(list(f.era_ids or ()))]
+        if text:
+            found += [col(Era.check_number).icontains(text, autoescape=True),
+                      col(Era.inbound_id).icontains(text, autoescape=True),
+                      col(Era.payer_name).icontains(text, autoescape=True)]
+        query = query.where(or_(*found))
     if f.file_id is not None:
         query = query.where(Era.file_id == f.file_id)
     return query
@@ -200,16 +214,37 @@ def _row(r: Any) -> EraRow:
     )
 
 
+# What the Release 835 list can be sorted by (list column → SQL), newest load first otherwise.
+ERA_ORDERS = ("check", "inbound", "amount", "status", "payer", "paid", "loaded", "claims")
+
+
+def _order(order: str | None, status: Any) -> Any:
+    columns = {"check": col(Era.check_number), "inbound": col(Era.inbound_id),
+               "amount": col(Era.amount_cents), "status": status,
+               "payer": func.coalesce(Payer.code, Era.payer_name),
+               "paid": col(Era.payment_date), "loaded": col(Era.loaded_at),
+               "claims": col(Era.claim_count)}
+    if order is not None and order not in columns:
+        raise ValueError(f"payments cannot be sorted by {order!r}")
+    return columns.get(order or "loaded")
+
+
 def list_eras(
     store: Store,
     filters: EraFilter | None = None,
     *,
     offset: int = 0,
     limit: int | None = None,
+    order: str | None = None,
+    descending: bool | None = None,
 ) -> list[EraRow]:
-    """Payments newest load first, filtered and paged in SQL."""
-    query, _ = _base_query(filters)
-    query = query.order_by(col(Era.loaded_at).desc(), col(Era.id).desc()).offset(offset)
+    """Payments filtered and paged in SQL: newest load first, or by ``order`` (one of
+    :data:`ERA_ORDERS`; ``descending`` defaults to False for it)."""
+    query, status = _base_query(filters)
+    by = _order(order, status)
+    down = descending if descending is not None else order is None
+    query = query.order_by(by.desc() if down else by.asc(),
+                           col(Era.id).desc() if down else col(Era.id).asc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     with store.read() as session:
@@ -292,6 +327,38 @@ def findings_in(session: Session, era_id: int) -> list[Finding]:
 def era_findings(store: Store, era_id: int) -> list[Finding]:
     with store.read() as session:
         return findings_in(session, era_id)
+
+
+def payments_of_claims(store: Store, text: str, limit: int = 2000) -> dict[int, list[str]]:
+    """Payments (newest load first) that pay a claim whose claim number (CLP01), payer claim
+    number (CLP07) or patient name holds ``text`` (any case), with the claims that matched
+    ("PCN100 DOE, JANE"): finding a payment by what the patient's statement says.
+
+    The stored 835s are narrowed in SQL by the text, then each candidate's claims are read, so
+    an amount or a date that happens to hold the digits does not count.
+    """
+    needle = text.strip().casefold()
+    if not needle:
+        return {}
+    stored = json.dumps(needle)[1:-1]  # as it is written inside the stored JSON
+    pattern = "%" + stored.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (select(Era.id, Era.detail)
+             .where(func.lower(Era.detail).like(pattern, escape="\\"))
+             .order_by(col(Era.loaded_at).desc(), col(Era.id).desc()))
+    found: dict[int, list[str]] = {}
+    with store.read() as session:
+        for era_id, detail in session.exec(query):
+            matches = []
+            for claim in json.loads(detail).get("claims", []):
+                fields = (claim.get("patient_control_number") or "",
+                          claim.get("payer_claim_control") or "", claim.get("patient_name") or "")
+                if any(needle in value.casefold() for value in fields):
+                    matches.append(" ".join(v for v in (fields[0], fields[2]) if v))
+            if matches:
+                found[era_id] = matches
+                if len(found) >= limit:
+                    break
+    return found
 
 
 def remittance_of(session: Session, era_id: int) -> Remittance:

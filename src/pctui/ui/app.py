@@ -312,7 +312,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.help import HelpScreen
     from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
     from pctui.ui.screens.record_form import RecordForm
-    from pctui.ui.screens.release_835 import EraTable, FilterBar
+    from pctui.ui.screens.release_835 import FilterBar
     from pctui.ui.screens.release_dialog import ReleaseDialog
     from pctui.ui.screens.rule_drawer import RuleDrawer
     from pctui.ui.widgets.list_table import ExportDialog, ListPanel, ListTable, SortPicker
@@ -323,7 +323,6 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     others: list[tuple[str, type[DOMNode]]] = [
         ("Every list", ListTable),
         ("Every list: searching", ListPanel),
-        ("Release 835: the payments list", EraTable),
         ("Release 835: filters", FilterBar),
         ("Release 835: payment detail", EraDetailScreen),
         ("Release 835: release dialog", ReleaseDialog),

@@ -105,11 +105,11 @@ class OverrideForm(RecordForm[OverrideView]):
     def _other_typed(self, _event: Input.Changed) -> None:
         self._sync_carc()
 
-    def show_errors(self, errors: dict[str, str]) -> None:
+    def show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
         errors = dict(errors)
         if self.typing_other and "carc" in errors:
             errors["other_carc"] = errors.pop("carc")
-        super().show_errors(errors)
+        super().show_errors(errors, focus=focus)
 
     def action_save(self) -> None:
         app = self.pctui

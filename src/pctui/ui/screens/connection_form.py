@@ -43,6 +43,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         self._initial: tuple[object, ...] = ()
         # the version this form shows; a save over a newer one is an EditConflict
         self.expected_version = existing.version if existing else None
+        self._errors: dict[str, str] = {}
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -145,14 +146,21 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             active=self.query_one("#active", Checkbox).value,
         )
 
-    def _show_errors(self, errors: dict[str, str]) -> None:
+    @on(FormField.ErrorCleared)
+    def _error_cleared(self, event: FormField.ErrorCleared) -> None:
+        """A field changed after an error: the summary keeps only what is still wrong."""
+        self._show_errors({k: m for k, m in self._errors.items()
+                           if k != event.field.field_name}, focus=False)
+
+    def _show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
+        self._errors = dict(errors)
         for field in self.query(FormField):
             field.set_error(errors.get(field.field_name))
         status = self.query_one("#form-status", Static)
         if errors:
             names = ", ".join(f.label for f in self.query(FormField) if f.field_name in errors)
             status.update(plain(f"Not saved: fix {names or ', '.join(errors)}."))
-            for field in self.query(FormField):
+            for field in self.query(FormField) if focus else ():
                 if field.field_name in errors:
                     field.control.focus()
                     break

@@ -20,9 +20,9 @@ from pctui.ui.widgets.text import plain
 COLUMNS: list[Column[ConnectionView]] = [
     Column("payer", "Payer", lambda c: c.payer_code, max_width=12),
     Column("name", "Connection", lambda c: c.name if c.active else f"{c.name} (inactive)",
-           min_width=12, max_width=32),
+           min_width=12, max_width=32, comfortable=20),
     Column("key", "API key", lambda c: c.key_state, min_width=7, max_width=14),
-    Column("gateway", "Gateway", lambda c: c.gateway_type.label, priority=2, min_width=9),
+    Column("gateway", "Gateway", lambda c: c.gateway_type.label, priority=2, min_width=13),
     Column("active", "Active", lambda c: c.active, priority=3),
     Column("endpoint", "Endpoint", lambda c: c.endpoint, priority=3, min_width=10, max_width=48),
     Column("rules", "Compliance rules", lambda c: ", ".join(c.compliance_rules) or None,

@@ -44,6 +44,7 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
         # The version of the record this form shows (None: a new record). Saving passes it
         # back; another session's save in between is an EditConflict (pctui.store.versions).
         self.expected_version: int | None = None
+        self._errors: dict[str, str] = {}  # what show_errors last showed
 
     @property
     def pctui(self) -> PctuiApp:
@@ -92,8 +93,16 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     def set_status(self, text: str) -> None:
         self.query_one("#form-status", Static).update(plain(text))
 
-    def show_errors(self, errors: dict[str, str]) -> None:
+    @on(FormField.ErrorCleared)
+    def _error_cleared(self, event: FormField.ErrorCleared) -> None:
+        """A field changed after an error: the summary keeps only what is still wrong."""
+        remaining = {k: m for k, m in self._errors.items()
+                     if field_key(k) != event.field.field_name}
+        self.show_errors(remaining, focus=False)
+
+    def show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
         """Each error beside its field; those without a field on the status line."""
+        self._errors = dict(errors)
         fields = {f.field_name: f for f in self.query(FormField)}
         placed: set[str] = set()
         for name, form_field in fields.items():
@@ -108,6 +117,8 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
         loose = [f"{k}: {m}" for k, m in errors.items() if field_key(k) not in placed]
         self.set_status("Not saved: " + "; ".join(
             ([f"fix {named}"] if named else []) + loose) + ".")
+        if not focus:
+            return
         for form_field in fields.values():
             if form_field.field_name in placed:
                 form_field.control.focus()

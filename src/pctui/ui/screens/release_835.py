@@ -9,12 +9,13 @@ is simply re-read: when the section is shown, when a dialog closes, and every ``
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from rich.text import Text
 from sqlalchemy.exc import OperationalError
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,46 +31,25 @@ from pctui.store import eras
 from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
 from pctui.store.release import ReleaseResult
 from pctui.ui.screens.release_dialog import summary_text
+from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
 from pctui.ui.widgets.text import plain
 
 PAGE_SIZE = 200
-# Keys that act on the payments list; the rejected-files view hides them from the footer.
-PAYMENT_ACTIONS = frozenset({"toggle_mark", "show_detail", "mark_page", "unmark_all", "release_marked",
-                             "clear_filters", "next_page", "previous_page", "open_highlighted"})
+# Keys that act on the payments list; the rejected-files view leaves them out of the footer.
+PAYMENT_ACTIONS = frozenset({"toggle_mark", "show_detail", "mark_page", "unmark_all",
+                             "release_marked", "clear_filters", "open_highlighted",
+                             "toggle_released"})
 POLL_SECONDS = 5.0
 VALIDATION_RETRY_SECONDS = 60.0  # after a failed validation run the poll waits this long
-
-# (column key, header, content width), in screen order: at 80 columns the table is 56 cells
-# wide, enough for the first five, so what a biller decides by comes first. Every column but
-# the first takes one more cell, the space that separates it from the one before.
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("mark", "Rel", 3),
-    ("check", "Check/EFT", 12),
-    ("inbound", "Inbound ID", 10),
-    ("amount", "Amount", 12),  # 9,999,999.99
-    ("status", "Status", 14),  # the short labels; see column_widths
-    ("payer", "Payer", 10),  # grows with the room left over
-    ("paid", "Paid on", 10),
-    ("loaded", "Loaded", 10),
-    ("claims", "Claims", 6),
-)
-RIGHT_ALIGNED = frozenset({"amount", "claims"})
-STATUS_FULL_WIDTH = 25  # "No Payer Rule Established"
-PAYER_MAX_WIDTH = 30
-SCROLLBAR_WIDTH = 1  # styles/release-835.tcss: the list's vertical scrollbar is one cell
+FULL_STATUS_WIDTH = 109  # from this section width on (131 columns with the sidebar), the
+# status column says each status in full
 SHORT_STATUS = {
     EraStatus.READY: "Ready",
     EraStatus.NO_PAYER_RULE: "No rule",
     EraStatus.RELEASED: "Released",
     EraStatus.RELEASED_WITH_ERRORS: "Rel. w/ errors",
 }
-REJECTED_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("loaded", "Loaded", 16),
-    ("status", "Result", 9),
-    ("file", "File", 24),
-    ("reason", "Why", 60),
-)
 STATUS_STYLE = {
     EraStatus.READY: "green",
     EraStatus.NO_PAYER_RULE: "dim",
@@ -78,6 +58,13 @@ STATUS_STYLE = {
 }
 STATUS_CHOICES = [(s.label, s.value) for s in EraStatus]
 DATE_FORMATS = ("%Y-%m-%d",)
+REJECTED_COLUMNS: list[Column[RefusedFile]] = [
+    Column("loaded", "Loaded", lambda f: f.loaded_at, min_width=16, max_width=16),
+    Column("status", "Result", lambda f: f.status),
+    Column("file", "File", lambda f: f.filename.rsplit("/", 1)[-1], min_width=12, max_width=40),
+    Column("reason", "Why", lambda f: "; ".join(f.reasons), priority=2, min_width=20,
+           max_width=200),
+]
 
 
 def parse_filter_date(text: str, what: str) -> date | None:
@@ -93,20 +80,6 @@ def parse_filter_date(text: str, what: str) -> date | None:
     raise ValueError(f"{what}: '{text}' is not a date (use YYYY-MM-DD)")
 
 
-def column_widths(available: int) -> tuple[dict[str, int], bool]:
-    """Content width of each column for a table ``available`` cells wide, and whether the
-    status column has room for the full labels (else the short ones). Room left over widens
-    the payer column."""
-    widths = {key: width for key, _, width in COLUMNS}
-    room = available - SCROLLBAR_WIDTH - sum(widths.values()) - (len(COLUMNS) - 1)
-    full_status = room >= STATUS_FULL_WIDTH - widths["status"]
-    if full_status:
-        room -= STATUS_FULL_WIDTH - widths["status"]
-        widths["status"] = STATUS_FULL_WIDTH
-    widths["payer"] += max(0, min(room, PAYER_MAX_WIDTH - widths["payer"]))
-    return widths, full_status
-
-
 def payer_cell(row: EraRow) -> tuple[str, str]:
     """(text, style): the pctui payer code when the Inbound ID belongs to a payer, else the
     835's own payer name in italics (the detail strip says which)."""
@@ -115,37 +88,42 @@ def payer_cell(row: EraRow) -> tuple[str, str]:
     return row.payer or "—", "italic"
 
 
-def era_cells(row: EraRow, marked: bool, can_mark: bool = True,
-              full_status: bool = False) -> list[Text]:
-    """One list line, in COLUMNS order. Blocked payments are dim on every cell (greyed out);
-    the mark box shows only where a mark can be set."""
-    dim = "dim" if row.status is EraStatus.NO_PAYER_RULE else ""
-    mark = "[x]" if marked else ("[ ]" if row.status.releasable and can_mark else "")
-    payer, payer_style = payer_cell(row)
-    status = row.status.label if full_status else SHORT_STATUS[row.status]
-    values = {
-        "mark": (mark, dim),
-        "check": (row.check_number or "—", dim),
-        "inbound": (row.inbound_id or "—", dim),
-        "amount": (display(row.amount), dim),
-        "status": (status, STATUS_STYLE[row.status] or dim),
-        "payer": (payer, f"{dim} {payer_style}".strip()),
-        "paid": (row.payment_date.isoformat() if row.payment_date else "—", dim),
-        "loaded": (local_time(row.loaded_at)[:10], dim),
-        "claims": (str(row.claims), dim),
-    }
-    return [gutter_text(key, *values[key]) for key, _, _ in COLUMNS]
+def era_columns(marked: Callable[[EraRow], bool], can_mark: Callable[[], bool],
+                full_status: Callable[[], bool]) -> list[Column[EraRow]]:
+    """The payments list, most important first: at 80 columns beside the sidebar it shows the
+    mark, check/EFT, amount, status, payer and payment date; the Inbound ID joins when the
+    sidebar is hidden (Ctrl+B); load date and claims on wider screens (or with →). Blocked
+    payments are dimmed by the table's row style; the mark box shows only where a mark can be
+    set."""
 
+    def mark(row: EraRow) -> str:
+        if marked(row):
+            return "[x]"
+        return "[ ]" if row.status.releasable and can_mark() else ""
 
-def gutter_text(key: str, value: str, style: str = "") -> Text:
-    """A cell with the space that separates it from the column before (the table's own cell
-    padding is off: two spaces per column would push Status off an 80-column screen)."""
-    if key in RIGHT_ALIGNED:  # the column is one wider than its widest value: the gap is there
-        text = plain(value, style=style, justify="right")
-    else:
-        text = plain(("" if key == COLUMNS[0][0] else " ") + value, style=style)
-    text.overflow, text.no_wrap = "ellipsis", True
-    return text
+    def status(row: EraRow) -> Text:
+        label = row.status.label if full_status() else SHORT_STATUS[row.status]
+        return plain(label, style=STATUS_STYLE[row.status])
+
+    def payer(row: EraRow) -> Text:
+        text, style = payer_cell(row)
+        return plain(text, style=style)
+
+    return [
+        Column("mark", "Rel", mark, min_width=3, max_width=3, sort_key=lambda r: marked(r)),
+        Column("check", "Check/EFT", lambda r: r.check_number or None, min_width=12,
+               max_width=30, comfortable=16),
+        Column("amount", "Amount", lambda r: r.amount, align="right", min_width=8),
+        Column("status", "Status", status, min_width=7, max_width=25,
+               sort_key=lambda r: r.status.label),
+        Column("payer", "Payer", payer, min_width=8, max_width=30, comfortable=10,
+               csv=lambda r: r.payer_code or r.payer),
+        Column("paid", "Paid on", lambda r: r.payment_date, priority=2, min_width=10),
+        Column("inbound", "Inbound ID", lambda r: r.inbound_id or None, priority=3,
+               min_width=10, max_width=15),
+        Column("loaded", "Loaded", lambda r: r.loaded_at, priority=4, min_width=16),
+        Column("claims", "Claims", lambda r: r.claims, align="right", priority=4),
+    ]
 
 
 @dataclass
@@ -162,63 +140,6 @@ class PageState:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
-
-
-class PagedTable(DataTable[Text]):
-    """A table holding one page of a longer list: moving past its first or last row asks for
-    the previous or next page."""
-
-    class PageEdge(Message):
-        def __init__(self, table: PagedTable, forward: bool) -> None:
-            super().__init__()
-            self.table = table
-            self.forward = forward
-
-        @property
-        def control(self) -> PagedTable:
-            return self.table
-
-    def _at_edge(self, forward: bool) -> bool:
-        """At the last (first) row, moving on turns the page instead of stopping."""
-        edge = self.row_count - 1 if forward else 0
-        if self.row_count and (self.cursor_row >= edge if forward else self.cursor_row <= edge):
-            self.post_message(self.PageEdge(self, forward))
-            return True
-        return False
-
-    def action_cursor_down(self) -> None:
-        if not self._at_edge(True):
-            super().action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        if not self._at_edge(False):
-            super().action_cursor_up()
-
-    def action_page_down(self) -> None:
-        if not self._at_edge(True):
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if not self._at_edge(False):
-            super().action_page_up()
-
-
-class EraTable(PagedTable):
-    """The payments table; Enter opens the highlighted payment; Home/End move the cursor."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Open", id="release.open_row"),
-        Binding("home", "first_row", "First row", show=False, id="release.first_row"),
-        Binding("end", "last_row", "Last row", show=False, id="release.last_row"),
-    ]
-
-    def action_first_row(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=0)
-
-    def action_last_row(self) -> None:
-        if self.row_count:
-            self.move_cursor(row=self.row_count - 1)
 
 
 class FilterBar(Vertical):
@@ -335,9 +256,12 @@ def strip_lines(row: EraRow) -> list[str]:
     ]
 
 
-def describe_filters(f: EraFilter) -> str:
-    """The active filters in a few words, for the summary line."""
+def describe_filters(f: EraFilter, with_hidden: bool = True) -> str:
+    """The active filters (and search) in a few words, for the summary line; with
+    ``with_hidden``, also that released payments are hidden."""
     parts: list[str] = []
+    if f.search:
+        parts.append(f'finding "{f.search}"')
     if f.paid_from or f.paid_to:
         parts.append(f"paid {f.paid_from or '…'}–{f.paid_to or '…'}")
     if f.loaded_from or f.loaded_to:
@@ -348,7 +272,16 @@ def describe_filters(f: EraFilter) -> str:
         parts.append(f"payer {f.inbound}")
     if f.status:
         parts.append(EraStatus(f.status).label)
+    elif f.hide_released and with_hidden:
+        parts.append("released hidden (h)")
     return ", ".join(parts)
+
+
+def marked_now(store: object, marked: dict[int, EraRow]) -> list[EraRow]:
+    """The marked payments as they are now (released elsewhere? its rule gone?)."""
+    if not marked:
+        return []
+    return eras.list_eras(store, EraFilter(era_ids=tuple(marked)))  # type: ignore[arg-type]
 
 
 class Release835Section(Section):
@@ -367,8 +300,7 @@ class Release835Section(Section):
         Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
         Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
         Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
-        Binding("n", "next_page", "Next page", id="release.next_page"),
-        Binding("p", "previous_page", "Prev page", id="release.previous_page"),
+        Binding("h", "toggle_released", "Released", id="release.show_released"),
     ]
     ACTIONS = [
         SectionAction("Open payment / add payer rule",
@@ -390,17 +322,22 @@ class Release835Section(Section):
                       "import_files"),
         SectionAction("Rejected files", "Files that were rejected or held nothing new, and why",
                       "toggle_rejected"),
-        SectionAction("Next page", f"The next {PAGE_SIZE} payments", "next_page"),
-        SectionAction("Previous page", f"The previous {PAGE_SIZE} payments", "previous_page"),
+        SectionAction("Show / hide released payments", "Released payments are hidden until "
+                      "asked for", "toggle_released"),
+        SectionAction("Find a payment by claim or patient", "Search every 835 for a claim "
+                      "number or patient name (also check/EFT, Inbound ID, payer)",
+                      "search"),
+        SectionAction("Export payments to CSV", "Every payment of the list as filtered, "
+                      "sorted and searched", "export"),
     ]
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.state = PageState()
+        self.state = PageState(filters=EraFilter(hide_released=True))
         self.showing_rejected = False
-        self._refused: list[RefusedFile] = []
         self._counts: dict[EraStatus, int] = {}
-        self._widths, self._full_status = column_widths(0)
+        self._full_status = False
+        self._claim_matches: dict[int, list[str]] = {}  # payment → the claims a search found
         self._validation: Worker[None] | None = None
         self._validation_retry_at = 0.0  # time.monotonic() before which the poll leaves it
 
@@ -412,34 +349,26 @@ class Release835Section(Section):
         filter_bar = FilterBar(id="era-filters")
         filter_bar.display = False
         yield filter_bar
-        table = EraTable(id="eras", cursor_type="row", zebra_stripes=True, cell_padding=0)
-        self._add_columns(table)
-        yield table
-        rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row",
-                                             zebra_stripes=True)
-        for key, label, width in REJECTED_COLUMNS:
-            rejected.add_column(label, key=key, width=width)
+        columns = era_columns(lambda r: r.id in self.state.marked,
+                              lambda: self.pctui.actor.can_release, lambda: self._full_status)
+        yield ListPanel(ListTable(
+            columns, export_name="payments", noun="payment", paged=True, sorts_itself=False,
+            export_rows=self._all_rows, fixed_columns=2,
+            row_style=lambda r: "dim" if r.status is EraStatus.NO_PAYER_RULE else "",
+            id="eras"), placeholder="Find: claim number, patient, check/EFT, Inbound ID, payer "
+                                    "(Enter)", id="eras-panel")
+        rejected = ListTable(REJECTED_COLUMNS, export_name="rejected-files", noun="file",
+                             id="rejected")
         rejected.display = False
         yield rejected
         yield Static("", id="era-line", markup=False)
 
-    def _add_columns(self, table: EraTable) -> None:
-        for key, label, _ in COLUMNS:
-            width = self._widths[key] + (0 if key == COLUMNS[0][0] else 1)
-            table.add_column(gutter_text(key, label), key=key, width=width)
-
-    def on_resize(self) -> None:
-        """Wider screens show the full status labels and more of the payer."""
-        widths, full_status = column_widths(self.size.width)
-        if self.size.width == 0 or (widths, full_status) == (self._widths, self._full_status):
-            return
-        self._widths, self._full_status = widths, full_status
-        table = self.table
-        keep = self.highlighted.id if self.highlighted else None
-        table.clear(columns=True)
-        self._add_columns(table)
-        self._fill_table(cursor_row=next(
-            (i for i, r in enumerate(self.state.rows) if r.id == keep), 0))
+    def on_resize(self, event: events.Resize) -> None:
+        """A wide section says each status in full."""
+        full = event.size.width >= FULL_STATUS_WIDTH
+        if full != self._full_status:
+            self._full_status = full
+            self._fill_table()
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -455,11 +384,15 @@ class Release835Section(Section):
                 f"database (an admin can run `pctui users add {actor.login} --role biller`)")
 
     @property
-    def table(self) -> EraTable:
-        return self.query_one("#eras", EraTable)
+    def table(self) -> ListTable[EraRow]:
+        return self.query_one("#eras", ListTable)
+
+    @property
+    def rejected_table(self) -> ListTable[RefusedFile]:
+        return self.query_one("#rejected", ListTable)
 
     def focus_content(self) -> None:
-        (self.query_one("#rejected", DataTable) if self.showing_rejected else self.table).focus()
+        (self.rejected_table if self.showing_rejected else self.table).focus()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -472,8 +405,29 @@ class Release835Section(Section):
         state = self.state
         total = eras.count_eras(store, state.filters)
         page = min(state.page, max(0, -(-total // PAGE_SIZE) - 1))
-        rows = eras.list_eras(store, state.filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-        self._apply_page(state.generation, page, total, rows, eras.status_counts(store))
+        rows = eras.list_eras(store, state.filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE,
+                              **self._order())
+        self._apply_page(state.generation, page, total, rows, eras.status_counts(store),
+                         marked_now(store, state.marked))
+
+    def _order(self) -> dict[str, object]:
+        table = self.table
+        if table.sort_column in (None, "mark"):
+            return {}
+        return {"order": table.sort_column, "descending": table.sort_reverse}
+
+    def _all_rows(self) -> Iterator[EraRow]:
+        """Every payment of the list as filtered, sorted and searched now, a thousand at a time
+        (read off the UI thread by the CSV export)."""
+        store, filters, order = self.pctui.store, self.state.filters, self._order()
+
+        def rows() -> Iterator[EraRow]:
+            offset = 0
+            while chunk := eras.list_eras(store, filters, offset=offset, limit=1000, **order):
+                yield from chunk
+                offset += len(chunk)
+
+        return rows()
 
     def _poll(self) -> None:
         """Re-read the visible page, and notice files imported elsewhere (``pctui import`` from
@@ -484,7 +438,8 @@ class Release835Section(Section):
                             and time.monotonic() >= self._validation_retry_at)
         if read_page or check_validation:
             self._read_page_in_background(self.state.generation, self.state.page,
-                                          self.state.filters, read_page, check_validation)
+                                          self.state.filters, read_page, check_validation,
+                                          self._order())
 
     def _screen_changed(self, screen: Screen) -> None:
         if screen is self.screen and self.display:
@@ -492,7 +447,8 @@ class Release835Section(Section):
 
     @work(thread=True, exclusive=True, group="release-835-poll")
     def _read_page_in_background(self, generation: int, page: int, filters: EraFilter,
-                                 read_page: bool = True, check_validation: bool = False) -> None:
+                                 read_page: bool = True, check_validation: bool = False,
+                                 order: dict[str, object] | None = None) -> None:
         from pctui.store.intake import validation_pending
 
         store = self.pctui.store
@@ -503,19 +459,22 @@ class Release835Section(Section):
                 return
             total = eras.count_eras(store, filters)
             page = min(page, max(0, -(-total // PAGE_SIZE) - 1))
-            rows = eras.list_eras(store, filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+            rows = eras.list_eras(store, filters, offset=page * PAGE_SIZE, limit=PAGE_SIZE,
+                                  **(order or {}))
             counts = eras.status_counts(store)
+            marked = marked_now(store, dict(self.state.marked))
         except OperationalError:
             return  # the database is busy with another session: the next tick reads again
-        self.app.call_from_thread(self._apply_page, generation, page, total, rows, counts)
+        self.app.call_from_thread(self._apply_page, generation, page, total, rows, counts,
+                                  marked)
 
     def _apply_page(self, generation: int, page: int, total: int, rows: list[EraRow],
-                    counts: dict[EraStatus, int]) -> None:
+                    counts: dict[EraStatus, int], marked: list[EraRow] | None = None) -> None:
         state = self.state
         if generation != state.generation:
-            return  # the user changed page or filters meanwhile: this read is stale
+            return  # the user changed page, sort or filters meanwhile: this read is stale
         self._counts = counts
-        self._drop_marks_no_longer_ready(rows)
+        self._drop_marks_no_longer_ready([*rows, *(marked or [])])
         same_rows = page == state.page and [r.id for r in rows] == [r.id for r in state.rows]
         previous = {r.id: r for r in state.rows}
         state.page, state.total, state.rows = page, total, rows
@@ -529,26 +488,17 @@ class Release835Section(Section):
         self._show_line()
 
     def _fill_table(self, cursor_row: int | None = None) -> None:
-        table = self.table
-        keep_id = self.highlighted.id if cursor_row is None and self.highlighted else None
-        table.clear()
-        can_mark = self.pctui.actor.can_release
-        for row in self.state.rows:
-            table.add_row(*era_cells(row, row.id in self.state.marked, can_mark,
-                                     self._full_status), key=str(row.id))
-        if not self.state.rows:
-            return
-        index = cursor_row if cursor_row is not None else next(
-            (i for i, r in enumerate(self.state.rows) if r.id == keep_id), 0)
-        table.move_cursor(row=max(0, min(index, len(self.state.rows) - 1)))
+        """Show the page read; the cursor stays on its payment unless ``cursor_row`` says."""
+        self.table.show(self.state.rows, page=self.state.page, pages=self.state.pages,
+                        cursor_row=cursor_row)
 
     def _redraw_row(self, row: EraRow) -> None:
-        cells = era_cells(row, row.id in self.state.marked, self.pctui.actor.can_release,
-                          self._full_status)
-        for (key, _, _), value in zip(COLUMNS, cells, strict=True):
-            self.table.update_cell(str(row.id), key, value)
+        self.table.redraw(row)
 
     def _drop_marks_no_longer_ready(self, rows: list[EraRow]) -> None:
+        """Marked payments released elsewhere (or whose rule went) lose their mark, on the
+        page or not (a released payment leaves the list while released ones are hidden)."""
+        rows = list({r.id: r for r in rows}.values())
         dropped = [r for r in rows if r.id in self.state.marked and not r.status.releasable]
         for row in dropped:
             del self.state.marked[row.id]
@@ -569,11 +519,16 @@ class Release835Section(Section):
             marked_total = sum((r.amount for r in state.marked.values()), ZERO)
             parts.append(f"{len(state.marked)} marked ({display(marked_total)})")
         line = " · ".join(parts)
-        filters = describe_filters(state.filters)
+        filters = describe_filters(state.filters, with_hidden=False)
+        hidden = state.filters.hide_released and not state.filters.status
         if filters:
             where = f"{state.total} of {total_all} shown ({filters})"
+        elif hidden:
+            where = f"{state.total} of {total_all} shown"
         else:
             where = plural(total_all, "payment")
+        if hidden:
+            where += " · released hidden (h shows them)"
         if state.pages > 1:
             first = state.page * PAGE_SIZE + 1
             where += (f" · rows {first:,}–{first + len(state.rows) - 1:,}, page "
@@ -595,11 +550,24 @@ class Release835Section(Section):
             return
         row = self.highlighted
         if row is None:
-            line.update("No payments match these filters: press x to clear them."
-                        if describe_filters(self.state.filters) else
-                        "No 835 payments yet: press i to import a file or a folder.")
+            f = self.state.filters
+            if f.search:
+                text = (f'No payment pays a claim or patient matching "{f.search}", nor has '
+                        "such a check/EFT, Inbound ID or payer. Escape clears the search.")
+            elif describe_filters(f, with_hidden=False):
+                text = "No payments match these filters: press x to clear them."
+            elif f.hide_released and sum(self._counts.values()):
+                text = "Every payment is released: h shows released payments."
+            else:
+                text = "No 835 payments yet: press i to import a file or a folder."
+            line.update(plain(text))
             return
         lines = [*strip_lines(row), f"{row.status.label}{self._next_step(row)}"]
+        if row.id in self._claim_matches:  # what the search found in this payment
+            found = self._claim_matches[row.id]
+            lines[-1] = (f"Pays {', '.join(found[:3])}"
+                         + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+                         + f" · {row.status.label}")
         # fixed height: no re-layout on every cursor move
         line.update(plain("\n".join(visible(x) for x in lines), keep_newlines=True),
                     layout=False)
@@ -615,10 +583,7 @@ class Release835Section(Section):
 
     @property
     def highlighted(self) -> EraRow | None:
-        rows, table = self.state.rows, self.table
-        if not rows or not 0 <= table.cursor_row < len(rows):
-            return None
-        return rows[table.cursor_row]
+        return self.table.highlighted
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -628,35 +593,50 @@ class Release835Section(Section):
 
     def _go_to_page(self, page: int, cursor_row: int) -> None:
         state = self.state
-        if not 0 <= page < state.pages or page == state.page:
+        if not 0 <= page < state.pages:
             return
         state.page = page
         state.generation += 1
-        store = self.pctui.store
-        state.rows = eras.list_eras(store, state.filters, offset=page * PAGE_SIZE,
-                                    limit=PAGE_SIZE)
-        self._fill_table(cursor_row=cursor_row if cursor_row >= 0 else len(state.rows) - 1)
+        state.rows = eras.list_eras(self.pctui.store, state.filters, offset=page * PAGE_SIZE,
+                                    limit=PAGE_SIZE, **self._order())
+        self._fill_table(cursor_row=cursor_row)
         self._show_summary()
         self._show_line()
 
-    @on(PagedTable.PageEdge, "#eras")
-    def _page_edge(self, event: PagedTable.PageEdge) -> None:
-        if event.forward:
-            self._go_to_page(self.state.page + 1, 0)
-        else:
-            self._go_to_page(self.state.page - 1, -1)
+    @on(ListTable.PageWanted, "#eras")
+    def _page_wanted(self, event: ListTable.PageWanted) -> None:
+        self._go_to_page(event.page, event.cursor_row)
 
-    def action_next_page(self) -> None:
-        if self.state.page + 1 >= self.state.pages:
-            self.notify("This is the last page.")
-            return
-        self._go_to_page(self.state.page + 1, 0)
+    @on(ListTable.SortChanged, "#eras")
+    def _sorted(self) -> None:
+        self.state.page = 0
+        self.state.generation += 1
+        self.refresh_data()
 
-    def action_previous_page(self) -> None:
-        if self.state.page == 0:
-            self.notify("This is the first page.")
-            return
-        self._go_to_page(self.state.page - 1, 0)
+    @on(ListPanel.SearchChanged, "#eras-panel")
+    def _searched(self, event: ListPanel.SearchChanged) -> None:
+        """Find payments by a claim's number or patient across every 835, or by check/EFT,
+        Inbound ID or the 835's payer name."""
+        text = event.text
+        self._claim_matches = eras.payments_of_claims(self.pctui.store, text) if text else {}
+        self.set_filters(replace(self.state.filters, search=text or None,
+                                 era_ids=tuple(self._claim_matches) if text else None))
+        self.query_one("#eras-panel", ListPanel).show_count(self.state.total)
+        self._show_line()
+
+    def action_search(self) -> None:
+        self.query_one("#eras-panel", ListPanel).action_search()
+
+    def action_export(self) -> None:
+        self.table.action_export()
+
+    def action_toggle_released(self) -> None:
+        hide = not self.state.filters.hide_released
+        self.set_filters(replace(self.state.filters, hide_released=hide))
+        released = (self._counts.get(EraStatus.RELEASED, 0)
+                    + self._counts.get(EraStatus.RELEASED_WITH_ERRORS, 0))
+        self.notify(f"Released payments hidden ({released}); h shows them." if hide else
+                    "Released payments shown too; h hides them again.", title="Release 835")
 
     def set_filters(self, filters: EraFilter) -> None:
         self.state.filters = filters
@@ -691,17 +671,18 @@ class Release835Section(Section):
 
     def action_clear_filters(self) -> None:
         self.query_one(FilterBar).clear()
-        if describe_filters(self.state.filters):
-            self.set_filters(EraFilter())
-            self.notify("Filters cleared: every payment is shown.")
+        if describe_filters(self.state.filters, with_hidden=False):
+            self.set_filters(EraFilter(hide_released=self.state.filters.hide_released,
+                                       search=self.state.filters.search,
+                                       era_ids=self.state.filters.era_ids))
+            self.notify("Filters cleared.")
 
     # -- rejected files -------------------------------------------------------------------
 
     def action_toggle_rejected(self) -> None:
         self.showing_rejected = not self.showing_rejected
-        rejected = self.query_one("#rejected", DataTable)
-        rejected.display = self.showing_rejected
-        self.table.display = not self.showing_rejected
+        self.rejected_table.display = self.showing_rejected
+        self.query_one("#eras-panel").display = not self.showing_rejected
         if self.showing_rejected:
             self.query_one(FilterBar).display = False
         self.refresh_data()
@@ -709,33 +690,23 @@ class Release835Section(Section):
         self.refresh_bindings()
 
     def _show_rejected(self) -> None:
-        table = self.query_one("#rejected", DataTable)
-        keep = table.cursor_row
-        self._refused = eras.rejected_files(self.pctui.store, include_duplicates=True)
-        table.clear()
-        for f in self._refused:
-            table.add_row(plain(local_time(f.loaded_at)), plain(f.status),
-                          plain(f.filename.rsplit("/", 1)[-1]), plain("; ".join(f.reasons)),
-                          key=str(f.id))
-        if self._refused:
-            table.move_cursor(row=min(max(keep, 0), len(self._refused) - 1))
-        rejected = sum(1 for f in self._refused if f.status == "rejected")
+        refused = eras.rejected_files(self.pctui.store, include_duplicates=True)
+        self.rejected_table.show(refused)
+        rejected = sum(1 for f in refused if f.status == "rejected")
         self.query_one("#era-summary", Static).update(
             f"Files refused: {rejected} rejected, "
-            f"{plural(len(self._refused) - rejected, 'duplicate')} (newest first)\n"
+            f"{plural(len(refused) - rejected, 'duplicate')} (newest first)\n"
             "Press v to go back to the payments.")
         self._show_line()
 
     def _highlighted_refused(self) -> RefusedFile | None:
-        table = self.query_one("#rejected", DataTable)
-        if not self._refused or not 0 <= table.cursor_row < len(self._refused):
-            return None
-        return self._refused[table.cursor_row]
+        return self.rejected_table.highlighted
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In the rejected-files view only its own keys are offered (hidden, not refused)."""
+        """In the rejected-files view the payments' keys are left out (they would act on
+        nothing there)."""
         if self.showing_rejected and action in PAYMENT_ACTIONS:
-            return None
+            return False
         return True
 
     def _in_payments(self) -> bool:

@@ -141,6 +141,11 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self._generated_batch = release.next_batch_number(self.app.store, day)  # type: ignore[attr-defined]
         batch.value = self._generated_batch
 
+    @on(FormField.ErrorCleared)
+    def _error_cleared(self) -> None:
+        if not any(f.has_class("-invalid") for f in self.query(FormField)):
+            self.query_one("#form-status", Static).update("")
+
     @on(Input.Submitted, "#deposit-date")
     def _deposit_submitted(self) -> None:
         self.query_one("#batch", Input).focus()

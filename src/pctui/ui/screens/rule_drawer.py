@@ -377,7 +377,7 @@ class RuleDrawer(RecordForm[RuleView]):
             active=self.rule.active if self.rule else True,
         )
 
-    def show_errors(self, errors: dict[str, str]) -> None:
+    def show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
         errors = dict(errors)
         if "rule" in errors:  # the Inbound ID + Payer Code pair already has a rule
             errors.setdefault("inbound_id", errors.pop("rule"))
@@ -388,7 +388,7 @@ class RuleDrawer(RecordForm[RuleView]):
             wrong = any(k.startswith(f"levels.{level.value}.") for k in errors)
             tabs.get_tab(f"level-{level.value}").label = (
                 f"{level.label} ✗" if wrong else level.label)
-        super().show_errors(errors)
+        super().show_errors(errors, focus=focus)
 
     def error_summary(self, fields: list[FormField]) -> str:
         """"Inbound ID, Primary: Payment Code, Adjustment Code; Tertiary: ..." """

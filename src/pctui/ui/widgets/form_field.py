@@ -4,16 +4,25 @@ input its hint or what is wrong with it."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from pctui.ui.widgets.text import plain
 
 
 class FormField(Horizontal):
-    """Wraps an input widget. ``set_error`` shows what is wrong right under it."""
+    """Wraps an input widget. ``set_error`` shows what is wrong right under it; changing the
+    field clears that error at once (a stale "✗ required" under a filled field misleads) and
+    posts :class:`FormField.ErrorCleared`, so the form can update its summary line."""
+
+    class ErrorCleared(Message):
+        def __init__(self, field: FormField) -> None:
+            super().__init__()
+            self.field = field
 
     DEFAULT_CLASSES = "form-field"
 
@@ -55,6 +64,14 @@ class FormField(Horizontal):
         hint_line = self.query_one(".field-hint", Static)
         hint_line.update(plain(hint))
         hint_line.display = bool(hint) and not self.has_class("-invalid")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        if self.has_class("-invalid"):
+            self.set_error(None)
+            self.post_message(self.ErrorCleared(self))
 
     def set_error(self, message: str | None) -> None:
         error = self.query_one(".field-error", Static)

@@ -88,6 +88,7 @@ class Column(Generic[T]):
     priority: int = 1
     min_width: int = 0  # 0: the width of the label
     max_width: int = 40
+    comfortable: int = 0  # a less important column may take room down to this (0: none)
     align: Literal["left", "right"] = "left"
     sort_key: Callable[[T], Any] | None = None
     csv: Callable[[T], object] | None = None
@@ -137,8 +138,8 @@ def fit_columns(columns: Sequence[Column[Any]], natural: dict[str, int],
 
     Essential columns (priority 1) are always on screen, in their declared order. A less
     important level joins them only while every more important column still gets its natural
-    width (the widest value, up to ``max_width``) and the level's columns fit at least at
-    their narrowest. Room is then shared out level by level, evenly within a level, so one
+    width (the widest value, up to ``max_width``) — or its ``comfortable`` width, when it has
+    one and the value is longer — and the level's columns fit at least at their narrowest. Room is then shared out level by level, evenly within a level, so one
     long value does not squeeze its neighbours. Columns that do not fit follow on the right
     at their natural width, for sideways scrolling; the room left over (the third value)
     pads the last column on screen, so the first hidden one starts at the right edge.
@@ -147,7 +148,7 @@ def fit_columns(columns: Sequence[Column[Any]], natural: dict[str, int],
     shown: list[Column[Any]] = [c for c in columns if c.priority == levels[0]]
     for level in levels[1:]:
         adding = [c for c in columns if c.priority == level]
-        need = (sum(natural[c.key] for c in shown) + sum(c.narrowest for c in adding)
+        need = (sum(_kept(c, natural) for c in shown) + sum(c.narrowest for c in adding)
                 + GAP * (len(shown) + len(adding) - 1))
         if need > available:
             break
@@ -170,6 +171,13 @@ def fit_columns(columns: Sequence[Column[Any]], natural: dict[str, int],
                 room -= 1
     hidden = [c for c in columns if c.key not in keys]
     return visible + hidden, widths, max(0, room) if hidden else 0
+
+
+def _kept(column: Column[Any], natural: dict[str, int]) -> int:
+    """How much of its natural width a column keeps when less important ones join it."""
+    if column.comfortable:
+        return max(column.narrowest, min(natural[column.key], column.comfortable))
+    return natural[column.key]
 
 
 class ListTable(DataTable[Text], Generic[T]):
@@ -414,9 +422,13 @@ class ListTable(DataTable[Text], Generic[T]):
             by_key = {c.key: c for c in self.list_columns}
             for index, key in enumerate(order):
                 gap = GAP if index < len(order) - 1 else 0  # the blank after it
-                pad = slack if index == visible - 1 else 0  # hidden columns start off-screen
+                if index == visible - 1 and visible < len(order):
+                    # the last column on screen takes the room left (and the scrollbar's cell,
+                    # blank while the list has no vertical scrollbar), so the first hidden one
+                    # starts at the right edge
+                    gap = slack + SCROLLBAR
                 self.add_column(self._header(by_key[key], widths[index]), key=key,
-                                width=widths[index] + gap + pad)
+                                width=widths[index] + gap)
         else:
             self.clear()
         for item in self._shown:
