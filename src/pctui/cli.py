@@ -72,9 +72,8 @@ def _json_text(text: str) -> str:
 
 def open_secrets(store: Store) -> Any:
     """The keyring of this database; a wrong ``PCTUI_KEYRING_PASSPHRASE`` is said, not hidden."""
-    from pctui.secrets import SecretStore
 
-    secrets = SecretStore.for_database(store.path, store.database_id)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
     if secrets.passphrase_problem:
         _err(secrets.passphrase_problem)
     return secrets
@@ -505,6 +504,196 @@ def _search_text(text: str) -> str:
     return text
 
 
+def cmd_connections(args: argparse.Namespace, store: Store) -> int:
+    action = getattr(args, "connections_command", None)
+    if action == "key":
+        return _connections_key(args, store)
+    if action == "test":
+        return _connections_test(args, store)
+    return _connections_list(args, store)
+
+
+def _connection_json(c: Any) -> dict[str, Any]:
+    from pctui.core.connection_settings import settings_key
+
+    return {
+        "id": c.id, "payer_code": c.payer_code, "name": c.name,
+        "gateway_type": c.gateway_type.value, "endpoint": c.endpoint,
+        "submitter_id": c.submitter_id, "receiver_id": c.receiver_id,
+        "compliance_rules": list(c.compliance_rules), "active": c.active,
+        "usage": c.usage.value, "poll_minutes": c.poll_minutes,
+        settings_key(c.gateway_type): c.settings.to_dict(),
+        "secret": {"kind": c.secret_label, "set": c.api_key_set, "hint": c.api_key_hint},
+        "ready": not c.not_ready(), "not_ready": c.not_ready(),
+    }
+
+
+def _connections_list(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.store import connections
+
+    rows = connections.list_connections(store)
+    if args.json:
+        _print_json([_connection_json(c) for c in rows])
+        return EXIT_OK
+    _table([[str(c.id), visible(c.payer_code), visible(c.name), c.gateway_type.value,
+             visible(c.endpoint), c.usage.value,
+             f"{c.poll_minutes} min" if c.poll_minutes else "off",
+             f"{c.secret_label} {c.key_state}",
+             "ready" if not c.not_ready() else "not ready: " + "; ".join(c.not_ready())]
+            for c in rows],
+           ["ID", "PAYER", "NAME", "TYPE", "ENDPOINT", "USAGE", "POLL", "SECRET", "STATE"])
+    return EXIT_OK
+
+
+def _read_secret(prompt: str) -> str:
+    """The secret from standard input: typed without echo on a terminal, else piped in (one
+    trailing newline dropped). Never an argument, so it stays out of shell history and ps."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    data = sys.stdin.read()
+    if data.endswith("\r\n"):
+        return data[:-2]
+    return data[:-1] if data.endswith("\n") else data
+
+
+def _connections_key(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.secrets import KeyringLocked, KeyringUnavailable
+    from pctui.store import connections, users
+
+    actor = users.identify(store)
+    actor.require_admin("Insurance Payers")
+    view = connections.find_connection(store, args.name)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
+    if secrets.locked:
+        _err("the keyring is locked: set PCTUI_KEYRING_PASSPHRASE to its passphrase "
+             "(or unlock it in the app) and try again")
+        return EXIT_FAILED
+    secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")
+    try:
+        saved = connections.save_connection(store, secrets, actor, view.draft(), view.id,
+                                            api_key=secret)
+    except ValidationFailed as exc:
+        _err(f"{visible(view.label)}: {exc.errors.get('api_key') or exc}; nothing was stored")
+        return EXIT_FAILED
+    except (KeyringLocked, KeyringUnavailable) as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    print(f"{saved.secret_label[0].upper()}{saved.secret_label[1:]} stored for "
+          f"{visible(saved.label)} ({saved.key_state}) in the {secrets.describe()}.")
+    return EXIT_OK
+
+
+def _connections_test(args: argparse.Namespace, store: Store) -> int:
+    from pctui import exchange
+    from pctui.core.text import visible
+    from pctui.store import connections, users
+
+    actor = users.identify(store)
+    view = connections.find_connection(store, args.name)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
+    report = exchange.test_connection(store, secrets, actor, view.id)
+    if args.json:
+        _print_json({"connection": view.label, "ok": report.ok, "steps": [
+            {"step": s.step.value, "ok": s.ok, "detail": s.detail} for s in report.steps],
+            "offered_host_key": report.offered_host_key or None})
+    else:
+        print(f"{visible(view.label)}: {'works' if report.ok else 'does not work'}")
+        for line in report.lines():
+            print(f"  {visible(line)}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_poll(args: argparse.Namespace, store: Store) -> int:
+    from pctui import exchange
+    from pctui.store import connections, users
+
+    actor = users.identify(store)
+    actor.require_release()
+    ids = [connections.find_connection(store, n).id for n in args.names] if args.names else None
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
+    progress = _poll_progress if sys.stderr.isatty() and not args.json else None
+    results = exchange.poll(store, secrets, actor, ids, progress=progress)
+    if progress is not None:
+        sys.stderr.write("\r\x1b[K")
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        _print_poll(results)
+    for r in results:  # a cron mail shows what failed, whatever the format
+        for error in r.errors:
+            _err(f"{_visible(r.connection)}: {_visible(error)}")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _visible(text: str) -> str:
+    from pctui.core.text import visible
+
+    return visible(text)
+
+
+def _poll_progress(connection: str, doing: str) -> None:
+    line = f"{connection}: {doing}"
+    sys.stderr.write(f"\r{_visible(line[:78])}\x1b[K")
+    sys.stderr.flush()
+
+
+def _print_poll(results: list[Any]) -> None:
+    if not results:
+        print("no active connections")
+    for r in results:
+        got = len(r.received)
+        state = "failed" if r.errors else f"{got} file{'s' if got != 1 else ''} received"
+        print(f"{_visible(r.connection)}: {state}")
+        for item in r.received:
+            line = f"    {item.result:<14} {item.kind:<5} {item.name}"
+            if item.summary:
+                line += f"  ({item.summary})"
+            print(_visible(line))
+            for error in item.errors:
+                print(f"        {_visible(error)}")
+
+
+def cmd_send(args: argparse.Namespace, store: Store) -> int:
+    from pathlib import Path
+
+    from pctui import exchange
+    from pctui.store import connections, users
+
+    actor = users.identify(store)
+    actor.require_release()
+    view = connections.find_connection(store, args.name)
+    files: list[tuple[str, bytes]] = []
+    slots: list[Any] = []  # per FILE in order: its index in files, or the refusal
+    for name in args.files:
+        try:
+            files.append((name, Path(name).read_bytes()))
+            slots.append(len(files) - 1)
+        except OSError as exc:
+            slots.append(exchange.SendResult(
+                name, view.label, "refused",
+                errors=[f"cannot read the file: {exc.strerror or type(exc).__name__}"]))
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
+    sent = exchange.send_files(store, secrets, actor, view.id, files) if files else []
+    results = [sent[slot] if isinstance(slot, int) else slot for slot in slots]
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            where = f" as {r.remote_name}" if r.remote_name else ""
+            note = f" ({r.note})" if r.note else ""
+            print(_visible(f"{r.status:<8} {r.file}{where}{note}"))
+            for error in r.errors:
+                print(f"    {_visible(error)}")
+    for r in results:
+        for error in r.errors:
+            _err(f"{_visible(r.file)}: {_visible(error)}")
+    return EXIT_OK if all(r.status == "sent" for r in results) else EXIT_FAILED
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -696,6 +885,48 @@ def build_parser() -> argparse.ArgumentParser:
     claims_cmd.add_argument("--csv", metavar="FILE",
                             help="write the list as CSV to FILE (mode 600; - for standard output)")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
+    conns = sub.add_parser(
+        "connections", parents=[json_parent], help="payer connections: list, store a secret, test",
+        description="Without an action: list the connections with their settings and whether "
+        "each is ready to send and receive. Secrets are never printed.",
+    )  # fmt: skip
+    conns_sub = conns.add_subparsers(dest="connections_command", metavar="ACTION")
+    conns_sub.add_parser("list", parents=[json_parent], help="list connections (the default)")
+    key = conns_sub.add_parser(
+        "key", help="store a connection's secret read from standard input",
+        description="Stores the API key, SFTP password or SSH key passphrase of connection NAME "
+        "(its name, PAYER/NAME, or its id) in the keyring. The secret is read from standard "
+        "input — typed without echo on a terminal, or piped; one trailing newline is dropped. "
+        "It is never an argument, so it stays out of shell history and ps.",
+    )  # fmt: skip
+    key.add_argument("name", metavar="NAME")
+    test = conns_sub.add_parser(
+        "test", parents=[json_parent], help="test a connection step by step",
+        description="Tries each step in order — settings, name (DNS), network, TLS or host key, "
+        "login, folders — and says in words which one failed. Exit 1 when one did.",
+    )  # fmt: skip
+    test.add_argument("name", metavar="NAME")
+    conns.set_defaults(handler=cmd_connections, creates=False)
+
+    poll = sub.add_parser(
+        "poll", parents=[json_parent], help="receive what connections' mailboxes hold",
+        description="For each named connection (default: every active one), fetch the files "
+        "waiting, store each (content and SHA-256) before anything else, then hand it on: an 835 "
+        "to Release 835, a TA1/999/277CA recorded as an acknowledgment. A file already received "
+        "is not received again. Exit 1 when any connection failed.",
+    )  # fmt: skip
+    poll.add_argument("names", nargs="*", metavar="NAME")
+    poll.set_defaults(handler=cmd_poll, creates=False)
+
+    send = sub.add_parser(
+        "send", parents=[json_parent], help="send files through a connection",
+        description="Uploads each FILE through connection NAME and records it. A file is refused "
+        "(not sent) unless it is X12 whose every ISA15 matches the connection's usage (T test, "
+        "P production). Exit 1 when any file was refused or failed.",
+    )  # fmt: skip
+    send.add_argument("name", metavar="NAME")
+    send.add_argument("files", nargs="+", metavar="FILE")
+    send.set_defaults(handler=cmd_send, creates=False)
 
     migrate = sub.add_parser(
         "migrate-data", parents=[json_parent],

@@ -74,7 +74,10 @@ def test_export_has_the_spec_shape_in_a_fixed_order_and_no_keys(configured) -> N
         {"payer_code": "MCR", "carc": "253", "group": "", "excluded": True, "active": False}]
     assert set(doc["connections"][0]) == {"payer_code", "name", "gateway_type", "endpoint",
                                           "submitter_id", "receiver_id", "compliance_rules",
-                                          "active"}
+                                          "active", "usage", "poll_minutes", "https"}
+    sftp = next(c for c in doc["connections"] if c["gateway_type"] == "sftp")
+    assert "https" not in sftp and sftp["sftp"]["username"] == "medical01"
+    assert sftp["usage"] == "test" and sftp["poll_minutes"] == 0
     assert doc["posting_codes"] == [
         {"code": "AOLD", "kind": "adjustment", "description": "Retired write-off", "active": False},
         {"code": "PSELF", "kind": "payment", "description": "Self-pay plan payment",

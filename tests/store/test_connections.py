@@ -48,9 +48,9 @@ def test_saving_a_connection_puts_the_key_in_the_keyring_and_only_a_hint_in_the_
         ("https", "https://", "no valid host"),
         ("https", "https://user:pw@gateway.example/", "credentials"),
         ("clearinghouse", "gateway.example/claims", "https://"),
-        ("sftp", "sftp.payer.example", "mailbox path"),
+        ("sftp", "https://sftp.payer.example", "not a web URL"),
         ("sftp", "sftp.payer.example:99999/in", "port"),
-        ("sftp", "bad host!/in", "host[:port]/path"),
+        ("sftp", "bad host!/in", "host[:port]"),
         ("sftp", "", "required"),
     ],
 )
@@ -63,11 +63,17 @@ def test_each_gateway_type_checks_its_endpoint(store, admin, secrets, payer_id, 
     assert connections.list_connections(store) == []
 
 
-@pytest.mark.parametrize("endpoint", ["sftp.payer.example/inbound", "sftp://sftp.payer.example:2222/in/837"])
-def test_sftp_endpoints_are_host_port_and_path(store, admin, secrets, payer_id, endpoint) -> None:
+@pytest.mark.parametrize(("endpoint", "folder"), [
+    ("sftp.payer.example/inbound", "/inbound"), ("sftp://sftp.payer.example:2222/in/837", "/in/837"),
+    ("sftp.payer.example", "")])
+def test_sftp_endpoints_are_host_port_and_an_optional_folder(store, admin, secrets, payer_id,
+                                                             endpoint, folder) -> None:
     view = connections.save_connection(store, secrets, admin,
                                        draft(payer_id, gateway_type="sftp", endpoint=endpoint))
     assert view.endpoint == endpoint
+    # saved without SFTP settings: the endpoint's folder serves both ways until they are set
+    assert (view.settings.upload_dir, view.settings.download_dir) == (folder, folder)
+    assert "no SFTP user name" in view.not_ready()
 
 
 def test_every_problem_is_named_at_once(store, admin, secrets) -> None:

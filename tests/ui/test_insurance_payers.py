@@ -253,3 +253,45 @@ async def test_the_confirmation_lists_what_changes(make_app, store, admin, secre
         text = screen_text(pilot)
         assert "Endpoint: https://edi.bcbs.example/claims → https://v2.bcbs.example/claims" in text
         assert "Name:" not in text and KEY not in text
+
+
+async def test_an_sftp_mailbox_asks_for_its_login_and_folders(make_app, store, secrets,
+                                                             bcbs) -> None:
+    """Choosing SFTP shows the mailbox's own fields (user, host key, folders, upload mode);
+    the secret becomes its password; the user name and both folders are required."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await choose(pilot, "payer", "BCBS")
+        await pilot.press("tab")
+        await type_text(pilot, "BCBS mailbox")
+        await choose(pilot, "gateway_type", "SFTP")
+        await pilot.press("tab")
+        await type_text(pilot, "sftp.bcbs.example:2222")
+        form = app.screen
+        assert form.query_one("#sftp-settings").display
+        assert not form.query_one("#https-settings").display
+        assert form.query_one("#field-api_key", FormField).label == "SFTP password"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionForm)  # not saved: the mailbox is incomplete
+        for name in ("sftp-username", "sftp-upload_dir", "sftp-download_dir"):
+            assert form.query_one(f"#field-{name}", FormField).has_class("-invalid"), name
+        form.query_one("#sftp-username").value = "acme"
+        form.query_one("#sftp-upload_dir").value = "/SendFiles"
+        form.query_one("#sftp-download_dir").value = "/ReceiveFiles"
+        form.query_one("#sftp-private_key_file").value = "~/.ssh/id_edi"
+        await pilot.pause()
+        assert form.query_one("#field-api_key", FormField).label == "Key passphrase"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmationModal)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    (saved,) = connections.list_connections(store)
+    assert (saved.settings.username, saved.settings.upload_dir, saved.settings.download_dir,
+            saved.settings.private_key_file) == ("acme", "/SendFiles", "/ReceiveFiles",
+                                                 "~/.ssh/id_edi")
+    assert saved.address == ("sftp.bcbs.example", 2222)

@@ -35,21 +35,30 @@ def endpoint_problem(gateway_type: GatewayType | str, endpoint: str) -> str | No
         if parts.username or parts.password:
             return "do not put credentials in the URL; use the API key field"
         return None
-    # SFTP: host[:port]/path, optionally written as sftp://host[:port]/path
+    # SFTP: host[:port], optionally /path, optionally written as sftp://host[:port][/path].
+    # The folders themselves are the connection's SFTP settings (upload and download folder).
     if "://" in endpoint and not endpoint.startswith("sftp://"):
-        return "an SFTP mailbox is host[:port]/path (or sftp://...), not a web URL"
+        return "an SFTP mailbox is host[:port] (or sftp://host:port), not a web URL"
     text = endpoint[len("sftp://"):] if endpoint.startswith("sftp://") else endpoint
     if "@" in text:
-        return "do not put a user name in the endpoint; use the submitter ID"
-    hostport, slash, path = text.partition("/")
+        return "do not put a user name in the endpoint; use the SFTP user name field"
+    hostport, _, _ = text.partition("/")
     host, colon, port = hostport.partition(":")
     if not _host_ok(host):
-        return "must be host[:port]/path, e.g. sftp.payer.example:22/inbound"
+        return "must be host[:port], e.g. sftp.payer.example:22"
     if colon and (not port.isdigit() or not 1 <= int(port) <= 65535):
         return "the port must be a number from 1 to 65535"
-    if not slash or not path.strip("/"):
-        return "give the mailbox path after the host, e.g. sftp.payer.example/inbound"
     return None
+
+
+def sftp_address(endpoint: str) -> tuple[str, int, str]:
+    """``sftp://edi.example:2222/in`` or ``edi.example:2222/in`` -> (host, port, "/in").
+    Only for an endpoint that :func:`endpoint_problem` accepted."""
+    text = endpoint.strip()
+    text = text[len("sftp://"):] if text.startswith("sftp://") else text
+    hostport, slash, path = text.partition("/")
+    host, _, port = hostport.partition(":")
+    return host, int(port) if port else 22, f"/{path.strip('/')}" if path.strip("/") else ""
 
 
 def compliance_rule_problem(rule: str) -> str | None:

@@ -75,7 +75,17 @@ FIELD_LABELS = {
     "compliance_rules": "Compliance rules", "active": "Active", "code": "Code",
     "insurance_class": "Insurance class", "outbound_id": "Outbound ID",
     "inbound_ids": "Inbound IDs", "inbound_id": "Inbound ID", "description": "Description",
-    "role": "Role",
+    "role": "Role", "usage": "Usage", "poll_minutes": "Poll every (minutes)",
+    "sftp.username": "SFTP user name", "sftp.host_key": "Host key",
+    "sftp.upload_dir": "Upload folder", "sftp.download_dir": "Download folder",
+    "sftp.upload_mode": "Upload mode", "sftp.file_name_template": "File name template",
+    "sftp.private_key_file": "SSH key file", "sftp.after_download": "After download",
+    "sftp.archive_dir": "Archive folder", "sftp.include_subfolders": "Receive from subfolders",
+    "sftp.timeout_seconds": "Time-out (s)", "https.profile": "API profile",
+    "https.key_in": "Key sent as", "https.key_name": "Key field/header",
+    "https.upload_path": "Upload path", "https.response_path": "Response path",
+    "https.era_list_path": "ERA list path", "https.era_download_path": "ERA 835 path",
+    "https.ca_bundle": "CA bundle", "https.timeout_seconds": "Time-out (s)",
 }
 
 

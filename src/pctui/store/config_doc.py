@@ -5,6 +5,12 @@ Shape: the SPEC 3 keys, plus "active" on payers and rules, plus an optional top-
 use (the eight standard codes exist in every database and are never listed). API keys are never
 part of the document; an imported connection without a key in this database shows key "missing".
 
+Connections carry ``usage`` (``test``/``production``), ``poll_minutes`` and, by gateway type, an
+``sftp`` or an ``https`` object (:mod:`pctui.core.connection_settings` names every key). An entry
+without its object keeps the connection's settings as they are (a new connection starts from the
+defaults): documents written before these settings existed still import. A secret inside either
+object (``password``, ``passphrase``, ``api_key``...) is refused by name.
+
 Import is a merge by natural key: payer code; rule Inbound ID + payer code; override payer + CARC +
 group; connection payer + name; posting code. Entries in the document are created or brought to
 exactly what the document says; nothing absent from the document is deleted or deactivated. The
@@ -24,12 +30,24 @@ from sqlmodel import Session, col, select
 
 from pctui.core.carc import carc_problem, group_problem, normalize_carc
 from pctui.core.codes import CodeKind, GatewayType, PayerLevel
+from pctui.core.connection_settings import (
+    Usage,
+    parse_settings,
+    poll_minutes_problem,
+    settings_from_dict,
+    settings_key,
+)
 from pctui.core.gateway import compliance_rule_problem, endpoint_problem, x12_id_problem
 from pctui.core.text import unsafe_characters
 from pctui.store import audit, payers
 from pctui.store.carc import carc_sort_key, write_override
 from pctui.store.codes import CodeView, code_fields_problems, codes_in, normalize_code, write_code
-from pctui.store.connections import ConnectionDraft, validate_connection
+from pctui.store.connections import (
+    ConnectionDraft,
+    connection_values,
+    settings_changes,
+    validate_connection,
+)
 from pctui.store.db import Store
 from pctui.store.errors import ValidationFailed
 from pctui.store.rules import LEVEL_FIELDS, RuleDraft, RuleLevelDraft, level_problems, write_rule
@@ -59,9 +77,11 @@ _SPEC: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "carc_overrides": (("payer_code", "carc"), {"group": "", "excluded": True, "active": True}),
     "connections": (("payer_code", "name", "gateway_type", "endpoint"),
                     {"submitter_id": "", "receiver_id": "", "compliance_rules": [],
-                     "active": True}),
+                     "active": True, "usage": "test", "poll_minutes": 0, "sftp": None,
+                     "https": None}),
 }
-_NULLABLE = {"patient_adjustment_code", "group"}
+_OBJECTS = {"sftp", "https"}
+_NULLABLE = {"patient_adjustment_code", "group", "sftp", "https"}
 _LISTS = {"inbound_ids", "compliance_rules"}
 _BOOLS = {"active", "excluded"}
 
@@ -148,9 +168,12 @@ def _override_entry(o: CarcOverride, codes: dict[int | None, str]) -> dict[str, 
 
 
 def _connection_entry(c: PayerConnection, codes: dict[int | None, str]) -> dict[str, Any]:
+    settings = settings_from_dict(c.gateway_type, json.loads(c.settings or "{}"))
     return {"payer_code": codes[c.payer_id], "name": c.name, "gateway_type": c.gateway_type,
             "endpoint": c.endpoint, "submitter_id": c.submitter_id, "receiver_id": c.receiver_id,
-            "compliance_rules": json.loads(c.compliance_rules), "active": c.active}
+            "compliance_rules": json.loads(c.compliance_rules), "active": c.active,
+            "usage": c.usage, "poll_minutes": c.poll_minutes,
+            settings_key(c.gateway_type): settings.to_dict()}
 
 
 # -- reading the document's shape ------------------------------------------------------------
@@ -217,6 +240,13 @@ def _typed(problems: _Problems, path: str, key: str, raw: Any, fallback: Any) ->
         return raw  # checked level by level
     if raw is None and key in _NULLABLE:
         return None
+    if key in _OBJECTS:
+        if isinstance(raw, dict):
+            return raw  # checked against its gateway type
+        problems.add(path, "must be an object")
+        return None
+    if key == "poll_minutes":
+        return raw  # checked with the connection
     if key in _BOOLS:
         if isinstance(raw, bool):
             return raw
@@ -485,6 +515,13 @@ class _Checker:
                 problem = endpoint_problem(entry["gateway_type"], entry["endpoint"])
                 if problem:
                     self.problems.add(f"{path}.endpoint", problem)
+                self.check_settings(path, entry)
+            entry["usage"] = _lower(entry["usage"])
+            if entry["usage"] not in {u.value for u in Usage}:
+                self.problems.add(f"{path}.usage", 'must be "test" or "production"')
+            problem = poll_minutes_problem(entry["poll_minutes"])
+            if problem:
+                self.problems.add(f"{path}.poll_minutes", problem)
             for key in ("submitter_id", "receiver_id"):
                 problem = x12_id_problem(entry[key].strip())
                 if problem:
@@ -494,6 +531,19 @@ class _Checker:
                 if problem:
                     self.problems.add(f"{path}.compliance_rules", problem)
                     break
+
+    def check_settings(self, path: str, entry: dict[str, Any]) -> None:
+        """The object of the entry's gateway type is checked; the other one is refused."""
+        wanted = settings_key(entry["gateway_type"])
+        other = "https" if wanted == "sftp" else "sftp"
+        if entry[other] is not None:
+            self.problems.add(f"{path}.{other}", f'a {entry["gateway_type"]} connection has an '
+                              f'"{wanted}" object, not "{other}"')
+        if entry[wanted] is not None:
+            _, problems = parse_settings(entry["gateway_type"], entry[wanted], partial=True)
+            for key, problem in problems.items():
+                self.problems.add(f"{path}.{wanted}.{key}" if key else f"{path}.{wanted}",
+                                  problem)
 
     def _known_payer(self, path: str, code: str) -> None:
         if not code:
@@ -654,7 +704,8 @@ class _Applier:
             draft = ConnectionDraft(payer_ids[code], entry["name"].strip(), entry["gateway_type"],
                                     entry["endpoint"].strip(), entry["submitter_id"].strip(),
                                     entry["receiver_id"].strip(), list(entry["compliance_rules"]),
-                                    entry["active"])
+                                    entry["active"], entry["usage"], entry["poll_minutes"],
+                                    entry[settings_key(entry["gateway_type"])])
             row = existing.get((draft.payer_id, draft.name))
             self.count("connections", self.guarded(
                 path, lambda d=draft, r=row, c=code: self._write_connection(d, r, c)))
@@ -666,11 +717,12 @@ class _Applier:
         if errors:
             raise ValidationFailed(errors)
         values: dict[str, Any] = {
-            "gateway_type": draft.gateway_type, "endpoint": draft.endpoint,
-            "submitter_id": draft.submitter_id, "receiver_id": draft.receiver_id,
-            "compliance_rules": json.dumps(draft.compliance_rules), "active": draft.active}
+            key: value for key, value in connection_values(
+                self.session, draft, row.id if row else None).items()
+            if key not in ("payer_id", "name")}
         before = {k: getattr(row, k) for k in values} if row else {}
         changes: dict[str, Any] = audit.diff(before, values)
+        settings_changes(changes, draft.gateway_type)
         if not changes:
             return None
         now = audit.now()

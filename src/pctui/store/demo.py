@@ -39,6 +39,12 @@ DEMO_CONNECTIONS = [
      "PCTUI0001", "35076", ["5010-SNIP1", "WC-DWC"], "demo-wcf-key-09b2f6e3"),
 ]
 
+DEMO_SETTINGS = {  # the host key stays unpinned: Test connection shows what the server offers
+    "Medi-Cal SFTP mailbox": {"username": "medical01", "upload_dir": "/inbound/837",
+                              "download_dir": "/outbound", "upload_mode": "temp_rename",
+                              "file_name_template": "MEDICAL01_{timestamp}_{seq}.837"},
+}
+
 
 # Rule settings that differ from the payer's class defaults, by payer code: (description,
 # {level field: value} applied to every level).
@@ -106,7 +112,8 @@ def build_demo(store: Store, actor: Actor, secrets: SecretStore) -> dict[str, An
         payer_id = by_code[code]
         if (payer_id, name) in existing:
             continue
-        draft = connections.ConnectionDraft(payer_id, name, gateway, endpoint, sub, recv, rules)
+        draft = connections.ConnectionDraft(payer_id, name, gateway, endpoint, sub, recv, rules,
+                                            settings=DEMO_SETTINGS.get(name))
         use_key = key if key is not None and not secrets.locked else None
         if key is not None and use_key is None:
             summary["keys_skipped"] += 1

@@ -80,6 +80,10 @@ class PayerConnection(SQLModel, table=True):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    usage: str = "test"  # Usage: ISA15 T/P on everything sent through it
+    poll_minutes: int = 0  # the running app polls this often; 0 = only when asked
+    # JSON: the sftp or https object of core.connection_settings (never a secret)
+    settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     version: int = version_field()
 
 
@@ -301,3 +305,78 @@ class PlbEntry(SQLModel, table=True):
     reason: str
     reference: str = ""
     amount_cents: int = Field(sa_type=BigInteger)
+
+
+class MailboxRun(SQLModel, table=True):
+    """One poll or send through a connection: who ran it, when, and what came of it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="payerconnection.id", index=True)
+    action: str  # poll | send
+    started_at: datetime = Field(index=True)
+    finished_at: datetime | None = None
+    user_login: str
+    status: str  # running | ok | failed
+    summary: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class MailboxFile(SQLModel, table=True):
+    """Every file sent or received through a connection, with its content. A received file is
+    known by its remote name and SHA-256 (``receipt_key``), once per connection."""
+
+    __table_args__ = (
+        UniqueConstraint("connection_id", "receipt_key", name="uq_mailbox_receipt"),
+        Index("ix_mailbox_connection_at", "connection_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="payerconnection.id")
+    run_id: int | None = Field(default=None, foreign_key="mailboxrun.id", index=True)
+    direction: str = Field(index=True)  # in | out
+    name: str  # the file's own name (sent: as given; received: last part of the remote name)
+    remote_name: str = ""  # the name on the other side (sent: after the template)
+    kind: str = Field(default="other", index=True)  # 835, 999, TA1, 277CA, 837, other
+    sha256: str = Field(index=True)
+    size: int
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    at: datetime = Field(index=True)
+    user_login: str
+    result: str = Field(index=True)  # see store.mailbox.Result
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    receipt_key: str | None = None  # received files: "<sha256>:<remote name>"
+    remote_modified: datetime | None = None
+    remote_state: str = ""  # "", "deleted from the server", "moved to ..."
+    handoff_started_at: datetime | None = None
+    imported_file_id: int | None = Field(default=None, foreign_key="importedfile.id")
+
+
+class MailboxCursor(SQLModel, table=True):
+    """Where an API mailbox's list continues from (Claim.MD: last ResponseID, last ERAID)."""
+
+    __table_args__ = (UniqueConstraint("connection_id", "stream", name="uq_mailbox_cursor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="payerconnection.id", index=True)
+    stream: str  # response | era
+    position: str
+    updated_at: datetime
+
+
+class Acknowledgment(SQLModel, table=True):
+    """A TA1, 999, 277CA (or Claim.MD claim responses) received: what it answers and whether it
+    accepted. ``applied_at`` is set by the claims side once it has updated the claims."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox_file_id: int = Field(foreign_key="mailboxfile.id", unique=True)
+    connection_id: int = Field(foreign_key="payerconnection.id", index=True)
+    kind: str  # TA1 | 999 | 277CA | claim_md_responses
+    control_number: str = ""  # ISA13 of the acknowledgment (Claim.MD: last ResponseID)
+    answers: str = "[]"  # JSON: the control numbers / claim ids it answers
+    accepted: int = 0
+    rejected: int = 0
+    outcome: str = "unknown"  # accepted, accepted_with_errors, partly_accepted, rejected
+    summary: str = ""
+    detail: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    received_at: datetime = Field(index=True)
+    applied_at: datetime | None = Field(default=None, index=True)
+    applied_note: str = ""

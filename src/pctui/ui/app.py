@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,6 +32,7 @@ from pctui.store.db import Store, StoreBusy
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.screens.claims import ClaimsSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
+from pctui.ui.screens.mailbox import MailboxSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
 from pctui.ui.screens.release_835 import Release835Section
 from pctui.ui.settings import UserSettings, load_keymap
@@ -41,7 +42,8 @@ from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
 SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, Release835Section,
-                                  ClaimsSection]
+                                  ClaimsSection, MailboxSection]
+SCHEDULE_CHECK_SECONDS = 60
 
 # A write started on the UI thread cannot show progress while it waits: it gives up sooner.
 UI_THREAD_WRITE_WAIT_SECONDS = 3.0
@@ -180,6 +182,8 @@ class PctuiApp(App[None]):
 
     def on_mount(self) -> None:
         self.store.waits.listener = self._write_waiting
+        self._scheduled_polling = False
+        self.set_interval(SCHEDULE_CHECK_SECONDS, self.poll_due_connections)
         self._update_subtitle()
         if self.secrets.passphrase_problem:
             self.notify(f"{self.secrets.passphrase_problem}. Press F9 to type it.",
@@ -203,6 +207,49 @@ class PctuiApp(App[None]):
                 title="Read-only", severity="warning", timeout=12,
             )
         self.current_section.focus_content()
+
+    # -- the poll schedule ----------------------------------------------------------------
+
+    def due_connections(self) -> list[int]:
+        """Active connections with a poll interval whose last poll (by anyone: cron, another
+        session) is at least that long ago."""
+        from datetime import UTC, datetime, timedelta
+
+        from pctui.store import connections, mailbox
+
+        last = mailbox.last_polls(self.store)
+        now = datetime.now(UTC)
+        return [c.id for c in connections.list_connections(self.store, include_inactive=False)
+                if c.poll_minutes > 0 and not c.not_ready()
+                and (c.id not in last or now - last[c.id] >= timedelta(minutes=c.poll_minutes))]
+
+    def poll_due_connections(self) -> None:
+        """The schedule (each connection's "Poll every"): polls what is due, in the background,
+        one round at a time; tells the user only when files arrived or a poll failed."""
+        if self._scheduled_polling or not self.actor.can_release:
+            return
+        due = self.due_connections()
+        if due:
+            self._scheduled_polling = True
+            self._scheduled_poll(due)
+
+    @work(thread=True, exclusive=True, group="scheduled-poll")
+    def _scheduled_poll(self, connection_ids: list[int]) -> None:
+        from pctui import exchange
+
+        try:
+            results = exchange.poll(self.store, self.secrets, self.actor, connection_ids)
+        finally:
+            self.call_from_thread(setattr, self, "_scheduled_polling", False)
+        received = sum(len(r.received) for r in results)
+        failed = [r for r in results if r.errors]
+        if received or failed:
+            text = f"{received} file{'s' if received != 1 else ''} received"
+            if failed:
+                text += "; failed: " + ", ".join(r.connection for r in failed)
+            self.call_from_thread(self.notify, text, title="Scheduled poll",
+                                  severity="warning" if failed else "information", markup=False)
+            self.call_from_thread(self.current_section.refresh_data)
 
     def _update_subtitle(self, write_wait: float | None = None) -> None:
         keyring_state = "keyring locked" if self.secrets.locked else "keyring ready"
@@ -311,6 +358,8 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.era_import import EraImportDialog
     from pctui.ui.screens.help import HelpScreen
     from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
+    from pctui.ui.screens.mailbox import MailboxFileViewer, MailboxFilterDialog
+    from pctui.ui.screens.poll_progress import ConnectionTestScreen, _WorkDialog
     from pctui.ui.screens.record_form import RecordForm
     from pctui.ui.screens.release_835 import FilterBar
     from pctui.ui.screens.release_dialog import ReleaseDialog
@@ -332,6 +381,10 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
         ("Payer Rules: rule drawer", RuleDrawer),
         ("Claims: ledger", ClaimLedgerScreen),
         ("Claims: conflicts", ClaimConflictsScreen),
+        ("Mailbox: filters", MailboxFilterDialog),
+        ("Mailbox: file viewer", MailboxFileViewer),
+        ("Poll now and Test connection", _WorkDialog),
+        ("Test connection", ConnectionTestScreen),
         ("Audit log", AuditLogScreen),
         ("Keyring unlock", KeyringUnlockModal),
         ("Questions (yes / no)", ConfirmationModal),

@@ -13,6 +13,17 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from pctui.core.codes import GatewayType
+from pctui.core.connection_settings import (
+    REQUIRED_SFTP,
+    AfterDownload,
+    HttpsProfile,
+    HttpsSettings,
+    KeyIn,
+    SftpSettings,
+    UploadMode,
+    Usage,
+    settings_key,
+)
 from pctui.core.gateway import parse_compliance_rules
 from pctui.secrets import KeyringLocked
 from pctui.store import audit, connections, faults, payers
@@ -24,10 +35,32 @@ from pctui.ui.widgets.modals import ConfirmationModal
 from pctui.ui.widgets.text import plain
 
 ENDPOINT_HINTS = {
-    GatewayType.HTTPS.value: "https://host/path of the payer's claims API",
-    GatewayType.SFTP.value: "host[:port]/path of the SFTP mailbox",
-    GatewayType.CLEARINGHOUSE.value: "https:// URL of the clearinghouse API",
+    GatewayType.HTTPS.value: "base URL of the API, e.g. https://svc.claim.md",
+    GatewayType.SFTP.value: "host[:port] of the SFTP mailbox, e.g. sftp.payer.example:22",
+    GatewayType.CLEARINGHOUSE.value: "base URL of the clearinghouse API",
 }
+
+# (field, label, hint) of the text settings, in form order; the choices are Selects.
+SFTP_TEXT = [
+    ("username", "SFTP user name", "the login the mailbox gave you"),
+    ("host_key", "Host key", "SHA256:... pinned; Test connection (t) shows the server's"),
+    ("upload_dir", "Upload folder", "where files are sent, e.g. /SendFiles"),
+    ("download_dir", "Download folder", "where answers wait, e.g. /ReceiveFiles"),
+    ("file_name_template", "File name template",
+     "{name} {stem} {ext} {timestamp} {date} {usage} {submitter} {seq} {uuid}"),
+    ("private_key_file", "SSH key file", "log in with this key instead of a password (optional)"),
+    ("archive_dir", "Archive folder", "where received files are moved (After download: move)"),
+    ("timeout_seconds", "Time-out (s)", "limit for each network step"),
+]
+HTTPS_TEXT = [
+    ("key_name", "Key field/header", "e.g. AccountKey (Claim.MD)"),
+    ("upload_path", "Upload path", "POST files here"),
+    ("response_path", "Response path", "claim responses, from the last ResponseID"),
+    ("era_list_path", "ERA list path", "ERAs, from the last ERAID"),
+    ("era_download_path", "ERA 835 path", "one ERA as X12 835"),
+    ("ca_bundle", "CA bundle", "PEM file to trust instead of the system's (optional)"),
+    ("timeout_seconds", "Time-out (s)", "limit for each request"),
+]
 
 
 class ConnectionForm(ModalScreen[ConnectionView | None]):
@@ -70,61 +103,132 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
                                                              placeholder="e.g. BCBS via Availity"),
                                     required=True, field_name="name")
                 if self.key_only:
-                    key_hint = f"Replaces the current key ({e.key_state}). Kept in the keyring."  # type: ignore[union-attr]
+                    key_hint = f"Replaces the current {e.secret_label} ({e.key_state}). Kept in the keyring."  # type: ignore[union-attr]
                 elif e:
-                    key_hint = f"Current key {e.key_state}. Leave empty to keep it."
+                    key_hint = f"Current {e.secret_label} {e.key_state}. Leave empty to keep it."
                 else:
                     key_hint = ("Kept in the keyring, never in the database. Optional: "
-                                "a connection can be saved with its key missing.")
-                yield FormField("Payer API key", Input(password=True, id="api_key",
-                                                       placeholder="paste the key"),
+                                "a connection can be saved with it missing.")
+                label = e.secret_label if e else "API key"
+                yield FormField(_secret_title(label), Input(password=True, id="api_key",
+                                                            placeholder="paste it here"),
                                 required=self.key_only, field_name="api_key", hint=key_hint)
                 if not self.key_only:
-                    gateway_options = [(g.label, g.value) for g in GatewayType]
-                    gateway = e.gateway_type.value if e else Select.NULL
-                    yield FormField("Gateway type", Select(gateway_options, id="gateway_type",
-                                                           prompt="Pick a gateway",
-                                                           value=gateway),
-                                    required=True, field_name="gateway_type")
-                    yield FormField("Gateway endpoint", Input(e.endpoint if e else "",
-                                                              id="endpoint"),
-                                    required=True, field_name="endpoint",
-                                    hint=ENDPOINT_HINTS.get(str(gateway), "URL or host/path"))
-                    yield FormField("Submitter ID", Input(e.submitter_id if e else "",
-                                                          id="submitter_id"),
-                                    field_name="submitter_id", hint="ISA06/GS02, up to 15")
-                    yield FormField("Receiver ID", Input(e.receiver_id if e else "",
-                                                         id="receiver_id"),
-                                    field_name="receiver_id", hint="ISA08/GS03, up to 15")
-                    yield FormField("Compliance rules",
-                                    Input(", ".join(e.compliance_rules) if e else "",
-                                          id="compliance_rules",
-                                          placeholder="e.g. 5010-SNIP1, 5010-SNIP2"),
-                                    field_name="compliance_rules",
-                                    hint="identifiers from your payer, separated by commas")
-                    yield Checkbox("Active", e.active if e else True, id="active")
+                    yield from self._compose_connection(e)
             yield Static("", id="form-status", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button("Save (^S)", id="save", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
 
+    def _compose_connection(self, e: ConnectionView | None) -> ComposeResult:
+        gateway_options = [(g.label, g.value) for g in GatewayType]
+        gateway = e.gateway_type.value if e else Select.NULL
+        yield FormField("Gateway type", Select(gateway_options, id="gateway_type",
+                                               prompt="Pick a gateway", value=gateway),
+                        required=True, field_name="gateway_type")
+        yield FormField("Gateway endpoint", Input(e.endpoint if e else "", id="endpoint"),
+                        required=True, field_name="endpoint",
+                        hint=ENDPOINT_HINTS.get(str(gateway), "URL or host:port"))
+        yield FormField("Submitter ID", Input(e.submitter_id if e else "", id="submitter_id"),
+                        field_name="submitter_id", hint="ISA06/GS02, up to 15")
+        yield FormField("Receiver ID", Input(e.receiver_id if e else "", id="receiver_id"),
+                        field_name="receiver_id", hint="ISA08/GS03, up to 15")
+        yield FormField("Compliance rules",
+                        Input(", ".join(e.compliance_rules) if e else "", id="compliance_rules",
+                              placeholder="e.g. 5010-SNIP1, 5010-SNIP2"),
+                        field_name="compliance_rules",
+                        hint="identifiers from your payer, separated by commas")
+        yield FormField("Usage", Select([(u.label, u.value) for u in Usage], id="usage",
+                                        allow_blank=False,
+                                        value=e.usage.value if e else Usage.TEST.value),
+                        required=True, field_name="usage",
+                        hint="ISA15 on every file sent; a file that disagrees is not sent")
+        yield FormField("Poll every (min)", Input(str(e.poll_minutes) if e else "0",
+                                                  id="poll_minutes", type="integer"),
+                        field_name="poll_minutes",
+                        hint="the running app polls this often; 0: only when asked")
+        sftp = e.settings if e and isinstance(e.settings, SftpSettings) else SftpSettings()
+        with Vertical(id="sftp-settings", classes="settings-group"):
+            for name, title, hint in SFTP_TEXT[:4]:
+                yield self._setting("sftp", name, title, hint, getattr(sftp, name))
+            yield FormField("Upload mode", Select(
+                [("direct: final name", UploadMode.DIRECT.value),
+                 ("temporary name, then rename", UploadMode.TEMP_RENAME.value)],
+                id="sftp-upload_mode", allow_blank=False, value=sftp.upload_mode),
+                field_name="sftp-upload_mode", hint="servers that forbid renames need direct")
+            for name, title, hint in SFTP_TEXT[4:6]:
+                yield self._setting("sftp", name, title, hint, getattr(sftp, name))
+            yield FormField("After download", Select(
+                [("keep on the server", AfterDownload.KEEP.value),
+                 ("delete once stored", AfterDownload.DELETE.value),
+                 ("move to the archive folder", AfterDownload.MOVE.value)],
+                id="sftp-after_download", allow_blank=False, value=sftp.after_download),
+                field_name="sftp-after_download",
+                hint="only after pctui has stored the file")
+            for name, title, hint in SFTP_TEXT[6:]:
+                yield self._setting("sftp", name, title, hint, getattr(sftp, name))
+            yield Checkbox("Also receive from subfolders", sftp.include_subfolders,
+                           id="sftp-include_subfolders")
+        https = e.settings if e and isinstance(e.settings, HttpsSettings) else HttpsSettings()
+        with Vertical(id="https-settings", classes="settings-group"):
+            yield FormField("API profile", Select(
+                [(p.label, p.value) for p in HttpsProfile], id="https-profile",
+                allow_blank=False, value=https.profile), field_name="https-profile")
+            yield FormField("Key sent as", Select(
+                [("a form field", KeyIn.FORM.value), ("a header", KeyIn.HEADER.value)],
+                id="https-key_in", allow_blank=False, value=https.key_in),
+                field_name="https-key_in")
+            for name, title, hint in HTTPS_TEXT:
+                yield self._setting("https", name, title, hint, getattr(https, name))
+        yield Checkbox("Active", e.active if e else True, id="active")
+
+    @staticmethod
+    def _setting(group: str, name: str, title: str, hint: str, value: object) -> FormField:
+        field = f"{group}-{name}"
+        control = Input(str(value), id=field,
+                        type="integer" if name == "timeout_seconds" else "text")
+        return FormField(title, control, field_name=field, hint=hint,
+                         required=group == "sftp" and name in REQUIRED_SFTP)
+
     def on_mount(self) -> None:
         self._initial = self._snapshot()
         first = "#api_key" if self.key_only else "#payer"
         self.query_one(first).focus()
+        if not self.key_only:
+            self._show_settings_for(self.query_one("#gateway_type", Select).value)
 
     def _snapshot(self) -> tuple[object, ...]:
-        values: list[object] = [self.query_one("#api_key", Input).value]
-        if not self.key_only:
-            for wid in ("#payer", "#name", "#gateway_type", "#endpoint", "#submitter_id",
-                        "#receiver_id", "#compliance_rules", "#active"):
-                values.append(self.query_one(wid).value)  # type: ignore[attr-defined]
-        return tuple(values)
+        return tuple(w.value for w in self.query("Input, Select, Checkbox")  # type: ignore[attr-defined]
+                     if w.id)
+
+    def _show_settings_for(self, gateway: object) -> None:
+        kind = str(gateway) if isinstance(gateway, str) else ""
+        group = settings_key(kind) if kind else ""
+        self.query_one("#sftp-settings").display = group == "sftp"
+        self.query_one("#https-settings").display = group == "https"
+        self._relabel_secret()
+
+    def _relabel_secret(self) -> None:
+        if self.key_only:
+            return
+        gateway = self.query_one("#gateway_type", Select).value
+        kind = gateway if isinstance(gateway, str) else GatewayType.HTTPS.value
+        key_file = self.query_one("#sftp-private_key_file", Input).value.strip()
+        settings = SftpSettings(private_key_file=key_file) if kind == "sftp" else None
+        label = connections.secret_label(kind, settings)
+        field = self.query_one("#field-api_key", FormField)
+        field.label = _secret_title(label)
+        field.set_required(False)
 
     @on(Select.Changed, "#gateway_type")
     def _gateway_changed(self, event: Select.Changed) -> None:
         self.query_one("#field-endpoint", FormField).set_hint(
-            ENDPOINT_HINTS.get(str(event.value), "URL or host/path"))
+            ENDPOINT_HINTS.get(str(event.value), "URL or host:port"))
+        self._show_settings_for(event.value)
+
+    @on(Input.Changed, "#sftp-private_key_file")
+    def _key_file_changed(self) -> None:
+        self._relabel_secret()
 
     # -- saving ---------------------------------------------------------------------------
 
@@ -134,17 +238,42 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             return self.existing.draft()
         payer = self.query_one("#payer", Select).value
         gateway = self.query_one("#gateway_type", Select).value
+        kind = gateway if isinstance(gateway, str) else ""
+        usage = self.query_one("#usage", Select).value
         return ConnectionDraft(
             payer_id=payer if isinstance(payer, int) else None,
             name=self.query_one("#name", Input).value,
-            gateway_type=gateway if isinstance(gateway, str) else "",
+            gateway_type=kind,
             endpoint=self.query_one("#endpoint", Input).value,
             submitter_id=self.query_one("#submitter_id", Input).value,
             receiver_id=self.query_one("#receiver_id", Input).value,
             compliance_rules=parse_compliance_rules(self.query_one("#compliance_rules",
                                                                    Input).value),
             active=self.query_one("#active", Checkbox).value,
+            usage=usage if isinstance(usage, str) else "",
+            poll_minutes=_whole(self.query_one("#poll_minutes", Input).value),
+            settings=self._settings(kind) if kind else None,
         )
+
+    def _settings(self, kind: str) -> dict[str, object]:
+        """The visible settings group as the sftp/https object."""
+        group = settings_key(kind)
+        values: dict[str, object] = {}
+        for widget in self.query(f"#{group}-settings Input, #{group}-settings Select, "
+                                 f"#{group}-settings Checkbox"):
+            name = (widget.id or "").removeprefix(f"{group}-")
+            value = widget.value  # type: ignore[attr-defined]
+            values[name] = _whole(value) if name == "timeout_seconds" else value
+        return values
+
+    def _form_problems(self, draft: ConnectionDraft) -> dict[str, str]:
+        """What the form asks beyond the service: an SFTP mailbox's user name and folders."""
+        problems: dict[str, str] = {}
+        if draft.gateway_type == GatewayType.SFTP.value and draft.settings is not None:
+            for name in REQUIRED_SFTP:
+                if not str(draft.settings.get(name, "")).strip():
+                    problems[f"sftp.{name}"] = "required"
+        return problems
 
     @on(FormField.ErrorCleared)
     def _error_cleared(self, event: FormField.ErrorCleared) -> None:
@@ -153,6 +282,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
                            if k != event.field.field_name}, focus=False)
 
     def _show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
+        errors = {key.replace(".", "-"): problem for key, problem in errors.items()}
         self._errors = dict(errors)
         for field in self.query(FormField):
             field.set_error(errors.get(field.field_name))
@@ -175,9 +305,10 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         raw_key = self.query_one("#api_key", Input).value
         api_key = raw_key if raw_key else None
         connection_id = self.existing.id if self.existing else None
-        errors = connections.check_connection(store, draft, api_key, connection_id)
+        errors = {**self._form_problems(draft),
+                  **connections.check_connection(store, draft, api_key, connection_id)}
         if self.key_only and api_key is None:
-            errors["api_key"] = "required: paste the new key"
+            errors["api_key"] = f"required: paste the new {self.existing.secret_label}"  # type: ignore[union-attr]
         if api_key is not None and secrets.locked and "api_key" not in errors:
             errors["api_key"] = ("the keyring is locked: press F9 to unlock it, or clear "
                                  "this field to save without a key")
@@ -218,15 +349,22 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         before = stored.draft()
         lines = []
         for field in ("payer_id", "name", "gateway_type", "endpoint", "submitter_id",
-                      "receiver_id", "compliance_rules", "active"):
+                      "receiver_id", "compliance_rules", "active", "usage", "poll_minutes"):
             old, new = getattr(before, field), getattr(draft, field)
             if old != new:
                 if field == "payer_id":
                     field, old, new = "payer", self._payer_label(old), self._payer_label(new)
-                lines.append(audit.AuditLine(audit.now(), "", "", None, "", "",
-                                             {field: [old, new]}).describe())
+                lines.append(_describe({field: [old, new]}))
+        if draft.settings is not None and draft.gateway_type == before.gateway_type:
+            prefix = settings_key(draft.gateway_type)
+            old_settings = before.settings or {}
+            for key, new in draft.settings.items():
+                old = old_settings.get(key)
+                if str(old) != str(new):
+                    lines.append(_describe({f"{prefix}.{key}": [old, new]}))
         if api_key is not None:
-            lines.append("API key replaced")
+            label = self.existing.secret_label
+            lines.append(f"{label[0].upper()}{label[1:]} replaced")
         return "\n".join(f"  • {line}" for line in lines) + "\n" if lines else "  (no changes)\n"
 
     def _payer_label(self, payer_id: int | None) -> str:
@@ -294,3 +432,20 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
                               "Discard", "Keep editing"),
             lambda ok: self.dismiss(None) if ok else None,
         )
+
+
+def _describe(change: dict[str, list[object]]) -> str:
+    return audit.AuditLine(audit.now(), "", "", None, "", "", change).describe()
+
+
+def _secret_title(label: str) -> str:
+    return {"API key": "Payer API key", "password": "SFTP password",
+            "key passphrase": "Key passphrase"}.get(label, label)
+
+
+def _whole(text: object) -> int:
+    """An integer field's value; text that is not a whole number becomes -1 (then refused)."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        return -1

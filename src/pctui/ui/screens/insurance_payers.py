@@ -41,6 +41,10 @@ class InsurancePayersSection(Section):
         Binding("d", "toggle_active", "(De)activate", id="payers.deactivate"),
         Binding("l", "audit_log", "Audit log", id="payers.audit"),
         Binding("i", "toggle_inactive", "Show inactive", id="payers.inactive"),
+        Binding("t", "test_connection", "Test connection", id="payers.test"),
+        Binding("g", "poll_connection", "Poll now", id="payers.poll"),
+        Binding("G", "poll_all", "Poll all", id="payers.poll_all"),
+        Binding("m", "open_mailbox", "Mailbox", id="payers.mailbox"),
     ]
     ACTIONS = [
         SectionAction("Add Payer Connection", "Register a new payer integration", "add_connection"),
@@ -49,6 +53,14 @@ class InsurancePayersSection(Section):
         SectionAction("Deactivate / reactivate connection", "Connections are never deleted",
                       "toggle_active"),
         SectionAction("Audit log", "Who changed which connection, and when", "audit_log"),
+        SectionAction("Test connection", "Try each step of the highlighted connection: name, "
+                      "network, TLS or host key, login, folders", "test_connection"),
+        SectionAction("Poll now", "Receive what the highlighted connection's mailbox holds",
+                      "poll_connection"),
+        SectionAction("Poll all connections", "Receive what every active connection's mailbox "
+                      "holds", "poll_all"),
+        SectionAction("Open the connection's mailbox", "Files sent and received through the "
+                      "highlighted connection", "open_mailbox"),
     ]
 
     def __init__(self, id: str | None = None) -> None:
@@ -126,8 +138,12 @@ class InsurancePayersSection(Section):
             f"{row.payer_name} · {row.name} · {'active' if row.active else 'deactivated'}\n"
             f"{row.gateway_type.label}: {row.endpoint}\n"
             f"Submitter {row.submitter_id or '—'} · Receiver {row.receiver_id or '—'} · "
-            f"API key {row.key_state}\n"
-            f"Compliance rules: {', '.join(row.compliance_rules) or '—'}", keep_newlines=True))
+            f"{row.secret_label[0].upper()}{row.secret_label[1:]} {row.key_state}\n"
+            f"Compliance rules: {', '.join(row.compliance_rules) or '—'}\n"
+            f"{row.usage.label} · poll "
+            f"{f'every {row.poll_minutes} min' if row.poll_minutes else 'when asked'} · "
+            f"{'ready' if not row.not_ready() else 'not ready: ' + '; '.join(row.not_ready())}",
+            keep_newlines=True))
 
     @property
     def highlighted(self) -> ConnectionView | None:
@@ -217,3 +233,33 @@ class InsurancePayersSection(Section):
         self.refresh_data()
         self.notify("Showing all connections." if self.show_inactive
                     else "Showing active connections only.")
+
+    def action_test_connection(self) -> None:
+        from pctui.ui.screens.poll_progress import ConnectionTestScreen
+
+        if (row := self.highlighted) is None:
+            self.notify("No connection is highlighted.", severity="warning")
+            return
+        self.app.push_screen(ConnectionTestScreen(row.id, row.label),
+                             lambda _: self.refresh_data())
+
+    def action_poll_connection(self) -> None:
+        from pctui.ui.screens.poll_progress import PollScreen
+
+        if (row := self.highlighted) is None:
+            self.notify("No connection is highlighted.", severity="warning")
+            return
+        self.app.push_screen(PollScreen([row.id]))
+
+    def action_poll_all(self) -> None:
+        from pctui.ui.screens.poll_progress import PollScreen
+
+        self.app.push_screen(PollScreen(None))
+
+    def action_open_mailbox(self) -> None:
+        from pctui.ui.screens.mailbox import MailboxSection
+
+        row = self.highlighted
+        self.pctui.action_show_section(MailboxSection.SECTION_ID)
+        section = self.app.query_one(f"#{MailboxSection.SECTION_ID}", MailboxSection)
+        section.show_connection(row.id if row else None)
