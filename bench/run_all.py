@@ -12,6 +12,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = [
     "bench_import.py",  # 835 import vs bare pyx12 X12Reader, peak memory
+    "bench_streaming.py",  # 100k / 500k / 2M-segment imports: flat memory, linear time
+    "bench_validation.py",  # 156 small interchanges: validation vs pyx12's own validator
     "bench_release.py",  # release of 1k / 5k / 20k claims vs the bare posting engine
     "bench_release_list.py",  # Release 835 list with 10,000 payments (Pilot)
     "bench_claims_view.py",  # Claims view with 50,000 claims (Pilot)

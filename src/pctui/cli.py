@@ -401,6 +401,46 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_conflicts(args: argparse.Namespace, store: Store) -> int:
+    """Claims kept apart because an original reused a claim number on file (SPEC 2.2)."""
+    from pctui.store import claim_intake, users
+
+    action = getattr(args, "conflicts_command", None) or "list"
+    if action in ("keep", "take"):
+        actor = users.identify(store)
+        view = claim_intake.resolve_conflict(store, actor, args.id, take_new=action == "take")
+        if args.json:
+            _print_json(_conflict_json(view))
+        else:
+            done = "took the new claim" if action == "take" else "kept the claim on file"
+            _out(f"conflict #{view.id}, claim {view.claim_id}: {done}")
+        return EXIT_OK
+    rows = claim_intake.list_conflicts(store, None if args.all else claim_intake.ConflictStatus.OPEN)
+    if args.json:
+        _print_json([_conflict_json(v) for v in rows])
+    elif not rows:
+        _out("no claim conflicts" + ("" if args.all else " waiting"))
+    else:
+        _table([[str(v.id), v.claim_id, v.patient_name, display(v.charge_on_file_cents),
+                 display(v.charge_new_cents), v.filename, f"{v.found_at:%Y-%m-%d}", v.status,
+                 "; ".join(v.differences[:2]) + (" ..." if len(v.differences) > 2 else "")]
+                for v in rows],
+               ["ID", "CLAIM", "PATIENT", "ON FILE", "NEW", "CAME IN", "FOUND", "STATUS",
+                "WHAT DIFFERS"])  # fmt: skip
+    return EXIT_OK
+
+
+def _conflict_json(view: Any) -> dict[str, Any]:
+    return {
+        "id": view.id, "claim_id": view.claim_id, "patient_name": view.patient_name,
+        "charge_on_file": json_amount(view.charge_on_file_cents),
+        "charge_new": json_amount(view.charge_new_cents), "file": view.filename,
+        "found_at": view.found_at.isoformat(), "differences": view.differences,
+        "status": view.status, "resolved_by": view.resolved_by or None,
+        "resolved_at": view.resolved_at.isoformat() if view.resolved_at else None,
+    }  # fmt: skip
+
+
 _PARTIES = ("primary", "secondary", "tertiary", "patient")
 
 
@@ -811,7 +851,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import", parents=[json_parent], help="import 835 and 837P files (a folder: every file inside)",
         description="Import 835 remittances and 837P claims, one result per file. A folder means "
-        "every file directly inside it (not sub-folders or hidden files). Files under "
+        "every regular file directly inside it (hidden files are skipped; sub-folders, pipes "
+        "and devices are named and not read). Files under "
         "20,000 segments also get pyx12's full 5010 validation now; larger ones are validated "
         "later by the app or by --validate-pending.",
     )  # fmt: skip
@@ -927,6 +968,21 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("name", metavar="NAME")
     send.add_argument("files", nargs="+", metavar="FILE")
     send.set_defaults(handler=cmd_send, creates=False)
+
+    conflicts = sub.add_parser(
+        "conflicts", parents=[json_parent], help="claims kept apart: keep the one on file or take "
+        "the new one",
+        description="An imported original claim whose claim number (CLM01) is already on file "
+        "with other content is kept apart until a biller decides. Without an action: the "
+        "conflicts still waiting (--all: every one, resolved too).",
+    )  # fmt: skip
+    conflicts.add_argument("--all", action="store_true", help="resolved conflicts too")
+    conflicts_sub = conflicts.add_subparsers(dest="conflicts_command", metavar="ACTION")
+    for action, what in (("keep", "keep the claim on file; the new one is set aside"),
+                         ("take", "take the new claim: it replaces the claim on file")):
+        decide = conflicts_sub.add_parser(action, parents=[json_parent], help=what)
+        decide.add_argument("id", type=int, metavar="ID", help="the conflict's id")
+    conflicts.set_defaults(handler=cmd_conflicts, creates=False)
 
     migrate = sub.add_parser(
         "migrate-data", parents=[json_parent],

@@ -48,9 +48,10 @@ def test_importing_a_folder_reports_every_file_and_fails_for_the_rejected_one(
         ("837p-cob-example3a.837", "837", "imported"),
         ("837p-example1.837", "837", "imported"),
         ("NOTICE.md", "", "rejected"),
+        ("realworld", "", "rejected"),  # a folder inside the folder: named, not entered
     ]
     assert set(results[0]) >= {"file", "kind", "status", "created", "errors", "findings"}
-    assert results[-1]["errors"] == [
+    assert results[-2]["errors"] == [
         f"{inbox / 'NOTICE.md'}: not an X12 file: it should begin with 'ISA' but begins with "
         "'# X12 fixtures'"
     ]
@@ -148,3 +149,35 @@ def test_a_reused_claim_number_is_reported_as_a_conflict_kept_apart(run, tmp_pat
     [claim] = json.loads(out)
     assert (claim["claim_id"], claim["voided"], claim["balance"]["primary"]) == (
         "PCN9", True, "0.00")
+
+
+def test_conflicts_are_listed_and_resolved_from_the_command_line(run, tmp_path: Path) -> None:
+    from tests.x12.claim_samples import ClaimSpec, Line, build_837
+
+    for n, charge in ((1, "100.00"), (2, "130.00")):
+        spec = ClaimSpec("PCN7", charge, [Line("99213", charge)])
+        path = tmp_path / f"{n}.837"
+        path.write_text(build_837([[spec]]).replace("000000001", f"{n:09d}"))
+        assert run("import", str(path))[0] == 0
+
+    code, out, _ = run("conflicts", "--json")
+    [waiting] = json.loads(out)
+    assert (code, waiting["claim_id"], waiting["charge_on_file"], waiting["charge_new"],
+            waiting["status"]) == (0, "PCN7", "100.00", "130.00", "open")
+    assert waiting["differences"] == ["total charge 100.00 → 130.00",
+                                      "line 1: charge 100.00 → 130.00"]
+    code, out, _ = run("conflicts")
+    assert "PCN7" in out and "total charge 100.00 → 130.00" in out
+
+    code, out, _ = run("conflicts", "take", str(waiting["id"]))
+    assert (code, out.strip()) == (0, f"conflict #{waiting['id']}, claim PCN7: took the new claim")
+    [claim] = json.loads(run("claims", "--json")[1])
+    assert claim["charge"] == "130.00"
+    assert json.loads(run("conflicts", "--json")[1]) == []
+    [resolved] = json.loads(run("conflicts", "--all", "--json")[1])
+    assert (resolved["status"], resolved["resolved_by"]) == ("taken", "carol")
+
+    code, out, err = run("conflicts", "keep", str(waiting["id"]))
+    assert code == 1
+    assert "already resolved: carol took the new claim" in err
+    assert "Traceback" not in out + err

@@ -34,6 +34,11 @@ def counts(store: Store) -> dict[str, int]:
         }
 
 
+def content_of(store: Store, file_id: int | None) -> bytes:
+    with store.read() as session:
+        return b"".join(intake.stored_content(session, file_id or 0))
+
+
 def file_rows(store: Store) -> list[ImportedFile]:
     with store.read() as session:
         return list(session.exec(select(ImportedFile).order_by(ImportedFile.id)).all())
@@ -96,7 +101,7 @@ def test_findings_are_stored_with_their_payment(store: Store, admin: users.Actor
 def test_the_whole_file_is_kept_for_later_validation(store: Store, admin: users.Actor) -> None:
     (result,) = import_paths(store, [FIXTURES / "835-tertiary-payment.835"], admin)
     (row,) = file_rows(store)
-    assert row.content == (FIXTURES / "835-tertiary-payment.835").read_bytes()
+    assert content_of(store, row.id) == (FIXTURES / "835-tertiary-payment.835").read_bytes()
     assert (row.status, row.kind, row.segment_count, row.loaded_by) == ("imported", "835", 27,
                                                                         "alice")  # fmt: skip
     assert result.to_json()["status"] == "imported"
@@ -117,7 +122,7 @@ REJECTS = {
     "latin1.835": (None, "unreadable encoding: byte 0xC9 at line 7, segment 7"),
 }  # fmt: skip
 # Files whose ST01 named the transaction set before the problem keep their kind on the row.
-REJECT_KINDS = {"cut.835": "835", "no-se.835": "835"}
+REJECT_KINDS = {"cut.835": "835", "no-se.835": "835", "latin1.835": "835"}
 
 
 def reject_bytes(name: str) -> bytes:
@@ -197,8 +202,8 @@ def test_the_same_file_twice_is_a_duplicate_stored_once(store: Store, biller: us
     )
     assert len(eras(store)) == 1
     rows = file_rows(store)
-    assert [(r.status, r.content is None) for r in rows] == [("imported", False),
-                                                             ("duplicate", True)]  # fmt: skip
+    assert [(r.status, content_of(store, r.id)) for r in rows] == [
+        ("imported", path.read_bytes()), ("duplicate", b"")]  # fmt: skip
 
 
 def test_the_same_payment_in_another_file_is_a_duplicate(
@@ -296,8 +301,15 @@ def test_a_folder_means_its_files_not_hidden_ones_or_subfolders(
     write(inbox / "processed", "old.835", write_835([sample_payment("EFT0")]))
     seen: list[tuple[int, int, str]] = []
     results = import_paths(store, [inbox], admin, lambda d, t, f: seen.append((d, t, f)))
-    assert [Path(r.file).name for r in results] == ["a.835", "b.835"]
-    assert seen == [(1, 2, str(inbox / "a.835")), (2, 2, str(inbox / "b.835"))]
+    assert [(Path(r.file).name, r.status.value) for r in results] == [
+        ("a.835", "imported"), ("b.835", "imported"), ("processed", "rejected")]
+    # A sub-folder is named and not entered: its files stay where they are.
+    assert results[2].errors == [
+        f"{inbox / 'processed'}: a folder inside a folder is not entered: only the regular "
+        "files directly inside a folder are imported"]
+    assert seen == [(1, 3, str(inbox / "a.835")), (2, 3, str(inbox / "b.835")),
+                    (3, 3, str(inbox / "processed"))]
+    assert [e.check_number for e in eras(store)] == ["EFT1", "EFT2"]
 
 
 # --- deferred validation -----------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_a_binary_file_is_refused_as_binary() -> None:
 def test_a_nul_byte_inside_an_x12_file_is_binary_data_with_its_line() -> None:
     data = managed_care().replace(b"N3*10 SOUTH", b"N3*10 \x00OUTH")
     reason = rejected(data)
-    assert reason.startswith("binary data: a NUL byte at line 8")
+    assert reason.startswith("binary data: a NUL byte in segment 8")
 
 
 def test_a_text_file_that_is_not_x12_says_what_it_begins_with() -> None:
@@ -53,7 +53,10 @@ def test_a_text_file_that_is_not_x12_says_what_it_begins_with() -> None:
 def test_a_latin1_byte_is_an_unreadable_encoding_naming_line_and_segment() -> None:
     data = managed_care().replace(b"RUSHMORE LIFE", b"RUSHM\xc9RE LIFE")
     reason = rejected(data)
-    assert reason.startswith("unreadable encoding: byte 0xC9 at line 7, segment 7 is not ASCII")
+    assert reason == (
+        "unreadable encoding: byte 0xC9 at line 7, segment 7 (byte 328 of the file) is not ASCII "
+        "or UTF-8 text; in Windows-1252 it is 'É' (latin capital letter e with acute); ask the "
+        "sender for an ASCII or UTF-8 file")
 
 
 def test_ebcdic_is_named_as_an_unreadable_encoding() -> None:
@@ -141,9 +144,15 @@ def test_a_file_cut_inside_the_isa_is_truncated() -> None:
     assert rejected(managed_care()[:60]).startswith("truncated: the ISA header at segment 1")
 
 
-def test_an_unpadded_isa_is_refused_with_its_length() -> None:
+def test_an_unpadded_isa_is_read_by_its_delimiters_with_a_finding() -> None:
     data = managed_care().replace(b"*9876543210*01*9876543210*", b"*98*01*98*", 1)
-    assert "is 90 characters long, not 106" in rejected(data)
+    scanned = read_x12(data)
+    assert [t.control_number for t in scanned.transactions] == ["112233"]
+    assert scanned.findings[0].message == (
+        "The ISA header is 90 characters long, not 106: its elements are not "
+        "padded to their fixed widths; read by its delimiters")
+    # pyx12's own reader gets the ISA at its fixed widths.
+    assert len(scanned.interchanges[0].text.split("~")[0]) == 105
 
 
 def test_a_file_without_iea_is_truncated() -> None:
@@ -211,4 +220,6 @@ def test_empty_segments_are_skipped_with_a_finding() -> None:
     data = managed_care().replace(b"DTM*405*20020314~", b"DTM*405*20020314~~")
     scanned = read_x12(data)
     assert scanned.transactions[0].segment_count == 26
-    assert scanned.findings[0].message.startswith("1 empty segment(s)")
+    [skipped] = scanned.findings
+    assert (skipped.message, skipped.position) == (
+        "An empty segment (two terminators in a row) was skipped", 7)  # before segment 7

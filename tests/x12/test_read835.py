@@ -20,8 +20,8 @@ from pctui.core.era import (
     Severity,
 )
 from pctui.core.era_json import remittance_from_data, remittance_to_data
-from pctui.x12.envelope import decode_x12
-from pctui.x12.read835 import read_835
+from pctui.x12.envelope import FileRejected, X12Stream, decode_x12
+from pctui.x12.read835 import Reader835, read_835
 from pctui.x12.write835 import X12Style, write_835
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
@@ -103,9 +103,10 @@ def test_cob_example_reads_the_procedure_written_with_the_wrong_separator() -> N
                                 Adjustment("OA", "94", D("-9.00"))]  # fmt: skip
     assert messages(era) == [
         "Segment 4 (BPR): the payment date (BPR16) is missing",
-        "Segment 21 (SVC), element 1: the procedure (SVC01) 'HC>55669' separates its parts with "
-        "'>' but the file declares ':' (ISA16); read as HC, 55669",
+        "SVC01 (procedure) separates its parts with '>' but the file declares ':' (ISA16); "
+        "read with '>'",
     ]
+    assert [f.position for f in era.findings] == [4, 21]
     assert {f.severity for f in era.findings} == {Severity.WARNING}
 
 
@@ -220,31 +221,68 @@ def test_a_payment_that_does_not_balance_is_read_with_a_balance_finding() -> Non
     assert era.findings[0].source is FindingSource.BALANCE
 
 
-def test_invalid_amounts_and_dates_become_findings_and_the_payment_still_reads() -> None:
+def test_an_invalid_date_is_a_finding_and_the_payment_still_reads() -> None:
     text = write_835([sample_payment()])
-    text = text.replace("CLP*PCN-1*1*143*90.5", "CLP*PCN-1*1*143*90.5X")
     text = text.replace("DTM*472*20260105", "DTM*472*20261305", 1)
-    text = text.replace("SVC*HC:36415*18*10.5", "SVC*HC:36415*18.005*10.5")
     (era,) = read_835(text)
-    assert era.claims[0].paid == D("0.00")
     assert era.claims[0].service_lines[0].service_date is None
-    found = messages(era)
-    assert "Segment 13 (CLP), element 4: '90.5X' is not a valid amount for the claim payment " \
-        "(CLP04); read as 0.00" in found
     assert "Segment 18 (DTM), element 2: '20261305' is not a valid date (CCYYMMDD) for the " \
-        "service date; left blank" in found
-    assert any("'18.005' is not a valid amount for the line charge (SVC02)" in m for m in found)
+        "service date; left blank" in messages(era)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reason"),
+    [
+        ("CLP*PCN-1*1*143*90.5", "CLP*PCN-1*1*143*90.5X",
+         "segment 13 (CLP), element 04: the claim payment (CLP04) '90.5X' is not an amount"),
+        ("SVC*HC:36415*18*10.5", "SVC*HC:36415*18.005*10.5",
+         "segment 24 (SVC), element 02: the line charge (SVC02) '18.005' has more than two "
+         "decimals (an amount is in whole cents)"),
+        ("BPR*I*91.75", "BPR*I*99999999999999999999999.99",
+         "segment 4 (BPR), element 02: the payment amount (BPR02) '99999999999999999999999.99' "
+         "is larger than pctui's limit of 9,999,999,999.99"),
+        ("BPR*I*91.75", "BPR*I*1E+400",
+         "segment 4 (BPR), element 02: the payment amount (BPR02) '1E+400' is not an amount"),
+    ],
+    ids=["letters", "three-decimals", "too-large", "exponent"],
+)  # fmt: skip
+def test_an_amount_that_is_not_exact_money_refuses_the_file(before, after, reason) -> None:
+    text = write_835([sample_payment()])
+    assert before in text
+    with pytest.raises(FileRejected) as refused:
+        read_835(text.replace(before, after, 1))
+    assert (refused.value.reason, refused.value.kind) == (reason, "835")
 
 
 def test_missing_required_segments_are_named() -> None:
     text = write_835([sample_payment()])
     text = "".join(s + "~" for s in text.split("~") if s.strip() and not s.strip().startswith(
-        ("N1*PE", "TRN")))  # fmt: skip
+        ("N1*PE", "N1*PR")))  # fmt: skip
     text = text.replace("SE*", "SE*X", 1)  # the count is wrong now too
     (era,) = read_835(text)
     found = messages(era)
-    assert "Required segment TRN (check or EFT trace number) is missing from payment 0001" in found
+    assert "Required segment N1*PR (payer identification) is missing from payment 0001" in found
     assert "Required segment N1*PE (payee identification) is missing from payment 0001" in found
+
+
+@pytest.mark.parametrize("dropped", [("TRN",), ("BPR",), ("BPR", "TRN")])
+def test_a_transaction_set_without_bpr_or_trn_is_not_a_payment(dropped: tuple[str, ...]) -> None:
+    text = write_835([sample_payment("EFT1"), sample_payment("EFT2")])
+    segments = [s for s in text.split("~") if s.strip()]
+    second_st = [i for i, s in enumerate(segments) if s.strip().startswith("ST*")][1]
+    kept = [s for i, s in enumerate(segments)
+            if i < second_st or not s.strip().startswith(dropped)]  # fmt: skip
+    stream = X12Stream(["~".join(kept) + "~"], text=True)
+    reader = Reader835(stream)
+
+    payments = list(reader)
+
+    assert [p.check_number for p in payments] == ["EFT1"]
+    [refused] = reader.refused
+    labels = {"BPR": "BPR (payment amount and date)", "TRN": "TRN (check or EFT trace number)"}
+    assert refused.message.endswith(
+        f"is not a payment: it has no {' and '.join(labels[d] for d in dropped)}; not stored")
+    assert refused.message.startswith("Transaction set 0001 (segments 40-")  # the second ST
 
 
 def test_six_adjustments_in_one_cas_and_several_plb_pairs() -> None:

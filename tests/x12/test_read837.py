@@ -153,7 +153,8 @@ def test_a_payer_named_twice_at_one_level_keeps_the_first() -> None:
     ("text", "message"),
     [
         (one_claim(charge="12.345"),
-         "segment 16 (CLM): claim C1 total charge (CLM02) '12.345' is not an amount"),
+         "segment 16 (CLM): claim C1 total charge (CLM02) '12.345' has more than two decimals "
+         "(an amount is in whole cents)"),
         (one_claim(charge="abc"),
          "segment 16 (CLM): claim C1 total charge (CLM02) 'abc' is not an amount"),
         (one_claim(lines=[Line("99213", "1O0.00")]),
@@ -181,7 +182,7 @@ def test_an_unreadable_file_is_refused_with_the_place_and_the_problem(
 
 
 def test_text_that_is_not_x12_is_refused_by_the_envelope_scan() -> None:
-    with pytest.raises(FileRejected, match="no valid element separator"):
+    with pytest.raises(FileRejected, match="not an X12 file: it should begin with 'ISA'"):
         read_837("hello, this is not X12")
 
 

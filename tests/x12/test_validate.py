@@ -42,7 +42,7 @@ def test_elements_5010_does_not_use_are_named() -> None:
 def test_a_segment_out_of_place_shows_its_text() -> None:
     found = dict(validate_fixture("835-cob-contractual-adjustment.835"))
     assert found[21] == (
-        "Segment SVC*HC>55669 (segment 21) is not expected at this point of a 5010 835; it may "
+        "Segment SVC*HC>55669 (segment 21) is not expected at this point of a 5010 835 (005010X221A1); it may "
         "be out of order, misspelled or badly formed"
     )
 

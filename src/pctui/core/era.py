@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -45,15 +46,93 @@ class FindingSource(StrEnum):
     MATCHING = "matching"  # the file against what pctui knows: payers set up, claims on file
 
 
+PLACES_SHOWN = 5  # a repeated finding names its first few places
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A problem found in a file that was still imported, in words a biller understands."""
+    """A problem found in a file that was still imported, in words a biller understands.
+
+    The same problem repeated in one file is one finding: ``count`` times, first at
+    ``position``, then at ``more_positions`` (the first few; see :func:`collapse`).
+    """
 
     severity: Severity
     source: FindingSource
     message: str
     segment: str | None = None  # segment id, e.g. "BPR"
     position: int | None = None  # 1-based segment number within the file
+    count: int = 1
+    more_positions: tuple[int, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The message, with how often and where when it repeats."""
+        if self.count <= 1:
+            return self.message
+        places = [p for p in (self.position, *self.more_positions) if p]
+        where = ""
+        if places:
+            where = (": segment " if len(places) == 1 else ": segments ") + ", ".join(
+                f"{p:,}" for p in places)  # fmt: skip
+            if self.count > len(places) and len(places) >= PLACES_SHOWN:
+                where += " and more"
+        return f"{self.message} ({self.count:,} times{where})"
+
+
+def collapse(findings: Iterable[Finding]) -> list[Finding]:
+    """The same finding (severity, source, segment, words) repeated becomes one, with its count
+    and first places, in the order each was first found."""
+    log = FindingLog()
+    for finding in findings:
+        log.add(finding)
+    return log.findings()
+
+
+class FindingLog:
+    """Findings collapsed as they are added: memory grows with distinct findings only."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str, str | None, str], list] = {}
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def add(self, finding: Finding) -> None:
+        key = (finding.severity.value, finding.source.value, finding.segment, finding.message)
+        entry = self._seen.get(key)
+        if entry is None:
+            self._seen[key] = [finding, finding.count, []]
+            return
+        entry[1] += finding.count
+        places: list[int] = entry[2]
+        first_place = entry[0].position
+        for place in (finding.position, *finding.more_positions):
+            if place and place != first_place and place not in places and (
+                    len(places) < PLACES_SHOWN - 1):  # fmt: skip
+                places.append(place)
+
+    append = add  # a FindingLog stands in for a list of findings
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings())
+
+    def __getitem__(self, index: int) -> Finding:
+        return self.findings()[index]
+
+    def findings(self) -> list[Finding]:
+        out = []
+        for first, count, places in self._seen.values():
+            if count == 1:
+                out.append(first)
+                continue
+            more = tuple((*first.more_positions, *places)[: PLACES_SHOWN - 1])
+            out.append(replace(first, count=count, more_positions=more))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +229,9 @@ class Remittance:
     provider_adjustments: list[ProviderAdjustment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     segment_count: int = 0  # segments ST..SE inclusive
+    # Where the ST is: its place in the file (1-based) and among the file's transaction sets.
+    first_segment: int = field(default=0, compare=False)
+    transaction_index: int = field(default=0, compare=False)
 
     @property
     def claims_paid_total(self) -> Decimal:

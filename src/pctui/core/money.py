@@ -6,10 +6,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount pctui accepts: ten billion dollars less a cent. No claim or payment comes
+# near it; anything larger is a damaged file (and would not fit integer cents everywhere).
+MAX_AMOUNT = Decimal("9999999999.99")
+_MAX_TEXT = 40  # characters: "-9,999,999,999.99" with room for spaces and a dollar sign
 
 
 class AmountError(ValueError):
-    """An amount that is not a valid exact money value."""
+    """An amount that is not a valid exact money value; ``problem`` completes "the amount ..."."""
+
+    def __init__(self, message: str, problem: str = "is not an amount") -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 def parse_amount(text: str | int | Decimal) -> Decimal:
@@ -24,17 +32,34 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     else:
         raw = str(text).strip().replace(",", "").replace("$", "")
         if not raw:
-            raise AmountError("empty amount")
+            raise AmountError("empty amount", "is empty")
+        if len(raw) > _MAX_TEXT or not is_plain_decimal(raw):
+            raise AmountError(f"not an amount: {_shown(text)}")
         try:
             value = Decimal(raw)
         except InvalidOperation as exc:
-            raise AmountError(f"not an amount: {text!r}") from exc
+            raise AmountError(f"not an amount: {_shown(text)}") from exc
     if not value.is_finite():
-        raise AmountError(f"not an amount: {text!r}")
+        raise AmountError(f"not an amount: {_shown(text)}")
+    if abs(value) > MAX_AMOUNT:
+        raise AmountError(f"larger than pctui's limit of {MAX_AMOUNT:,}: {_shown(text)}",
+                          f"is larger than pctui's limit of {MAX_AMOUNT:,}")
     quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
     if quantized != value:
-        raise AmountError(f"more than two decimals: {text!r}")
+        raise AmountError(f"more than two decimals: {text!r}",
+                          "has more than two decimals (an amount is in whole cents)")
     return quantized
+
+
+def is_plain_decimal(raw: str) -> bool:
+    """Digits with at most one point and a leading sign: no exponent (``1E+400``), no NaN."""
+    digits = (raw[1:] if raw[:1] in "+-" else raw).replace(".", "", 1)
+    return digits.isascii() and digits.isdigit()
+
+
+def _shown(text: object) -> str:
+    shown = repr(text) if not isinstance(text, Decimal) else f"'{text}'"
+    return shown if len(shown) <= 30 else shown[:27] + "...'"
 
 
 def to_cents(amount: Decimal) -> int:

@@ -147,16 +147,20 @@ class _Run:
         _unknown_payer(self.result.findings, self.unknown_counts, claim, level, ref, problem)
 
     def chunk(self, claims: list[ClaimModel]) -> None:
-        wanted = [c.claim_id for c in claims if c.claim_id not in self.on_file]
-        self.on_file.update(load_on_file(self.session, wanted))
+        # Claims stored from earlier chunks of this file are found in the database like any
+        # other (same transaction): nothing about the whole file is kept in memory.
+        self.on_file = load_on_file(self.session, [c.claim_id for c in claims],
+                                    this_file=self.file_row.id)  # fmt: skip
+        pending_ids: set[str] = set()
         for claim in claims:
             self.result.claims_read += 1
-            if any(p.claim_id == claim.claim_id for p in self.pending):
+            if claim.claim_id in pending_ids:
                 self.flush()  # the same CLM01 again in this file: compare with the stored one
+                pending_ids.clear()
             self.apply(claim)
+            if self.pending and self.pending[-1] is claim:
+                pending_ids.add(claim.claim_id)
         self.flush()
-        # Keep only this file's claims: they are what later chunks may repeat.
-        self.on_file = {k: v for k, v in self.on_file.items() if v.this_file}
 
     def flush(self) -> None:
         if not self.pending:
@@ -250,9 +254,10 @@ class _Run:
             "or takes this one (PAYMENTS → Claim conflicts)", "CLM"))  # fmt: skip
 
 
-def load_on_file(session: Session, claim_ids: Iterable[str]) -> dict[str, _OnFile]:
+def load_on_file(session: Session, claim_ids: Iterable[str],
+                 this_file: int | None = None) -> dict[str, _OnFile]:  # fmt: skip
     """The stored claims with these CLM01s, as claim models (lines a replacement removed left
-    out), for comparing with an incoming claim."""
+    out), for comparing with an incoming claim; ``this_file``: the file being imported."""
     wanted = sorted(set(claim_ids))
     found: dict[str, _OnFile] = {}
     for start in range(0, len(wanted), _CHUNK):
@@ -275,8 +280,9 @@ def load_on_file(session: Session, claim_ids: Iterable[str]) -> dict[str, _OnFil
         for row, filename in rows:
             assert row.id is not None
             where = filename or ("demo data" if row.source == SOURCE_DEMO else "an earlier import")
-            found[row.claim_id] = _OnFile(row.id, stored_claim(row, lines[row.id]),
-                                          row.voided_at is not None, where)  # fmt: skip
+            found[row.claim_id] = _OnFile(
+                row.id, stored_claim(row, lines[row.id]), row.voided_at is not None, where,
+                this_file is not None and this_file in (row.file_id, row.changed_by_file_id))
     return found
 
 

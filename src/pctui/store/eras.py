@@ -317,7 +317,9 @@ def findings_in(session: Session, era_id: int) -> list[Finding]:
     ).all()
     found = [
         Finding(
-            Severity(r.severity), FindingSource(r.source), r.message, r.segment or None, r.position
+            Severity(r.severity), FindingSource(r.source), r.message, r.segment or None,
+            r.position, r.count,
+            tuple(int(p) for p in r.positions.split(",") if p.strip().isdigit()),
         )
         for r in rows
     ]

@@ -3,61 +3,65 @@
 What a file can come out as:
 
 - ``imported``: its payments (835) or claims (837) are stored, with any findings (problems in a
-  file that still reads: counts, balance, invalid values, duplicates within it).
+  file that still reads: counts, balance, dates, duplicates within it).
 - ``duplicate``: nothing new was stored. Either the same bytes were imported before (sha256
   among imported files), or every payment in it is already on file (same TRN02 trace number,
-  payer and amount; for 837s, every claim's CLM01 is already on file).
+  payer and amount; for 837s, every claim is already on file as it is, see ``claim_intake``).
 - ``rejected``: the file cannot be read as an 835/837 at all (empty, binary, not X12, truncated,
-  missing trailer, wrong transaction set, unreadable encoding). Only an ImportedFile row with the
+  missing trailer, wrong transaction set, unreadable encoding, an amount that is not exact money,
+  no payment in it, not a regular file, over the size limit). Only an ImportedFile row with the
   reason is written, nothing else; the other files of a batch still import.
 
 A file with some new and some already-known payments is ``imported``: ``created`` lists the new
-payments, and one warning finding per skipped payment names the earlier file it came from.
+payments, and a warning finding per skipped payment names the earlier file it came from (the
+same one repeated is one finding with a count).
+
+How a file is read (one pass, bounded memory, a short lock): the first half
+(``store/intake_spool.py``) reads and checks the whole file with no database lock, spooling each
+payment or claim to a temporary file as soon as it is read; only then does the second half, here,
+open one write transaction and store the spool: all of the file or none of it. Memory is bounded
+by the largest payment or claim, never the file. The file's bytes are stored in chunks
+(``ImportedFileChunk``) for the deferred validation.
 
 Every file handed over gets an ImportedFile row (rejected and duplicate ones too, without their
 content), so the Release 835 section can show what was refused and why.
 
-Folders: every regular file directly inside, in name order. Sub-folders are not entered (an inbox
-often keeps a ``processed/`` folder) and hidden files (``.DS_Store``) are skipped; a file named
-explicitly is always read.
+Folders: every regular file directly inside, in name order; hidden files (``.DS_Store``) are
+skipped. Anything else inside (a sub-folder such as ``processed/``, a named pipe, a device) is
+reported by name as not read, without opening it. A file named explicitly is always tried, and
+refused by name if it is not a regular file or is over the size limit (``x12/source.py``).
 
-Validation: the fast structural pass runs during import. pyx12's full 5010 validation is about
-twenty times slower than reading, so it is deferred: an imported 835 starts with
-``validation_state = "pending"`` and :func:`validate_pending` adds its findings later (the app's
-background worker, or ``pctui import`` itself, which validates files under
-``INLINE_VALIDATION_MAX_SEGMENTS`` segments before printing its results).
+Validation: the fast structural pass runs during import; pyx12's full validation
+(``store/validation.py``) is deferred for large files.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import json
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import pyx12.errors
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from pctui.core.era import Finding, FindingSource, Remittance, Severity
-from pctui.core.era_json import remittance_to_data
-from pctui.core.money import to_cents
+from pctui.core.era import Finding, FindingLog, FindingSource, Severity
 from pctui.store import audit
 from pctui.store.db import Store, cyclic_gc_paused
-from pctui.store.tables import Era, EraFinding, ImportedFile
+from pctui.store.intake_spool import ReadFile, Spool, SpooledPayment
+from pctui.store.tables import Era, EraFinding, ImportedFile, ImportedFileChunk
 from pctui.store.users import Actor
-from pctui.x12.envelope import FileRejected, ScannedFile, decode_x12, read_x12, scan
-from pctui.x12.read835 import read_remittances
-from pctui.x12.validate import validate_interchanges
+from pctui.x12.errors import FileRejected
+from pctui.x12.source import FileChunks, byte_chunks, not_regular
 
 INLINE_VALIDATION_MAX_SEGMENTS = 20_000
 _IN_CHUNK = 500  # trace numbers per duplicate-check query
+_PAYMENT_BATCH = 200  # payments stored per INSERT, at most
+_BATCH_BYTES = 4 << 20  # and at most this much payment detail per INSERT (memory stays flat)
+RESULT_FINDINGS = 1000  # findings a result carries in memory; the rest are stored only
 
 # Told after each file: (files done, files in the batch, the file just finished).
 ImportProgress = Callable[[int, int, str], None]
@@ -85,9 +89,8 @@ class FileFinding:
 
     @property
     def text(self) -> str:
-        return f"Payment {self.payment}: {self.finding.message}" if self.payment else (
-            self.finding.message
-        )
+        text = self.finding.text
+        return f"Payment {self.payment}: {text}" if self.payment else text
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
@@ -97,6 +100,8 @@ class FileFinding:
             "message": f.message,
             "segment": f.segment,
             "position": f.position,
+            "count": f.count,
+            "positions": [p for p in (f.position, *f.more_positions) if p],
             "era_id": self.era_id,
             "payment": self.payment,
         }
@@ -142,19 +147,39 @@ class FileResult:
 # --- the batch -------------------------------------------------------------------------------
 
 
-def collect_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files a batch reads: named files as given, folders expanded (see module notes)."""
-    files: list[Path] = []
+@dataclass(frozen=True, slots=True)
+class _NotRead:
+    """Something inside a folder that is not read, and why (reported by name)."""
+
+    path: Path
+    reason: FileRejected
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path | _NotRead]:
+    """What a batch reads: named files as given; a folder's regular files in name order, and
+    what else it holds (sub-folders, pipes, devices) as things not read (see module notes)."""
+    files: list[Path | _NotRead] = []
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_dir():
-            files.extend(
-                child
-                for child in sorted(path.iterdir(), key=lambda p: p.name)
-                if child.is_file() and not child.name.startswith(".")
-            )
-        else:
+        if not path.is_dir():
             files.append(path)
+            continue
+        for child in sorted(path.iterdir(), key=lambda p: p.name):
+            if child.name.startswith("."):
+                continue
+            try:
+                mode = child.stat().st_mode
+            except OSError:
+                files.append(child)  # gone or unreadable: the import says which
+                continue
+            if child.is_file():
+                files.append(child)
+            elif child.is_dir():
+                files.append(_NotRead(child, FileRejected(
+                    "a folder inside a folder is not entered: only the regular files directly "
+                    "inside a folder are imported")))  # fmt: skip
+            else:
+                files.append(_NotRead(child, not_regular(mode)))
     return files
 
 
@@ -171,11 +196,16 @@ def import_paths(
     835 files with fewer than ``validate_below_segments`` segments are also given pyx12's full
     validation before returning (0: leave all of it to :func:`validate_pending`).
     """
+    from pctui.store.validation import validate_file
+
     user.require_release()
     files = collect_files(paths)
     results: list[FileResult] = []
-    for done, path in enumerate(files, start=1):
-        result = import_file(store, path, user)
+    for done, item in enumerate(files, start=1):
+        if isinstance(item, _NotRead):
+            result = _reject(store, str(item.path), user, item.reason)
+        else:
+            result = import_file(store, item, user)
         if (
             result.validation_state is ValidationState.PENDING
             and result.file_id is not None
@@ -186,67 +216,48 @@ def import_paths(
             result.validation_state = ValidationState.DONE
         results.append(result)
         if progress is not None:
-            progress(done, len(files), str(path))
+            progress(done, len(files), str(item.path if isinstance(item, _NotRead) else item))
     return results
 
 
 def import_file(store: Store, path: Path, user: Actor) -> FileResult:
-    """Read one file from disk and import it."""
-    name = str(path)
+    """Read one file from disk and import it (only a regular file within the size limit)."""
+    user.require_release()
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return _reject(store, name, b"", user, FileRejected("file not found"))
-    except IsADirectoryError:
-        return _reject(store, name, b"", user, FileRejected("this is a folder, not a file"))
-    except PermissionError:
-        return _reject(store, name, b"", user, FileRejected("permission denied reading the file"))
-    except OSError as exc:
-        return _reject(store, name, b"", user, FileRejected(f"cannot read the file: {exc.strerror}"))
-    return import_bytes(store, name, data, user)
+        source = FileChunks(path)
+    except FileRejected as exc:
+        return _reject(store, str(path), user, exc)
+    with source:
+        return _import(store, str(path), source, user)
 
 
 def import_bytes(store: Store, name: str, data: bytes, user: Actor) -> FileResult:
     """Import one file's bytes under the name it is reported by."""
     user.require_release()
-    with cyclic_gc_paused():
-        return _import_bytes(store, name, data, user)
+    return _import(store, name, byte_chunks(data), user)
 
 
-def _import_bytes(store: Store, name: str, data: bytes, user: Actor) -> FileResult:
-    scanned: ScannedFile | None = None
-    try:
-        text = decode_x12(data)
-        scanned = scan(text)
-        if scanned.kind == "835":
-            remittances = read_remittances(scanned)
-    except FileRejected as exc:
-        kind = exc.kind or (scanned.kind if scanned else "")
-        return _reject(store, name, data, user, exc, kind)
-    except pyx12.errors.X12Error as exc:
-        return _reject(store, name, data, user, FileRejected(f"pyx12 cannot read it: {exc}"),
-                       scanned.kind if scanned else "")  # fmt: skip
-    if scanned.kind == "835":
-        return _store_835(store, name, data, scanned, remittances, user)
-    return _store_837(store, name, data, scanned, user)
+def _import(store: Store, name: str, chunks: Iterable[bytes], user: Actor) -> FileResult:
+    with cyclic_gc_paused(), Spool() as spool:
+        try:
+            read = spool.read(chunks)
+        except FileRejected as exc:
+            return _reject(store, name, user, exc, spool.sha256)
+        if read.kind == "835":
+            return _store_835(store, name, read, spool, user)
+        return _store_837(store, name, read, spool, user)
 
 
 # --- storing ---------------------------------------------------------------------------------
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _reject(
-    store: Store, name: str, data: bytes, user: Actor, exc: FileRejected, kind: str = ""
-) -> FileResult:
+def _reject(store: Store, name: str, user: Actor, exc: FileRejected, sha: str = "") -> FileResult:
     message = f"{name}: {exc.reason}"
     with store.write() as session:
         row = ImportedFile(
             filename=name,
-            sha256=_sha256(data),
-            kind=kind,
+            sha256=sha,
+            kind=exc.kind,
             status=ImportStatus.REJECTED.value,
             errors=json.dumps([message]),
             loaded_at=audit.now(),
@@ -255,7 +266,7 @@ def _reject(
         )
         session.add(row)
         session.flush()
-        return FileResult(name, kind=kind, errors=[message], file_id=row.id)
+        return FileResult(name, kind=exc.kind, errors=[message], file_id=row.id)
 
 
 def _same_content(session: Session, sha: str) -> ImportedFile | None:
@@ -270,35 +281,20 @@ def _describe_file(row: ImportedFile) -> str:
     return f"{row.filename} (file #{row.id}, loaded {row.loaded_at:%Y-%m-%d %H:%M})"
 
 
-def _duplicate_row(
-    session: Session,
-    name: str,
-    data: bytes,
-    scanned: ScannedFile,
-    user: Actor,
-    findings: list[FileFinding],
-) -> FileResult:
-    row = ImportedFile(
-        filename=name,
-        sha256=_sha256(data),
-        kind=scanned.kind,
-        status=ImportStatus.DUPLICATE.value,
-        errors=json.dumps([f.text for f in findings]),
-        segment_count=scanned.segment_count,
-        loaded_at=audit.now(),
-        loaded_by=user.login,
-        validation_state=ValidationState.NOT_APPLICABLE.value,
-    )
+def _file_row(name: str, read: ReadFile, user: Actor, status: ImportStatus,
+              validation: ValidationState) -> ImportedFile:  # fmt: skip
+    return ImportedFile(
+        filename=name, sha256=read.sha256, kind=read.kind, status=status.value,
+        segment_count=read.segments, loaded_at=audit.now(), loaded_by=user.login,
+        validation_state=validation.value,
+    )  # fmt: skip
+
+
+def _as_duplicate(session: Session, row: ImportedFile, findings: list[FileFinding]) -> None:
+    row.status = ImportStatus.DUPLICATE.value
+    row.validation_state = ValidationState.NOT_APPLICABLE.value
+    row.errors = json.dumps([f.text for f in findings[:RESULT_FINDINGS]])
     session.add(row)
-    session.flush()
-    return FileResult(
-        name,
-        kind=scanned.kind,
-        status=ImportStatus.DUPLICATE,
-        findings=findings,
-        file_id=row.id,
-        segment_count=scanned.segment_count,
-    )
 
 
 def _whole_file_duplicate(earlier: ImportedFile) -> FileFinding:
@@ -311,88 +307,134 @@ def _whole_file_duplicate(earlier: ImportedFile) -> FileFinding:
     )
 
 
-def payer_key(era: Remittance) -> str:
-    """The payer part of a payment's identity: N1*PR N104 when sent, else the payer's name."""
-    return era.payer_id or " ".join(era.payer_name.upper().split())
+def _same_file_again(session: Session, name: str, read: ReadFile, user: Actor) -> FileResult | None:
+    earlier = _same_content(session, read.sha256)
+    if earlier is None:
+        return None
+    findings = [_whole_file_duplicate(earlier)]
+    row = _file_row(name, read, user, ImportStatus.DUPLICATE, ValidationState.NOT_APPLICABLE)
+    row.errors = json.dumps([f.text for f in findings])
+    session.add(row)
+    session.flush()
+    return FileResult(name, kind=read.kind, status=ImportStatus.DUPLICATE, findings=findings,
+                      file_id=row.id, segment_count=read.segments)  # fmt: skip
 
 
-def _store_835(
-    store: Store,
-    name: str,
-    data: bytes,
-    scanned: ScannedFile,
-    remittances: list[Remittance],
-    user: Actor,
-) -> FileResult:
+def _store_content(session: Session, file_id: int, spool: Spool) -> None:
+    """The file's bytes, a chunk per row (never the whole file in memory)."""
+    for seq, chunk in enumerate(spool.raw_chunks()):
+        session.execute(insert(ImportedFileChunk),
+                        [{"file_id": file_id, "seq": seq, "data": chunk}])  # fmt: skip
+
+
+def _store_835(store: Store, name: str, read: ReadFile, spool: Spool, user: Actor) -> FileResult:
     with store.write() as session:
-        earlier = _same_content(session, _sha256(data))
-        if earlier is not None:
-            return _duplicate_row(session, name, data, scanned, user, [_whole_file_duplicate(earlier)])
-        fresh, duplicates = _split_duplicates(session, remittances)
-        if not fresh:
-            return _duplicate_row(session, name, data, scanned, user, duplicates)
-        now = audit.now()
-        row = ImportedFile(
-            filename=name,
-            sha256=_sha256(data),
-            kind="835",
-            status=ImportStatus.IMPORTED.value,
-            segment_count=scanned.segment_count,
-            loaded_at=now,
-            loaded_by=user.login,
-            validation_state=ValidationState.PENDING.value,
-            content=data,
-        )
+        again = _same_file_again(session, name, read, user)
+        if again is not None:
+            return again
+        row = _file_row(name, read, user, ImportStatus.IMPORTED, ValidationState.PENDING)
         session.add(row)
         session.flush()
         assert row.id is not None
-        era_ids = _insert_eras(session, [_era_values(era, i, row.id, now) for i, era in fresh])
-        several = len(remittances) > 1
-        findings = [FileFinding(f) for f in scanned.findings] + duplicates
-        for (_, era), era_id in zip(fresh, era_ids, strict=True):
-            label = era.check_number if several else None
-            findings.extend(FileFinding(f, era_id, label) for f in era.findings)
-        _insert_findings(session, row.id, findings)
-        return FileResult(
-            name,
-            kind="835",
-            status=ImportStatus.IMPORTED,
-            created=era_ids,
-            findings=findings,
-            file_id=row.id,
-            segment_count=scanned.segment_count,
-            validation_state=ValidationState.PENDING,
-        )
+        result = FileResult(name, kind="835", status=ImportStatus.IMPORTED, file_id=row.id,
+                            segment_count=read.segments,
+                            validation_state=ValidationState.PENDING)  # fmt: skip
+        findings = _Findings(result)
+        findings.add_all(FileFinding(f) for f in read.findings)
+        several = read.records > 1
+        duplicates = FindingLog()
+        for batch in _batches(spool.payments()):
+            fresh = _split_duplicates(session, batch, row.id, duplicates)
+            if not fresh:
+                continue
+            now = audit.now()
+            era_ids = _insert_eras(session, [_era_row(p, row.id, now) for p in fresh])
+            result.created.extend(era_ids)
+            stored: list[FileFinding] = []
+            for payment, era_id in zip(fresh, era_ids, strict=True):
+                label = payment.check_number if several else None
+                stored.extend(FileFinding(f, era_id, label) for f in payment.findings)
+            _insert_findings(session, row.id, stored)
+            findings.add_all(stored, stored_already=True)
+        findings.add_all(FileFinding(f) for f in duplicates.findings())
+        if not result.created:
+            result.status = ImportStatus.DUPLICATE
+            result.validation_state = ValidationState.NOT_APPLICABLE
+            _as_duplicate(session, row, result.findings)
+            return result
+        findings.store(session, row.id)
+        _store_content(session, row.id, spool)
+        return result
+
+
+def _batches(payments: Iterator[SpooledPayment]) -> Iterator[list[SpooledPayment]]:
+    """Payments in batches of at most :data:`_PAYMENT_BATCH`, or fewer when they are big: a
+    batch holds at most about :data:`_BATCH_BYTES` of payment detail (or one payment)."""
+    batch: list[SpooledPayment] = []
+    size = 0
+    for payment in payments:
+        batch.append(payment)
+        size += len(payment.values["detail"])
+        if len(batch) >= _PAYMENT_BATCH or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+class _Findings:
+    """A result's findings: every one stored, the first :data:`RESULT_FINDINGS` kept in the
+    result (a huge file's findings never all sit in memory), then one line saying how many more."""
+
+    def __init__(self, result: FileResult) -> None:
+        self.result = result
+        self.pending: list[FileFinding] = []  # not stored yet (file-level ones)
+        self.left_out = 0
+
+    def add_all(self, findings: Iterable[FileFinding], stored_already: bool = False) -> None:
+        for finding in findings:
+            if not stored_already:
+                self.pending.append(finding)
+            if len(self.result.findings) < RESULT_FINDINGS:
+                self.result.findings.append(finding)
+            else:
+                self.left_out += 1
+
+    def store(self, session: Session, file_id: int) -> None:
+        _insert_findings(session, file_id, self.pending)
+        if self.left_out:
+            self.result.findings.append(FileFinding(Finding(
+                Severity.WARNING, FindingSource.STRUCTURE,
+                f"{self.left_out:,} more findings are stored with their payments (see each "
+                "payment's findings)")))  # fmt: skip
 
 
 def _split_duplicates(
-    session: Session, remittances: list[Remittance]
-) -> tuple[list[tuple[int, Remittance]], list[FileFinding]]:
-    """New payments (with their position in the file) and a finding for each known one."""
-    on_file = _payments_on_file(session, {era.check_number for era in remittances})
-    fresh: list[tuple[int, Remittance]] = []
-    duplicates: list[FileFinding] = []
-    in_file: set[tuple[str, str, int]] = set()
-    for index, era in enumerate(remittances):
-        key = (era.check_number, payer_key(era), to_cents(era.amount))
-        what = (
-            f"Payment {era.check_number or '(no trace number)'} from "
-            f"{era.payer_name or era.inbound_id} for {era.amount:.2f}"
-        )
-        if key in in_file:
-            duplicates.append(_duplicate_payment(f"{what} appears twice in this file; stored once"))
+    session: Session, batch: list[SpooledPayment], file_id: int, duplicates: FindingLog
+) -> list[SpooledPayment]:
+    """The new payments of a batch; each known one adds a finding (the same repeated: one).
+
+    Payments stored from earlier batches of this file are found on file like any other (same
+    transaction), so no set of every key in the file is kept in memory.
+    """
+    on_file = _payments_on_file(session, {p.check_number for p in batch})
+    fresh: list[SpooledPayment] = []
+    in_batch: set[tuple[str, str, int]] = set()
+    for payment in batch:
+        key = (payment.check_number, payment.payer_key, payment.amount_cents)
+        if key in in_batch or (key in on_file and on_file[key][1].id == file_id):
+            duplicates.add(_duplicate_payment(
+                f"{payment.what} appears twice in this file; stored once",
+                payment.first_segment))  # fmt: skip
         elif key in on_file:
             era_id, earlier = on_file[key]
-            duplicates.append(
-                _duplicate_payment(
-                    f"{what} is already on file as payment #{era_id} from "
-                    f"{_describe_file(earlier)}; not stored again"
-                )
-            )
+            duplicates.add(_duplicate_payment(
+                f"{payment.what} is already on file as payment #{era_id} from "
+                f"{_describe_file(earlier)}; not stored again", payment.first_segment))  # fmt: skip
         else:
-            fresh.append((index, era))
-        in_file.add(key)
-    return fresh, duplicates
+            fresh.append(payment)
+        in_batch.add(key)
+    return fresh
 
 
 def _payments_on_file(
@@ -412,33 +454,18 @@ def _payments_on_file(
     return found
 
 
-def _duplicate_payment(message: str) -> FileFinding:
-    return FileFinding(Finding(Severity.WARNING, FindingSource.STRUCTURE, message, "TRN"))
+def _duplicate_payment(message: str, position: int | None = None) -> Finding:
+    return Finding(Severity.WARNING, FindingSource.STRUCTURE, message, "TRN", position)
 
 
-def _era_values(era: Remittance, index: int, file_id: int, now: datetime) -> dict[str, Any]:
-    """One Era row as plain column values (bulk insert: no ORM object per payment)."""
-    return {
-        "file_id": file_id,
-        "transaction_index": index,
-        "control_number": era.control_number,
-        "check_number": era.check_number,
-        "trn_originator": era.trn_originator or "",
-        "payer_key": payer_key(era),
-        "payer_name": era.payer_name,
-        "inbound_id": era.inbound_id,
-        "inbound_id_source": era.inbound_id_source.value,
-        "amount_cents": to_cents(era.amount),
-        "payment_method": era.payment_method,
-        "payment_date": era.payment_date,
-        "production_date": era.production_date,
-        "payee_name": era.payee_name,
-        "claim_count": len(era.claims),
-        "plb_total_cents": to_cents(era.provider_adjustment_total),
-        "status": "pending",
-        "loaded_at": now,
-        "detail": json.dumps(remittance_to_data(era), separators=(",", ":")),
-    }
+def _era_row(payment: SpooledPayment, file_id: int, now: datetime) -> dict[str, Any]:
+    values = dict(payment.values)
+    for key in ("payment_date", "production_date"):
+        if values[key] is not None:
+            values[key] = date.fromisoformat(values[key])
+    values["file_id"] = file_id
+    values["loaded_at"] = now
+    return values
 
 
 def _insert_eras(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -449,7 +476,7 @@ def _insert_eras(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return [era_id for (era_id,) in session.execute(statement, rows).all()]
 
 
-def _insert_findings(session: Session, file_id: int, findings: list[FileFinding]) -> None:
+def _insert_findings(session: Session, file_id: int, findings: Sequence[FileFinding]) -> None:
     if not findings:
         return
     session.execute(
@@ -463,185 +490,67 @@ def _insert_findings(session: Session, file_id: int, findings: list[FileFinding]
                 "segment": f.finding.segment or "",
                 "position": f.finding.position,
                 "message": f.finding.message,
+                "count": f.finding.count,
+                "positions": ",".join(str(p) for p in f.finding.more_positions),
             }
             for f in findings
         ],
     )
 
 
-def _store_837(
-    store: Store, name: str, data: bytes, scanned: ScannedFile, user: Actor
-) -> FileResult:
+def _store_837(store: Store, name: str, read: ReadFile, spool: Spool, user: Actor) -> FileResult:
     from pctui.store.claim_intake import import_claims
-    from pctui.x12.read837 import read_837
 
-    try:
-        read = read_837(scanned)
-    except FileRejected as exc:
-        return _reject(store, name, data, user, exc, kind="837")
     with store.write() as session:
-        earlier = _same_content(session, _sha256(data))
-        if earlier is not None:
-            return _duplicate_row(
-                session, name, data, scanned, user, [_whole_file_duplicate(earlier)]
-            )
-        row = ImportedFile(
-            filename=name,
-            sha256=_sha256(data),
-            kind="837",
-            status=ImportStatus.IMPORTED.value,
-            segment_count=scanned.segment_count,
-            loaded_at=audit.now(),
-            loaded_by=user.login,
-            validation_state=ValidationState.NOT_APPLICABLE.value,
-            content=data,
-        )
+        again = _same_file_again(session, name, read, user)
+        if again is not None:
+            return again
+        row = _file_row(name, read, user, ImportStatus.IMPORTED, ValidationState.NOT_APPLICABLE)
         session.add(row)
         session.flush()
         assert row.id is not None
-        applied = import_claims(session, read.claims, row, user.login)
-        findings = [FileFinding(f) for f in scanned.findings]
-        findings += [FileFinding(f) for t in scanned.transactions for f in t.findings]
-        findings += [FileFinding(f) for f in (*read.findings, *applied.findings)]
-        status = ImportStatus.DUPLICATE if applied.all_duplicates else ImportStatus.IMPORTED
-        if status is ImportStatus.DUPLICATE:
-            row.status, row.content = status.value, None
-            row.errors = json.dumps([f.text for f in findings])
-            session.add(row)
-        else:
-            _insert_findings(session, row.id, findings)
-        return FileResult(
-            name,
-            kind="837",
-            status=status,
-            created=applied.created,
-            findings=findings,
-            file_id=row.id,
-            segment_count=scanned.segment_count,
-            replaced=applied.replaced,
-            voided=applied.voided,
-            conflicts=[c.to_json() for c in applied.conflicts],
-        )
+        applied = import_claims(session, spool.claims(), row, user.login)
+        result = FileResult(
+            name, kind="837", status=ImportStatus.IMPORTED, created=applied.created,
+            file_id=row.id, segment_count=read.segments, replaced=applied.replaced,
+            voided=applied.voided, conflicts=[c.to_json() for c in applied.conflicts],
+        )  # fmt: skip
+        findings = _Findings(result)
+        log = FindingLog()
+        log.extend(read.findings)
+        log.extend(applied.findings)
+        findings.add_all(FileFinding(f) for f in log.findings())
+        if applied.all_duplicates:
+            result.status = ImportStatus.DUPLICATE
+            _as_duplicate(session, row, result.findings)
+            return result
+        findings.store(session, row.id)
+        _store_content(session, row.id, spool)
+        return result
 
 
-# --- deferred validation ---------------------------------------------------------------------
+def stored_content(session: Session, file_id: int) -> Iterator[bytes]:
+    """An imported file's bytes, chunk by chunk (older rows kept them in one column)."""
+    row = session.get(ImportedFile, file_id)
+    if row is not None and row.content is not None:
+        yield row.content
+        return
+    last = -1
+    while True:
+        chunk = session.exec(
+            select(ImportedFileChunk.seq, ImportedFileChunk.data)
+            .where(ImportedFileChunk.file_id == file_id, ImportedFileChunk.seq > last)
+            .order_by(col(ImportedFileChunk.seq)).limit(1)).first()  # fmt: skip
+        if chunk is None:
+            return
+        last, data = chunk
+        yield data
 
 
-@dataclass(slots=True)
-class ValidationRun:
-    """pyx12's full validation of one stored file."""
+def __getattr__(name: str) -> Any:
+    # Deferred validation lives in store/validation.py; older callers import it from here.
+    if name in ("ValidationRun", "validate_file", "validate_pending", "validation_pending"):
+        from pctui.store import validation
 
-    file_id: int
-    filename: str
-    findings: list[FileFinding]
-    segments: int
-    seconds: float
-
-
-def _pending_query() -> Any:
-    return (
-        select(ImportedFile.id)
-        .where(
-            ImportedFile.validation_state == ValidationState.PENDING.value,
-            ImportedFile.status == ImportStatus.IMPORTED.value,
-            ImportedFile.kind == "835",
-        )
-        .order_by(col(ImportedFile.id))
-    )
-
-
-def validation_pending(store: Store) -> bool:
-    """Whether any imported 835 still waits for its full 5010 validation (imports from the
-    command line leave big files to the app)."""
-    with store.read() as session:
-        return session.exec(_pending_query().limit(1)).first() is not None
-
-
-def validate_pending(
-    store: Store,
-    limit: int | None = None,
-    *,
-    file_ids: Sequence[int] | None = None,
-    max_segments: int | None = None,
-) -> list[ValidationRun]:
-    """Run pyx12 5010 validation for imported 835s still waiting for it, oldest first.
-
-    Each file is validated outside any transaction (it can take seconds) and its findings are
-    written in a short one afterwards; a file another process validated meanwhile is skipped.
-    """
-    query = _pending_query()
-    if file_ids is not None:
-        query = query.where(col(ImportedFile.id).in_(list(file_ids)))
-    if max_segments is not None:
-        query = query.where(ImportedFile.segment_count <= max_segments)
-    if limit is not None:
-        query = query.limit(limit)
-    with store.read() as session:
-        ids = [i for i in session.exec(query).all() if i is not None]
-    return [run for file_id in ids if (run := validate_file(store, file_id)) is not None]
-
-
-def validate_file(store: Store, file_id: int) -> ValidationRun:
-    """Validate one stored 835 and store its findings, marking the file ``done``."""
-    with store.read() as session:
-        row = session.get(ImportedFile, file_id)
-        if row is None:
-            raise LookupError(f"no imported file #{file_id}")
-        content, filename = row.content or b"", row.filename
-        eras = {
-            index: (era_id, check)
-            for index, era_id, check in session.exec(
-                select(Era.transaction_index, Era.id, Era.check_number).where(
-                    Era.file_id == file_id
-                )
-            ).all()
-        }
-    started = time.perf_counter()
-    try:
-        scanned = read_x12(content)
-        raw = validate_interchanges(scanned.interchanges)
-        findings = _locate(raw, scanned, eras)
-        segments = scanned.segment_count
-    except FileRejected as exc:
-        findings = [
-            FileFinding(
-                Finding(
-                    Severity.WARNING,
-                    FindingSource.VALIDATION,
-                    f"Full 5010 validation could not read the stored file: {exc.reason}",
-                )
-            )
-        ]
-        segments = 0
-    seconds = time.perf_counter() - started
-    with store.write() as session:
-        row = session.get(ImportedFile, file_id)
-        if row is not None and row.validation_state == ValidationState.PENDING.value:
-            _insert_findings(session, file_id, findings)
-            row.validation_state = ValidationState.DONE.value
-            session.add(row)
-    return ValidationRun(file_id, filename, findings, segments, seconds)
-
-
-def _locate(
-    findings: list[Finding], scanned: ScannedFile, eras: dict[int, tuple[int | None, str]]
-) -> list[FileFinding]:
-    """Attach each finding to the payment whose ST..SE holds its segment, else to the file.
-
-    Findings inside a payment that was not stored (a duplicate) are dropped: that payment's
-    findings belong to the copy already on file.
-    """
-    starts = [t.first_segment for t in scanned.transactions]
-    several = len(scanned.transactions) > 1
-    located: list[FileFinding] = []
-    for finding in findings:
-        i = bisect.bisect_right(starts, finding.position or 0) - 1
-        t = scanned.transactions[i] if i >= 0 else None
-        if t is None or finding.position is None or finding.position >= t.first_segment + (
-            t.segment_count
-        ):
-            located.append(FileFinding(finding))
-        elif t.index in eras:
-            era_id, check = eras[t.index]
-            located.append(FileFinding(finding, era_id, check if several else None))
-    return located
+        return getattr(validation, name)
+    raise AttributeError(name)

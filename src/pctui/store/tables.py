@@ -154,7 +154,20 @@ class ImportedFile(SQLModel, table=True):
     loaded_at: datetime = Field(index=True)
     loaded_by: str = ""
     validation_state: str = "pending"  # pending | done | not_applicable
+    # Files imported before chunked storage keep their bytes here; newer ones in ImportedFileChunk.
     content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class ImportedFileChunk(SQLModel, table=True):
+    """An imported file's bytes, in order, a megabyte per row: a large file is stored and read
+    back (for deferred validation) without ever being held in memory whole."""
+
+    __table_args__ = (UniqueConstraint("file_id", "seq", name="uq_file_chunk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: int = Field(foreign_key="importedfile.id", index=True)
+    seq: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Era(SQLModel, table=True):
@@ -196,6 +209,8 @@ class EraFinding(SQLModel, table=True):
     segment: str = ""
     position: int | None = None
     message: str
+    count: int = 1  # the same finding this many times in the file (one row, not a flood)
+    positions: str = ""  # the first few further places, "40,77,90"
 
 
 class Claim(SQLModel, table=True):

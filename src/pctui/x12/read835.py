@@ -1,7 +1,7 @@
 """835 text to :class:`~pctui.core.era.Remittance` objects, one per ST..SE transaction set.
 
-Segments come from pyx12's flat ``x12file.X12Reader`` (fast; no loop-tree validation, which
-``x12/validate.py`` runs later). Loops are tracked here by the segments that open them: N1*PR
+Segments come from :class:`~pctui.x12.envelope.X12Stream` (each parsed by pyx12's ``Segment``;
+no loop-tree validation, which ``x12/validate.py`` runs later), one pass, one payment in memory. Loops are tracked here by the segments that open them: N1*PR
 (1000A), N1*PE (1000B), LX (2000), CLP (2100), SVC (2110), PLB (summary).
 
 Problems that still let a payment be read become findings on it (source ``structure`` or
@@ -11,13 +11,11 @@ with a different separator than ISA16 declares, and the 835 balancing rules (lin
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from pyx12.segment import Segment
-from pyx12.x12file import X12Reader
 
 from pctui.core.era import (
     Adjustment,
@@ -30,14 +28,23 @@ from pctui.core.era import (
     Severity,
     choose_inbound_id,
 )
-from pctui.core.money import ZERO, AmountError, parse_amount
-from pctui.x12.envelope import Interchange, ScannedFile, TransactionSet, scan
+from pctui.core.money import ZERO, AmountError, is_plain_decimal, parse_amount
+from pctui.x12.envelope import FileRejected, ScannedFile, TransactionSet, X12Stream
 
 REQUIRED_SEGMENTS = {
     "BPR": "BPR (payment amount and date)",
     "TRN": "TRN (check or EFT trace number)",
     "N1*PR": "N1*PR (payer identification)",
     "N1*PE": "N1*PE (payee identification)",
+}
+# GS08 versions other than 005010X221A1 that pctui reads, and what a biller is told about them.
+_4010 = ("This is a 4010 remittance ({v}), the format used before 5010; pctui reads its "
+         "payments and posts them as it does 5010 ones.")  # fmt: skip
+VERSION_NOTES = {
+    "004010X091A1": _4010.format(v="004010X091A1"),
+    "004010X091": _4010.format(v="004010X091"),
+    "005010X221": "This 835 names the 5010 remittance guide before its 2011 addenda "
+    "(005010X221); its payments are read as 5010 ones.",
 }
 _MIA_REMARKS = (5, 20, 21, 22, 23)
 _MOA_REMARKS = (3, 4, 5, 6, 7)
@@ -46,15 +53,12 @@ _CACHE_LIMIT = 50_000
 
 def read_835(text: str) -> list[Remittance]:
     """Decoded 835 text to its payments (envelope problems raise ``FileRejected``)."""
-    return read_remittances(scan(text))
+    return list(Reader835(X12Stream([text], text=True)))
 
 
 def read_remittances(scanned: ScannedFile) -> list[Remittance]:
-    """The payments of a scanned 835 file, in file order, each with its own findings."""
-    reader = _Reader835(scanned.transactions)
-    for interchange in scanned.interchanges:
-        reader.read(interchange)
-    return reader.remittances
+    """The payments of a scanned (whole, small) 835 file, in file order."""
+    return list(Reader835(X12Stream([scanned.text], text=True)))
 
 
 def _value(seg: Segment, n: int) -> str:
@@ -75,19 +79,25 @@ def _components(seg: Segment, n: int) -> list[str]:
     return [c.value for c in els[n - 1].elements]
 
 
-class _Reader835:
-    """A small state machine over the flat segment stream."""
+class Reader835:
+    """A small state machine over the segment stream; iterate it for the payments, one per
+    ST..SE, each handed over as soon as its SE is read (memory: one payment at a time).
 
-    def __init__(self, transactions: list[TransactionSet]) -> None:
-        self.transactions = transactions
-        self.remittances: list[Remittance] = []
+    A transaction set without BPR or TRN is not a payment: it is not handed over, and
+    ``refused`` says which one and why (a file-level finding).
+    """
+
+    def __init__(self, stream: X12Stream) -> None:
+        self.stream = stream
+        self.refused: list[Finding] = []  # file-level: sets that are not payments, version notes
+        self.noted: set[str] = set()
+        self.payments = 0
         self.pos = 0
         # Large 835s repeat the same amounts and dates thousands of times; parse each text once.
         self.amounts: dict[str, Decimal] = {}
         self.dates: dict[str, date] = {}
         self.handlers: dict[str, Callable[[Segment], None]] = {
             "ST": self._st,
-            "SE": self._se,
             "BPR": self._bpr,
             "TRN": self._trn,
             "DTM": self._dtm,
@@ -116,16 +126,22 @@ class _Reader835:
         self.claim_at = 0
         self.line_at = 0
 
-    def read(self, interchange: Interchange) -> None:
+    def __iter__(self) -> Iterator[Remittance]:
         handlers = self.handlers
-        number = interchange.first_segment - 1
-        with X12Reader(io.StringIO(interchange.text)) as src:
-            for seg in src:
-                number += 1
-                handler = handlers.get(seg.seg_id)  # type: ignore[arg-type]
-                if handler is not None and (self.era is not None or seg.seg_id == "ST"):
+        stream = self.stream
+        for number, seg in stream:
+            seg_id = seg.seg_id
+            if seg_id == "SE":
+                if self.era is not None:
                     self.pos = number
-                    handler(seg)
+                    done = self._finish(stream.closed_set)
+                    if done is not None:
+                        yield done
+                continue
+            handler = handlers.get(seg_id)  # type: ignore[arg-type]
+            if handler is not None and (self.era is not None or seg_id == "ST"):
+                self.pos = number
+                handler(seg)
 
     # --- findings and value parsing ----------------------------------------------------
 
@@ -144,16 +160,15 @@ class _Reader835:
             return cached
         try:
             value = parse_amount(raw)
-            if len(self.amounts) < _CACHE_LIMIT:
-                self.amounts[raw] = value
-            return value
-        except AmountError:
-            self._find(
-                f"Segment {self.pos} ({seg.seg_id}), element {n}: {raw!r} is not a valid "
-                f"amount for the {what}; read as 0.00",
-                seg.seg_id,  # type: ignore[arg-type]
-            )
-            return ZERO
+        except AmountError as exc:
+            # Money is exact or not at all: a file with an amount that is not one is refused.
+            shown = raw if len(raw) <= 40 else raw[:37] + "..."
+            raise FileRejected(
+                f"segment {self.pos} ({seg.seg_id}), element {n:02d}: the {what} {shown!r} "
+                f"{exc.problem}", segment=self.pos, kind="835") from None
+        if len(self.amounts) < _CACHE_LIMIT:
+            self.amounts[raw] = value
+        return value
 
     def _required_amount(self, seg: Segment, n: int, what: str) -> Decimal:
         value = self._amount(seg, n, what)
@@ -171,7 +186,7 @@ class _Reader835:
         if not raw:
             return None
         try:
-            value = Decimal(raw)
+            value = Decimal(raw) if len(raw) <= 18 and is_plain_decimal(raw) else None
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
@@ -213,9 +228,8 @@ class _Reader835:
             if stray is not None:
                 split = parts[0].split(stray)
                 self._find(
-                    f"Segment {self.pos} ({seg.seg_id}), element {n}: the {what} "
-                    f"{parts[0]!r} separates its parts with {stray!r} but the file declares "
-                    f"{seg.subele_term!r} (ISA16); read as {', '.join(split)}",
+                    f"{what} separates its parts with {stray!r} but the file declares "
+                    f"{seg.subele_term!r} (ISA16); read with {stray!r}",
                     seg.seg_id,  # type: ignore[arg-type]
                     Severity.WARNING,
                 )
@@ -225,17 +239,20 @@ class _Reader835:
     # --- header ----------------------------------------------------------------------------
 
     def _st(self, seg: Segment) -> None:
-        if self.era is not None:
-            self._finish()
-        txn = self.transactions[len(self.remittances)]
+        txn = self.stream.open_set
+        assert txn is not None
         self.txn = txn
+        note = VERSION_NOTES.get(txn.version)
+        if note is not None and txn.version not in self.noted:
+            self.noted.add(txn.version)
+            self.refused.append(Finding(Severity.WARNING, FindingSource.STRUCTURE, note, "GS",
+                                        txn.first_segment - 1))  # fmt: skip
         self.era = Remittance(
             control_number=_value(seg, 2),
             interchange_control=txn.interchange_control,
             sender_id=txn.sender_id,
             amount=ZERO,
         )
-        self.era.findings.extend(txn.findings)
         self.loop = "header"
 
     def _bpr(self, seg: Segment) -> None:
@@ -383,10 +400,10 @@ class _Reader835:
             return
         self._close_line()
         self.loop = "2110"
-        parts = self._composite(seg, 1, "procedure (SVC01)")
+        parts = self._composite(seg, 1, "SVC01 (procedure)")
         qualifier = parts[0] if parts else ""
         procedure = parts[1] if len(parts) > 1 else ""
-        original = self._composite(seg, 6, "original procedure (SVC06)")
+        original = self._composite(seg, 6, "SVC06 (original procedure)")
         line = ServicePayment(
             procedure=procedure,
             qualifier=qualifier,
@@ -422,7 +439,7 @@ class _Reader835:
         provider = _value(seg, 1)
         fiscal = self._date(seg, 2, "provider adjustment fiscal period date (PLB02)")
         for first in range(3, min(len(seg.elements), 14) + 1, 2):  # up to six pairs
-            parts = self._composite(seg, first, "adjustment reason (PLB03)")
+            parts = self._composite(seg, first, "PLB03 (adjustment reason)")
             amount = self._amount(seg, first + 1, "provider adjustment amount")
             if not any(parts) and amount is None:
                 continue
@@ -483,13 +500,24 @@ class _Reader835:
                 )
             )
 
-    def _se(self, seg: Segment) -> None:
-        self._finish()
-
-    def _finish(self) -> None:
-        era, txn = self.era, self.txn
+    def _finish(self, txn: TransactionSet | None) -> Remittance | None:
+        era = self.era
         assert era is not None and txn is not None
         self._close_claim()
+        era.findings[:0] = txn.findings
+        missing = [label for key, label in REQUIRED_SEGMENTS.items()
+                   if key in ("BPR", "TRN") and key not in self.seen]  # fmt: skip
+        if missing:
+            self._reset()
+            what = " and ".join(missing)
+            contents = "nothing between its ST and SE" if txn.segment_count <= 2 else (
+                f"{txn.segment_count} segments")
+            self.refused.append(Finding(
+                Severity.ERROR, FindingSource.STRUCTURE,
+                f"Transaction set {txn.control_number} (segments {txn.first_segment}-"
+                f"{txn.first_segment + txn.segment_count - 1}, {contents}) is not a payment: it "
+                f"has no {what}; not stored", "ST", txn.first_segment))  # fmt: skip
+            return None
         for key, label in REQUIRED_SEGMENTS.items():
             if key not in self.seen:
                 era.findings.append(
@@ -505,8 +533,11 @@ class _Reader835:
         if chosen is not None:
             era.inbound_id, era.inbound_id_source = chosen
         era.segment_count = txn.segment_count
+        era.first_segment = txn.first_segment
+        era.transaction_index = txn.index
         balance = era.balance_finding()
         if balance is not None:
             era.findings.append(balance)
-        self.remittances.append(era)
+        self.payments += 1
         self._reset()
+        return era

@@ -22,15 +22,13 @@ parts as values (replace them, don't change them in place).
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-import pyx12.errors
 from pyx12.segment import Segment as X12Segment
-from pyx12.x12file import X12Reader
 
 from pctui.core.claim import (
     Address,
@@ -50,8 +48,8 @@ from pctui.core.claim import (
 from pctui.core.claim_change import Frequency, frequency_of
 from pctui.core.codes import PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
-from pctui.core.money import ZERO, AmountError, parse_amount
-from pctui.x12.envelope import FileRejected, ScannedFile, scan
+from pctui.core.money import ZERO, AmountError, is_plain_decimal, parse_amount
+from pctui.x12.envelope import FileRejected, ScannedFile, X12Stream
 
 SBR_LEVELS: dict[str, PayerLevel] = {
     "P": PayerLevel.PRIMARY,
@@ -84,8 +82,12 @@ class Read837:
 
 def read_837(source: str | ScannedFile) -> Read837:
     """Read every claim in every ISA/GS/ST envelope of an 837P file (text or an envelope scan)."""
-    scanned = scan(source) if isinstance(source, str) else source
-    return _Reader837(scanned).read()
+    text = source.text if isinstance(source, ScannedFile) else source
+    stream = X12Stream([text], text=True, keep=True)
+    reader = Reader837(stream)
+    claims = list(reader)
+    scanned = ScannedFile(stream.interchanges, stream.transactions, list(stream.findings), text)
+    return Read837(scanned, claims, reader.findings)
 
 
 def person_name(last: str, first: str = "", middle: str = "", suffix: str = "") -> str:
@@ -153,15 +155,21 @@ class _OpenClaim:
     loop: list[Segment] | None = None  # an open 2430 or 2440 loop of the line
 
 
-class _Reader837:
+class Reader837:
     """One pass over the segments.
 
     ``section`` says which loop the last HL/NM1/CLM/SBR/LX/LIN/SVD/LQ opened; ``entity`` is the
     NM1 loop that N3, N4, REF, DMG, PRV, PER and DTP belong to while one is open.
+
+    Iterate it for the claims, each handed over when the next claim (or its transaction set)
+    begins: memory holds one claim at a time. ``findings`` collects problems in the claims.
     """
 
-    def __init__(self, scanned: ScannedFile) -> None:
-        self.result = Read837(scanned)
+    def __init__(self, stream: X12Stream) -> None:
+        self.stream = stream
+        self.findings: list[Finding] = []
+        self.transaction_findings: list[Finding] = []  # each ST..SE's envelope problems
+        self.claims_read = 0
         self.position = 0
         self.segment_id = ""
         self.in_transaction = False
@@ -180,31 +188,29 @@ class _Reader837:
         self.patient: Patient | None = None
         self.patient_name = ""
         self.open: _OpenClaim | None = None
+        self.closed: list[Claim] = []
         self.gs_version = ""
+        self.noted_4010 = False
 
     # -- the pass --------------------------------------------------------------------------
 
-    def read(self) -> Read837:
-        for transaction in self.result.envelope.transactions:
-            if transaction.kind != "837":
-                self.position, self.segment_id = transaction.first_segment, "ST"
-                raise self._error(f"transaction set {transaction.kind} is not an 837 claim")
-        for interchange in self.result.envelope.interchanges:
-            self._read_interchange(interchange.text, interchange.first_segment)
-        if not self.result.claims:
-            raise Claim837Error("no claims (CLM segments) found")
-        return self.result
-
-    def _read_interchange(self, text: str, first_segment: int) -> None:
-        try:
-            reader = X12Reader(io.StringIO(text))
-            for seg in reader:
-                self.position = first_segment + reader.get_cur_line() - 1
-                self.segment_id = seg.get_seg_id() or ""
-                self._segment(seg)
-            self._close_claim()
-        except (pyx12.errors.X12Error, pyx12.errors.EngineError) as exc:
-            raise self._error(f"cannot be read: {exc}") from exc
+    def __iter__(self) -> Iterator[Claim]:
+        for number, seg in self.stream:
+            self.position = number
+            self.segment_id = seg.seg_id or ""
+            self._segment(seg)
+            if self.segment_id == "SE" and self.stream.closed_set is not None:
+                self.transaction_findings.extend(self.stream.closed_set.findings)
+            if self.closed:
+                yield from self.closed
+                self.claims_read += len(self.closed)
+                self.closed = []
+        self._close_claim()
+        yield from self.closed
+        self.claims_read += len(self.closed)
+        self.closed = []
+        if not self.claims_read:
+            raise Claim837Error("no claims (CLM segments) found", kind="837")
 
     def _segment(self, seg: X12Segment) -> None:
         sid = self.segment_id
@@ -240,11 +246,11 @@ class _Reader837:
 
     def _error(self, problem: str) -> Claim837Error:
         return Claim837Error(
-            f"segment {self.position} ({self.segment_id}): {problem}", segment=self.position
-        )
+            f"segment {self.position} ({self.segment_id}): {problem}", segment=self.position,
+            kind="837")
 
     def _finding(self, message: str, severity: Severity = Severity.WARNING) -> None:
-        self.result.findings.append(
+        self.findings.append(
             Finding(severity, FindingSource.STRUCTURE, message, self.segment_id, self.position)
         )
 
@@ -252,7 +258,15 @@ class _Reader837:
 
     def _start_transaction(self, seg: X12Segment) -> None:
         self._close_claim()
+        kind = _el(seg, "01")
+        if kind != "837":
+            raise self._error(f"transaction set {kind} is not an 837 claim")
         version = _el(seg, "03") or self.gs_version
+        if version.startswith("004010") and not self.noted_4010:
+            self.noted_4010 = True
+            self._finding(
+                f"This is a 4010 claim file ({version}), the format used before 5010; pctui "
+                "reads the claim data it keeps the same way")
         for marker, name in _OTHER_CLAIM_KINDS.items():
             if marker in version:
                 raise self._error(
@@ -471,7 +485,7 @@ class _Reader837:
         level = self.open.other_level
         self.open.claim.payers[level] = ClaimPayerRef("", None)
         self.open.other_level_named = True
-        self.result.findings.append(
+        self.findings.append(
             Finding(
                 Severity.WARNING,
                 FindingSource.STRUCTURE,
@@ -710,7 +724,7 @@ class _Reader837:
         dates = [line.service_date for line in claim.service_lines if line.service_date]
         claim.service_date = min(dates) if dates else None
         self._check_claim(claim)
-        self.result.claims.append(claim)
+        self.closed.append(claim)
         self.open = None
         self.entity = None
 
@@ -718,17 +732,17 @@ class _Reader837:
         assert self.open is not None
         where = ("CLM", self.open.position)
         if PayerLevel.PRIMARY not in claim.payers:
-            self.result.findings.append(Finding(
+            self.findings.append(Finding(
                 Severity.WARNING, FindingSource.STRUCTURE,
                 f"Claim {claim.claim_id} has no primary payer (no SBR*P)", *where))  # fmt: skip
         if not claim.service_lines:
-            self.result.findings.append(Finding(
+            self.findings.append(Finding(
                 Severity.WARNING, FindingSource.STRUCTURE,
                 f"Claim {claim.claim_id} has no service lines", *where))  # fmt: skip
             return
         lines_total = sum((line.charge for line in claim.service_lines), ZERO)
         if lines_total != claim.charge:
-            self.result.findings.append(Finding(
+            self.findings.append(Finding(
                 Severity.WARNING, FindingSource.STRUCTURE,
                 f"Claim {claim.claim_id}: total charge {claim.charge:.2f} (CLM02) does not equal "
                 f"the sum of its service lines {lines_total:.2f}", *where))  # fmt: skip
@@ -756,14 +770,15 @@ class _Reader837:
     def _amount(self, raw: str, what: str) -> Decimal:
         try:
             return parse_amount(raw)
-        except AmountError:
-            raise self._error(f"{what} '{raw}' is not an amount") from None
+        except AmountError as exc:
+            shown = raw if len(raw) <= 40 else raw[:37] + "..."
+            raise self._error(f"{what} '{shown}' {exc.problem}") from None
 
     def _units(self, raw: str, line_number: int) -> Decimal:
         if not raw:
             return Decimal(1)
         try:
-            units = Decimal(raw)
+            units = Decimal(raw) if len(raw) <= 18 and is_plain_decimal(raw) else Decimal("NaN")
         except InvalidOperation:
             units = Decimal("NaN")
         if not units.is_finite() or units <= 0:

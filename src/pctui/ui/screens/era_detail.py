@@ -156,7 +156,7 @@ FINDING_SOURCES = {"structure": "file check", "balance": "balance check",
 def finding_text(finding: Finding) -> str:
     mark = "✗ Error" if finding.severity is Severity.ERROR else "⚠ Warning"
     source = FINDING_SOURCES.get(finding.source.value, finding.source.value)
-    return f"{mark} ({source}): {finding.message}"
+    return f"{mark} ({source}): {finding.text}"
 
 
 def findings_text(detail: EraDetail) -> str:

@@ -51,6 +51,13 @@ def result_text(result: FileResult) -> Text:
     if result.status is ImportStatus.IMPORTED:
         what = "payment" if result.kind == "835" else "claim"
         text.append(f"  {plural(len(result.created), what)} stored")
+        if result.replaced:
+            text.append(f", {plural(len(result.replaced), 'claim')} replaced")
+        if result.voided:
+            text.append(f", {plural(len(result.voided), 'claim')} voided")
+        if result.conflicts:
+            text.append(f", {plural(len(result.conflicts), 'conflict')} kept apart (Claims → c)",
+                        style="yellow")  # fmt: skip
         if result.findings:
             text.append(f", {plural(len(result.findings), 'finding')}", style="yellow")
     for reason in result.errors:

@@ -4,13 +4,13 @@ Payers, connections, rules, CARC overrides and posting codes get ``version`` (1 
 existing row), raised by one with each saved change.
 
 Revision ID: h9_01
-Revises: h13_02
+Revises: h10_02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "h9_01"
-down_revision = "h13_02"
+down_revision = "h10_02"
 branch_labels = None
 depends_on = None
 
