@@ -5,8 +5,9 @@ stderr — bad input, a busy, read-only, full or damaged database, a missing fil
 traceback, and never SQL parameters (patient data). An unexpected internal error is named by
 its type only; ``PCTUI_DEBUG=1`` shows the traceback to a developer. Everything printed that came
 from a file, a payer or a user goes through :func:`pctui.core.text.visible`, so control
-characters never reach the terminal. Commands that only read open the database with
-``create=False`` (``creates=False`` on their parser): a mistyped ``--db`` is an error, never a
+characters never reach the terminal. Only the app, ``import``, ``demo``, ``users add``,
+``config import`` and ``share`` start a new database; every other command opens it with
+``create=False`` (``creates=False`` on its parser): a mistyped ``--db`` is an error, never a
 new database.
 """
 
@@ -824,8 +825,10 @@ def build_parser() -> argparse.ArgumentParser:
     for action, words in (("deactivate", "take a user's rights away (read-only from then on; "
                                          "never the last active admin)"),
                           ("reactivate", "give a deactivated user their role back")):
-        users_sub.add_parser(action, parents=[json_parent], help=words).add_argument(
-            "name", help="the OS login name")
+        change = users_sub.add_parser(action, parents=[json_parent], help=words)
+        change.add_argument("name", help="the OS login name")
+        change.set_defaults(creates=False)
+    role.set_defaults(creates=False)
     users.set_defaults(handler=cmd_users)
 
     config = sub.add_parser(
@@ -887,7 +890,7 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--deposit-date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     rel.add_argument("--batch", metavar="B",
                      help="batch number (default: the next free B<deposit date>-NN)")
-    rel.set_defaults(handler=cmd_release)
+    rel.set_defaults(handler=cmd_release, creates=False)
 
     backup_cmd = sub.add_parser(
         "backup", parents=[json_parent], help="a consistent copy of the live database",

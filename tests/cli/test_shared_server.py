@@ -210,7 +210,7 @@ def test_another_member_of_the_group_unlocks_the_shared_keyring(shared_folder: P
     assert (mode(keyring_file), keyring_file.stat().st_uid) == (0o660, 0)
 
 
-# --- 8. a command that only reads never creates a database ----------------------------------
+# --- 8. only what brings data in creates a database ----------------------------------------
 
 
 @pytest.mark.parametrize("argv", [["eras"], ["claims"], ["users", "list"], ["config", "export"],
@@ -219,8 +219,54 @@ def test_a_mistyped_db_is_named_and_nothing_is_created(tmp_path: Path, argv: lis
     wrong = tmp_path / "billing" / "pctiu.db"
     done = run_pctui("--db", str(wrong), *argv)
     assert done.returncode == 1
-    assert done.stderr == (f"pctui: {wrong} does not exist: check --db or PCTUI_DB (a command "
-                           "that only reads never creates a database)\n")
+    assert done.stderr == (f"pctui: {wrong} does not exist: check --db or PCTUI_DB (this command "
+                           "never creates a database)\n")
+    assert not wrong.parent.exists()
+
+
+# Only these start a database where there is none: bringing data in, a first user, a shared
+# folder, the app itself. Every other command acts on what a database holds, so on a mistyped
+# --db it is an error that names the path, never a new empty database.
+STARTERS = {"demo", "import", "users add", "config import", "share"}
+ARGUMENTS = {  # what each command needs to get past its usage checks
+    "import": ["x.835"], "release": ["1", "--deposit-date", "2026-12-01"], "void": ["1", "--reason",
+    "wrong payer"], "errors close": ["1", "--note", "posted by hand"], "rework": ["1"],
+    "users add": ["ann", "--role", "biller"], "users role": ["ann", "--role", "admin"],
+    "users deactivate": ["ann"], "users reactivate": ["ann"], "config import": ["c.json"],
+    "backup": ["copy.db"], "share": ["billing"], "connections key": ["BCBS"],
+    "connections test": ["BCBS"], "send": ["BCBS", "x.837"], "conflicts keep": ["1"],
+    "conflicts take": ["1"],
+}
+
+
+def commands(parser=None, prefix: str = "") -> list[str]:
+    """Every command and action the command line has (``migrate-data`` opens its own)."""
+    import argparse
+
+    from pctui import cli
+
+    parser = parser or cli.build_parser()
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+                if not any(a.required for a in inner):  # runs without an action too
+                    found.append(f"{prefix}{name}")
+                found += commands(sub, f"{prefix}{name} ")
+    return [c for c in found if c != "migrate-data"]
+
+
+@pytest.mark.parametrize("command", [c for c in commands() if c not in STARTERS])
+def test_no_command_but_the_starters_creates_a_database(tmp_path: Path, command: str,
+                                                        capsys) -> None:
+    from pctui import cli
+
+    wrong = tmp_path / "billing" / "pctiu.db"
+    code = cli.main(["--db", str(wrong), *command.split(), *ARGUMENTS.get(command, [])])
+    assert (code, capsys.readouterr().err) == (1, (
+        f"pctui: {wrong} does not exist: check --db or PCTUI_DB (this command never creates "
+        "a database)\n"))
     assert not wrong.parent.exists()
 
 
