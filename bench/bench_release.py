@@ -51,14 +51,14 @@ from pctui.core.era import (  # noqa: E402
     ServicePayment,
 )
 from pctui.core.money import CENT  # noqa: E402
-from pctui.core.posting import claims_in, post_remittance  # noqa: E402
-from pctui.store import intake, release, tables, users  # noqa: E402
-from pctui.store.claims import load_claims_for_posting  # noqa: E402
+from pctui.core.posting import post_remittance  # noqa: E402
+from pctui.store import intake, payment_posting, posting_writes, release, tables, users  # noqa: E402
 from pctui.store.db import (
     Store,  # noqa: E402
     cyclic_gc_paused,
 )
-from pctui.store.eras import remittance_of  # noqa: E402
+from pctui.store.payment_posting import load_payment  # noqa: E402
+from pctui.store.release_preview import first_look, preview_release  # noqa: E402
 from pctui.x12.write835 import write_835  # noqa: E402
 
 D = Decimal
@@ -172,13 +172,13 @@ def _clp(rng: random.Random, claim_id: str, lines: list[tuple[str, Decimal]], n:
 
 
 class _Phases:
-    """Wraps release-module steps to time them (``--phases``)."""
+    """Wraps the steps of a release to time them (``--phases``)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
 
-    def wrap(self, name: str, attribute: str) -> None:
-        original: Callable[..., Any] = getattr(release, attribute)
+    def wrap(self, name: str, module: Any, attribute: str) -> None:
+        original: Callable[..., Any] = getattr(module, attribute)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
@@ -187,7 +187,7 @@ class _Phases:
             finally:
                 self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
-        setattr(release, attribute, timed)
+        setattr(module, attribute, timed)
 
 
 def _prepared(size: int, work: Path) -> tuple[Path, int, float]:
@@ -210,17 +210,28 @@ def _prepared(size: int, work: Path) -> tuple[Path, int, float]:
 def _bare_engine(store: Store, era_id: int) -> tuple[float, int]:
     """The baseline: post_remittance on ledgers and rules already in memory (GC paused too)."""
     with store.read() as session:
-        remittance = remittance_of(session, era_id)
-        loaded = load_claims_for_posting(session, claims_in(remittance))
-        rules = release.load_rules(session, INBOUND)
-        payer_pk = session.get(tables.PayerInboundId, INBOUND).payer_id  # type: ignore[union-attr]
-    per_claim = {cid: release._rules_for_claim(c, rules, payer_pk) for cid, c in loaded.items()}
-    ledgers = {cid: c.ledger for cid, c in loaded.items()}
+        era = session.get(tables.Era, era_id)
+        assert era is not None
+        payment = load_payment(session, era)
+    ledgers = {cid: c.ledger for cid, c in payment.claims.items()}
     with cyclic_gc_paused():
         started = time.perf_counter()
-        bare = post_remittance(remittance, ledgers, per_claim, payer_id=payer_pk, era_id=era_id)
+        bare = post_remittance(payment.remittance, ledgers, payment.terms,
+                               payer_id=payment.payer_pk, era_id=era_id)  # fmt: skip
         seconds = time.perf_counter() - started
     return seconds, bare.claims_posted
+
+
+def _preview(store: Store, era_id: int) -> tuple[float, float]:
+    """The release dialog's preview of the same payment (nothing written): its first look
+    (found / not found / held, shown at once) and the full simulation (credits, error lines)."""
+    started = time.perf_counter()
+    quick = first_look(store, [era_id])
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    found = preview_release(store, [era_id])
+    assert found.payments[0].found == quick.payments[0].found > 0
+    return first, time.perf_counter() - started
 
 
 def _one_size(size: int, work: Path, phases: _Phases | None, runs: int) -> dict[str, Any]:
@@ -233,6 +244,7 @@ def _one_size(size: int, work: Path, phases: _Phases | None, runs: int) -> dict[
         store = Store.open(copy)
         actor = users.identify(store, "bench")
         engine, bare_posted = _bare_engine(store, era_id)
+        first_look_s, preview = _preview(store, era_id)
         if phases is not None:
             phases.seconds.clear()
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -252,6 +264,8 @@ def _one_size(size: int, work: Path, phases: _Phases | None, runs: int) -> dict[
                     "errors": len(result.errors), "entries": entries,
                     "phases": dict(phases.seconds) if phases else {}}  # fmt: skip
         best["engine"] = min(engine, best.get("engine", engine))
+        best["preview"] = min(preview, best.get("preview", preview))
+        best["first"] = min(first_look_s, best.get("first", first_look_s))
     best["setup"] = setup
     return best
 
@@ -268,14 +282,22 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     phases = _Phases() if args.phases else None
     if phases is not None:
-        for name, attribute in (("load claims", "load_claims_for_posting"),
-                                ("load rules", "load_rules"), ("post (engine)", "post_payment"),
-                                ("summary JSON", "_summary"), ("insert entries", "_insert_entries"),
-                                ("insert PLB", "_record_provider_adjustments")):  # fmt: skip
-            phases.wrap(name, attribute)
+        for name, module, attribute in (
+            ("load claims", payment_posting, "load_claims_for_posting"),
+            ("load rules", payment_posting, "load_rules"),
+            ("rule terms", payment_posting, "load_terms"),
+            ("post (engine)", payment_posting, "post_remittance"),
+            ("summary JSON", release, "summary"),
+            ("read 835 detail", payment_posting, "remittance_of_era"),
+            ("insert postings", posting_writes, "_insert_postings"),
+            ("insert entries", posting_writes, "_insert_entries"),
+            ("insert error lines", posting_writes, "_insert_error_lines"),
+        ):  # fmt: skip
+            phases.wrap(name, module, attribute)
     print(f"{'claims':>7} {'release s':>10} {'cpu s':>6} {'claims/s':>10} {'rate vs first':>14} "
-          f"{'engine s':>9} {'store/engine':>13} {'posted':>7} {'errors':>7} {'entries':>8} "
-          f"{'setup s':>8}")
+          f"{'engine s':>9} {'store/engine':>13} {'1st look s':>10} {'preview s':>10} "
+          f"{'posted':>7} {'errors':>7} "
+          f"{'entries':>8} {'setup s':>8}")
     first_rate = None
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -285,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             first_rate = first_rate or rate
             print(f"{size:>7,} {row['seconds']:>10.2f} {row['cpu']:>6.2f} {rate:>10,.0f} {first_rate / rate:>14.2f} "
                   f"{row['engine']:>9.2f} {row['seconds'] / row['engine']:>12.1f}x "
-                  f"{row['posted']:>7,} {row['errors']:>7,} {row['entries']:>8,} "
+                  f"{row['first']:>10.2f} {row['preview']:>10.2f} {row['posted']:>7,} {row['errors']:>7,} {row['entries']:>8,} "
                   f"{row['setup']:>8.1f}")
             if phases is not None:
                 print("        " + ", ".join(f"{k} {v:.2f} s" for k, v in row["phases"].items()))

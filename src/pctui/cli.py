@@ -73,8 +73,9 @@ def _json_text(text: str) -> str:
 
 def open_secrets(store: Store) -> Any:
     """The keyring of this database; a wrong ``PCTUI_KEYRING_PASSPHRASE`` is said, not hidden."""
+    from pctui.secrets import SecretStore
 
-    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
+    secrets = SecretStore.for_database(store.path, store.database_id)
     if secrets.passphrase_problem:
         _err(secrets.passphrase_problem)
     return secrets
@@ -344,21 +345,114 @@ def cmd_release(args: argparse.Namespace, store: Store) -> int:
 
     actor = users.identify(store)
     actor.require_release()
-    batch = args.batch if args.batch is not None else release.next_batch_number(
-        store, args.deposit_date)
-    if not batch.strip():
+    if args.batch is not None and not args.batch.strip():
         _err("release: --batch must not be empty (leave it out to have one generated)")
         return EXIT_USAGE
     progress = _release_progress if sys.stderr.isatty() and len(args.ids) > 1 else None
-    results = release.release_eras(store, actor, args.ids, args.deposit_date, batch, progress)
+    results = release.release_eras(store, actor, args.ids, args.deposit_date, args.batch,
+                                   progress, confirm_early_deposit=args.confirm_early_deposit)
     if args.json:
         _print_json([r.to_json() for r in results])
     else:
         _print_release_results(results)
     for r in results:  # a cron mail shows why, whatever the output format
         if not r.released:
-            _err(f"payment #{r.era_id} was not released: {r.message}")
+            hint = (" (add --confirm-early-deposit if that date is right)"
+                    if "before the payment date" in r.message else "")
+            _err(f"payment #{r.era_id} was not released: {r.message}{hint}")
     return EXIT_OK if all(r.released for r in results) else EXIT_FAILED
+
+
+def cmd_void(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import users
+    from pctui.store.void import VoidRefused, void_release
+
+    actor = users.identify(store)
+    try:
+        result = void_release(store, actor, args.id, args.reason)
+    except VoidRefused as exc:
+        _err(f"payment #{args.id}: {exc}")
+        if args.json:
+            _print_json({"id": args.id, "status": "refused", "errors": [str(exc)]})
+        return EXIT_FAILED
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        _out(f"#{result.era_id} voided (release #{result.release_id}, batch {result.batch}): "
+              f"{result.message}")
+    return EXIT_OK
+
+
+def cmd_batches(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import batches
+
+    reports = batches.batch_reports(store, args.deposit_from, args.deposit_to)
+    if args.json:
+        _print_json([r.to_json() for r in reports])
+        return EXIT_OK
+    if not reports:
+        _out("no batches")
+    for report in reports:
+        _out(f"{report.deposit_date}  {report.number}  {plural(report.payment_count, 'payment')}"
+              f"  total {display(report.total)}")
+        for p in report.payments:
+            paid_on = p.payment_date.isoformat() if p.payment_date else ""
+            _out(f"    #{p.era_id:<6} {p.check_number:<20} {p.payer:<10} {paid_on:<10} "
+                  f"{display(p.amount):>12}  {p.status.replace('_', ' ')}".rstrip())
+        for r in report.reworks:
+            _out(f"    rework #{r.rework_id} of payment #{r.era_id} ({r.check_number}): "
+                  f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by}")
+    return EXIT_OK
+
+
+def cmd_errors(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import rework, users
+
+    if args.errors_command == "close":
+        actor = users.identify(store)
+        line = rework.close_line(store, actor, args.id, args.note)
+        if args.json:
+            _print_json(_line_json(line))
+        else:
+            _out(f"line #{line.id} closed: {line.text}")
+        return EXIT_OK
+    lines = rework.open_lines(store)
+    ready = rework.rework_readiness(store, [line.id for line in lines]) if args.check else {}
+    if args.json:
+        _print_json([{**_line_json(line), **({"rework": ready[line.id]} if ready else {})}
+                     for line in lines])  # fmt: skip
+        return EXIT_OK
+    if not lines:
+        _out("no open error-report lines")
+    _table([[str(line.id), f"#{line.era_id}", line.check_number, line.claim_id,
+             "yes" if line.reworkable else "no", line.text,
+             *([ready.get(line.id, "")] if ready else [])] for line in lines],
+           ["LINE", "PAYMENT", "CHECK/EFT", "CLAIM", "REWORK", "ERROR",
+            *(["NOW"] if ready else [])])  # fmt: skip
+    return EXIT_OK
+
+
+def _line_json(line: Any) -> dict[str, Any]:
+    return {"id": line.id, "payment": line.era_id, "check_number": line.check_number,
+            "claim_id": line.claim_id, "kind": line.kind, "text": line.text,
+            "amount": json_amount(line.amount) if line.amount is not None else None,
+            "reworkable": line.reworkable, "state": line.state, "note": line.note}  # fmt: skip
+
+
+def cmd_rework(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import rework, users
+
+    actor = users.identify(store)
+    results = rework.rework_lines(store, actor, args.ids, args.batch)
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            _out(f"#{r.era_id} {r.status}: {r.message}")
+            for line in r.errors:
+                _out(f"    {line}")
+    done = all(r.status == rework.ReworkStatus.REWORKED for r in results)
+    return EXIT_OK if done else EXIT_FAILED
 
 
 def _release_progress(done: int, total: int, result: Any) -> None:
@@ -371,6 +465,8 @@ def _print_release_results(results: list[Any]) -> None:
         _out(f"#{r.era_id} {r.status}{where}: {r.message}")
         for line in r.errors:
             _out(f"    {line}")
+        for line in r.reworked:
+            _out(f"    reworked: {line}")
 
 
 def cmd_claims(args: argparse.Namespace, store: Store) -> int:
@@ -889,7 +985,10 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("ids", nargs="+", type=int, metavar="ID", help="payment ids")
     rel.add_argument("--deposit-date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     rel.add_argument("--batch", metavar="B",
-                     help="batch number (default: the next free B<deposit date>-NN)")
+                     help="batch number (default: the next free B<deposit date>-NN, taken "
+                     "when the release runs)")
+    rel.add_argument("--confirm-early-deposit", action="store_true",
+                     help="the deposit date is before a payment's date, and that is right")
     rel.set_defaults(handler=cmd_release, creates=False)
 
     backup_cmd = sub.add_parser(
@@ -919,6 +1018,52 @@ def build_parser() -> argparse.ArgumentParser:
         "anything is wrong.",
     )  # fmt: skip
     check_cmd.set_defaults(handler=cmd_check, creates=False)
+
+    void = sub.add_parser(
+        "void", parents=[json_parent], help="void a released payment (admin)",
+        description="Undo a release with exact negating ledger entries (its rework too); the "
+        "payment is Ready again. Refused while a later posting on the same claims depends on "
+        "it (they are named: void those first).",
+    )  # fmt: skip
+    void.add_argument("id", type=int, metavar="ID", help="payment id")
+    void.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit log)")
+    void.set_defaults(handler=cmd_void, creates=False)
+
+    batches_cmd = sub.add_parser(
+        "batches", parents=[json_parent],
+        help="deposit dates and batches with their payments and totals",
+        description="Per deposit date and batch, the payments released in it and their total, "
+        "to match against the bank deposit. Voided releases are listed but not counted.",
+    )  # fmt: skip
+    batches_cmd.add_argument("--from", dest="deposit_from", type=_iso_date, metavar="YYYY-MM-DD")
+    batches_cmd.add_argument("--to", dest="deposit_to", type=_iso_date, metavar="YYYY-MM-DD")
+    batches_cmd.set_defaults(handler=cmd_batches, creates=False)
+
+    errors_cmd = sub.add_parser(
+        "errors", parents=[json_parent], help="the worklist of open error-report lines",
+        description="Every open error-report line across released payments. `pctui errors "
+        "close ID --note TEXT` closes one by hand; `pctui rework ID...` posts reworkable ones.",
+    )  # fmt: skip
+    errors_cmd.add_argument("--check", action="store_true",
+                            help="also say what reworking each line would do now")
+    errors_sub = errors_cmd.add_subparsers(dest="errors_command", metavar="ACTION")
+    close = errors_sub.add_parser("close", parents=[json_parent],
+                                  help="close an error-report line by hand, with a note")
+    close.add_argument("id", type=int, metavar="ID", help="error-report line id")
+    close.add_argument("--note", required=True, metavar="TEXT", help="how it was worked")
+    errors_cmd.set_defaults(handler=cmd_errors, creates=False)
+
+    rework_cmd = sub.add_parser(
+        "rework", parents=[json_parent],
+        help="post the claim payments of error-report lines whose cause is fixed",
+        description="Each line's claim payment is posted as a release would post it now, in its "
+        "own transaction, recorded with the original payment, a batch and you. A line whose "
+        "cause is not fixed yet stays open (exit 1).",
+    )  # fmt: skip
+    rework_cmd.add_argument("ids", nargs="+", type=int, metavar="ID", help="error-report line ids")
+    rework_cmd.add_argument("--batch", metavar="B",
+                            help="batch to record the rework in (default: the release's)")
+    rework_cmd.set_defaults(handler=cmd_rework, creates=False)
 
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
                                 help="list claims with their balances")

@@ -42,6 +42,11 @@ READING = [
     ["config", "export"],
     ["check"],
     ["check", "--json"],
+    ["batches"],
+    ["batches", "--json"],
+    ["errors"],
+    ["errors", "--json"],
+    ["errors", "--check"],
 ]
 
 
@@ -84,6 +89,18 @@ def everything_hostile(hostile, store: Store) -> None:  # noqa: F811
                 found_at=datetime(2026, 11, 21, 9, 0, tzinfo=UTC),
             )
         )
+        release_id, era_id = session.execute(select(t.Release.id, t.Release.era_id)).first()
+        session.add(
+            t.ErrorReportLine(
+                era_id=era_id,
+                release_id=release_id,
+                claim_id=evil("clp"),
+                kind="not_found",
+                text=evil("error line"),
+            )
+        )
+        put(t.Release, batch=evil("batch"), released_by=evil("released by"))
+        put(t.Batch, number=evil("batch"), created_by=evil("created by"))
         session.execute(update(t.User).where(t.User.login == "bob").values(login=evil("login")))
 
 

@@ -16,6 +16,7 @@ from pctui.core.posting import (
     NOTHING_TO_REVERSE,
     PATIENT_ACCOUNT_NOT_FOUND,
     CarcExclusions,
+    ClaimTerms,
     PostingOutcome,
     RuleLevelSettings,
     SkipReason,
@@ -83,22 +84,17 @@ def clp(
 
 
 class Book:
-    """A claim's ledger as the store keeps it: every posting appended, entries numbered."""
+    """A claim's ledger as the store keeps it: every posting appended with its record."""
 
     def __init__(self, ledger: ClaimLedger) -> None:
         self.ledger = ledger
-        self.next_id = len(ledger.entries) + 1
 
     def post(self, payment: ClaimPayment, rules=None, payer: int = BCBS, era: int = 1):  # noqa: ANN001, ANN201
         result = post_claim_payment(
             self.ledger, payment, rules if rules is not None else every_level(COMMERCIAL),
             payer_id=payer, era_id=era,
         )  # fmt: skip
-        stored = []
-        for entry in result.entries:
-            stored.append(LedgerLine(**{**_fields(entry), "entry_id": self.next_id}))
-            self.next_id += 1
-        self.ledger = self.ledger.with_entries(stored)
+        self.ledger = self.ledger.with_entries(result.entries, result.record)
         assert self.ledger.totals().is_balanced
         return result
 
@@ -112,10 +108,6 @@ class Book:
     @property
     def adjusted(self) -> Decimal:
         return self.ledger.totals().adjusted
-
-
-def _fields(entry: LedgerLine) -> dict:
-    return {name: getattr(entry, name) for name in LedgerLine.__slots__}
 
 
 # -- primary, secondary, patient ---------------------------------------------------------------
@@ -283,13 +275,17 @@ def test_medicaid_patient_balance_is_adjusted_to_zero_with_the_patient_adjustmen
     assert patient_adjustments == [(PT, D("-20.00"), "AMCD")]
 
 
-def test_patient_adjust_never_writes_off_patient_responsibility():
+def test_patient_adjust_writes_off_patient_responsibility_moved_to_the_patient():
     book = Book(claim("120.00"))
-    book.post(clp("1", "120.00", "70.00", svc("99213", "120.00", "70.00", ("CO", "45", "30.00"),
-                                              ("PR", "3", "3.00"))),
-              every_level(MEDICAID_RULE), payer=MEDICAID)  # fmt: skip
-    assert book.owed() == {PT: D("3.00")}
-    assert book.adjusted == D("47.00")
+    result = book.post(clp("1", "120.00", "70.00", svc("99213", "120.00", "70.00", ("CO", "45", "30.00"),
+                                                       ("PR", "3", "3.00"))),
+                       every_level(MEDICAID_RULE), payer=MEDICAID)  # fmt: skip
+    # PR-3 3.00 and the 17.00 remainder go to the patient, and Adjust writes both off (AMCD).
+    assert book.owed() == {}
+    assert book.adjusted == D("50.00") and result.summary.patient_adjusted == D("20.00")
+    patient = [(e.kind, e.amount, e.code) for e in result.entries if e.party is PT]
+    assert patient == [(EntryKind.TRANSFER, D("3.00"), ""), (EntryKind.ADJUSTMENT, D("-3.00"), "AMCD"),
+                       (EntryKind.TRANSFER, D("17.00"), ""), (EntryKind.ADJUSTMENT, D("-17.00"), "AMCD")]
 
 
 def test_patient_adjust_does_not_apply_when_the_remainder_goes_to_a_next_payer():
@@ -357,7 +353,6 @@ def test_a_payment_larger_than_the_balance_leaves_a_credit_and_transfers_nothing
     assert book.owed() == {P: D("-30.00")}
     assert book.adjusted == D("0.00")
     assert result.summary.credit == D("30.00")
-    assert result.notices == ["PCN1001: primary payer overpaid; credit balance 30.00"]
 
 
 def test_zero_payment_is_posted_and_listed():
@@ -448,7 +443,7 @@ def test_a_reversal_and_correction_in_one_835_replace_the_first_payment():
         clp("1", "100.00", "85.00", svc("99213", "100.00", "85.00", ("CO", "45", "15.00"))),
     ])  # fmt: skip
     posting = post_remittance(remittance, {"PCN1001": book.ledger},
-                              {"PCN1001": every_level(COMMERCIAL)}, payer_id=BCBS, era_id=2)  # fmt: skip
+                              {"PCN1001": ClaimTerms(every_level(COMMERCIAL))}, payer_id=BCBS, era_id=2)  # fmt: skip
     after = posting.ledgers["PCN1001"].totals()
     assert [r.outcome for r in posting.results] == [PostingOutcome.REVERSED, PostingOutcome.POSTED]
     assert after.paid == D("85.00") and after.adjusted == D("15.00")
@@ -569,8 +564,12 @@ def test_lines_without_a_date_use_the_claim_statement_date():
 def test_clp04_that_differs_from_its_lines_is_reported():
     book = Book(claim("100.00"))
     result = book.post(clp("1", "100.00", "90.00", svc("99213", "100.00", "80.00", ("CO", "45", "20.00"))))  # fmt: skip
-    assert book.paid == D("80.00")
-    assert result.errors[0].message.startswith("Claim payment 90.00 (CLP04) does not equal")
+    # The claim's paid total is the money sent (CLP04); the 10.00 nothing explains is reported,
+    # and CO-45 writes off only what Blue Cross still owed (10.00), inventing no credit.
+    assert book.paid == D("90.00") and book.adjusted == D("10.00") and book.owed() == {}
+    assert [e.text for e in result.errors] == [
+        "PCN1001: Claim payment 90.00 (CLP04) does not equal its service lines' payments 80.00 "
+        "(amount -10.00)"]
 
 
 # -- a whole 835 ------------------------------------------------------------------------------
@@ -587,7 +586,7 @@ def test_plb_is_recorded_against_the_payment_not_a_claim():
         ],
     )  # fmt: skip
     posting = post_remittance(remittance, {"PCN1001": book.ledger},
-                              {"PCN1001": every_level(COMMERCIAL)}, payer_id=BCBS, era_id=7)  # fmt: skip
+                              {"PCN1001": ClaimTerms(every_level(COMMERCIAL))}, payer_id=BCBS, era_id=7)  # fmt: skip
     plb = posting.provider_adjustments
     assert plb.total == D("25.00") and plb.claims_paid == D("80.00") and plb.payment_amount == D("55.00")
     assert [a.reason for a in plb.adjustments] == ["L6", "WO"]
@@ -604,7 +603,7 @@ def test_a_remittance_reports_every_claim_it_could_not_post():
         clp("4", "10.00", "0.00", cas=(("CO", "29", "10.00"),), claim_id="PCN1001"),
     ])  # fmt: skip
     posting = post_remittance(remittance, {"PCN1001": book.ledger},
-                              {"PCN1001": every_level(COMMERCIAL)}, payer_id=BCBS, era_id=2)  # fmt: skip
+                              {"PCN1001": ClaimTerms(every_level(COMMERCIAL))}, payer_id=BCBS, era_id=2)  # fmt: skip
     assert [str(e) for e in posting.errors] == [f"GHOST1: {PATIENT_ACCOUNT_NOT_FOUND} (amount 0.00)"]
     assert [(z.claim_id, z.reason_codes) for z in posting.zero_payments] == [("PCN1001", ("CO-29",))]
     assert posting.claims_posted == 1

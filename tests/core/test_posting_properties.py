@@ -14,7 +14,12 @@ from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Adjustment, ClaimPayment, ServicePayment
 from pctui.core.ledger import ClaimLedger, EntryKind, LedgerLine, opening_charges
 from pctui.core.money import CENT, ZERO, from_cents
-from pctui.core.posting import CarcExclusions, RuleLevelSettings, post_claim_payment
+from pctui.core.posting import (
+    CarcExclusions,
+    PostingResult,
+    RuleLevelSettings,
+    post_claim_payment,
+)
 
 DOS = date(2026, 5, 4)
 CODES = ("99213", "99214", "87880", "90471", "36415")
@@ -120,13 +125,9 @@ def assert_books_balance(ledger: ClaimLedger) -> None:
             assert totals.balances[Party(level.value)] == ZERO
 
 
-def store(ledger: ClaimLedger, new: list[LedgerLine]) -> ClaimLedger:
-    first = len(ledger.entries) + 1
-    numbered = [
-        LedgerLine(**{**{n: getattr(e, n) for n in LedgerLine.__slots__}, "entry_id": first + i})
-        for i, e in enumerate(new)
-    ]
-    return ledger.with_entries(numbered)
+def store(ledger: ClaimLedger, result: PostingResult) -> ClaimLedger:
+    """As the store keeps it: the entries (the engine has numbered them) and the posting."""
+    return ledger.with_entries(result.entries, result.record)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -141,7 +142,7 @@ def test_any_sequence_of_835s_keeps_every_claim_balanced(data, ledger, rules):
         result = post_claim_payment(ledger, payment, rules, payer_id=payer_id, era_id=era_id)
         event(f"outcome: {result.outcome.value}")
         event(f"moved on: {bool(result.summary.transferred or result.summary.patient_responsibility)}")
-        ledger = store(ledger, result.entries)
+        ledger = store(ledger, result)
         assert_books_balance(ledger)
         after = ledger.totals()
         # What the parties owe changed by exactly what was paid and adjusted.
@@ -161,10 +162,10 @@ def test_a_reversal_puts_every_balance_back_where_it_was(data, ledger, rules):
     payment.status_code = data.draw(st.sampled_from(["1", "2", "3"]))
     before = ledger.totals()
     posted = post_claim_payment(ledger, payment, rules, payer_id=1, era_id=1)
-    ledger = store(ledger, posted.entries)
+    ledger = store(ledger, posted)
     reversal = ClaimPayment(ledger.claim_id, "22", -payment.charge, -payment.paid)
     undone = post_claim_payment(ledger, reversal, rules, payer_id=1, era_id=2)
-    ledger = store(ledger, undone.entries)
+    ledger = store(ledger, undone)
     assert_books_balance(ledger)
     assert ledger.totals() == before
     assert len(undone.entries) == len(posted.entries)

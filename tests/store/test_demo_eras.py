@@ -22,9 +22,10 @@ def test_demo_835s_are_ready_or_blocked_and_release_to_the_cent(store, admin, se
     ready = [e.id for e in listed.values() if e.status == "ready"]
     assert len(ready) == 5
 
-    # Medicare first, so the Medi-Cal crossover finds the balance with the secondary.
-    order = sorted(ready, key=lambda i: 0 if listed["MCR20261101"].id == i else 1)
-    results = release_eras(store, admin, order, date(2026, 11, 22), "DEMO-1")
+    # Marked newest first, as `m` marks them: Medicare still posts before the Medi-Cal
+    # crossover (adjudication order), which finds the balance with the secondary.
+    marked = sorted(ready, reverse=True)
+    results = release_eras(store, admin, marked, date.today(), "DEMO-1")
     assert all(r.status in ("released", "released_with_errors") for r in results)
 
     balances = {c.claim_id: c for c in claims.list_claims(store, limit=50)}

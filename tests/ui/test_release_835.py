@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -638,12 +638,19 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         await pilot.pause()
         assert isinstance(app.screen, ReleaseDialog)
         assert "Release 2 payments · 175.00" in screen_text(pilot)
+        await app.workers.wait_for_complete()  # the preview is made off the UI thread
+        await pilot.pause()
+        # Before anything posts: what the release will do.
+        assert ("Will post: 1 claim found · 1 not found · 0 held · 0 credits · "
+                "1 error-report line") in screen_text(pilot)
+        assert "CHK-NOCLAIM: 0 found, 1 not found, 1 error-report line" in screen_text(pilot)
         deposit = app.screen.query_one("#deposit-date")
         assert deposit.value == date.today().isoformat()
-        assert app.screen.query_one("#batch").value == f"B{date.today():%Y%m%d}-01"
+        batch = app.screen.query_one("#batch")
+        assert batch.value == "" and f"B{date.today():%Y%m%d}-01" in batch.placeholder
         deposit.value = "2026-11-22"
         await pilot.pause()
-        assert app.screen.query_one("#batch").value == "B20261122-01"
+        assert batch.value == "" and "B20261122-01" in batch.placeholder
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -671,7 +678,7 @@ async def test_mark_release_and_see_statuses_and_the_error_report(make_app, stor
         posting = log_text(app, "#era-posting")
         assert "Released with errors by bob" in posting
         assert "deposit 2026-11-22 · batch B20261122-01" in posting
-        assert "Error report (1 line):" in posting
+        assert "Error report (1 line, 1 open; w: rework or close them):" in posting
         assert "✗ PCN404: Patient account was not found" in posting
     assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
     detail = release.release_detail(store, practice["ready"])
@@ -687,13 +694,19 @@ async def test_the_release_dialog_names_a_bad_deposit_date_and_releases_nothing(
         await pilot.press("space", "r")
         await pilot.pause()
         app.screen.query_one("#deposit-date").value = "22/11/2026"
-        app.screen.query_one("#batch").value = "  "
+        app.screen.query_one("#batch").value = "B" * 31
         await pilot.press("ctrl+s")
         await pilot.pause()
         text = screen_text(pilot)
         assert "✗ '22/11/2026' is not a date: use YYYY-MM-DD" in text
-        assert "✗ a batch number is required" in text
+        assert "✗ at most 30 characters" in text
         assert "Not released: fix the fields above." in text
+        tomorrow = date.today() + timedelta(days=1)
+        app.screen.query_one("#deposit-date").value = tomorrow.isoformat()
+        app.screen.query_one("#batch").value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "the money cannot have been deposited yet" in screen_text(pilot)
         await pilot.press("escape")
         await pilot.pause()
         assert row_of(app, "CHK-READY")[0] == "[x]"  # still marked, nothing released

@@ -34,7 +34,7 @@ def mixed(store, admin) -> None:
     ids = [import_era(store, admin, remittance(check, inbound, payer, paid),
                       datetime(2026, 11, day, 9, 30, tzinfo=UTC))
            for check, inbound, payer, paid, day in eras]
-    release.release_era(store, admin, ids[-1], date(2026, 11, 18), "B20261118-01")
+    release.release_era(store, admin, ids[-1], date(2026, 11, 21), "B20261121-01")
     intake.validate_pending(store)
 
 

@@ -157,6 +157,7 @@ class ServicePayment:
     revenue_code: str | None = None  # SVC04
     units: Decimal | None = None  # SVC05 (absent means 1)
     original_procedure: str | None = None  # SVC06-2 when the payer changed the code
+    original_modifiers: tuple[str, ...] = ()  # SVC06-3..6, the modifiers as billed
     original_units: Decimal | None = None  # SVC07: units billed, when the payer paid other units
     service_date: date | None = None  # DTM*472, or DTM*150
     service_date_end: date | None = None  # DTM*151

@@ -67,6 +67,8 @@ def _line(line: ServicePayment) -> dict[str, Any]:
         data["units"] = str(line.units)
     if line.original_procedure:
         data["original_procedure"] = line.original_procedure
+    if line.original_modifiers:
+        data["original_modifiers"] = list(line.original_modifiers)
     if line.original_units is not None:
         data["original_units"] = str(line.original_units)
     if line.service_date is not None:
@@ -173,6 +175,7 @@ def _to_line(d: dict[str, Any]) -> ServicePayment:
         revenue_code=d.get("revenue_code"),
         units=_to_num(d.get("units")),
         original_procedure=d.get("original_procedure"),
+        original_modifiers=tuple(d.get("original_modifiers", ())),
         original_units=_to_num(d.get("original_units")),
         service_date=_to_day(d.get("service_date")),
         service_date_end=_to_day(d.get("service_date_end")),

@@ -9,6 +9,7 @@ At rest the store keeps the same entries as ``LedgerEntry`` rows with integer ce
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,11 +28,60 @@ class EntryKind(StrEnum):
     REVERSAL = "reversal"
 
 
+PARTIES = tuple(Party)  # iterating an Enum class is slow; postings do it for every claim
+_LEVELS_AFTER = {level: tuple(PayerLevel)[n + 1:] for n, level in enumerate(PayerLevel)}
+
+
 def party_of(level: PayerLevel) -> Party:
     return Party(level.value)
 
 
+# Ids for entries and postings the engine makes before the store gives them real ones: negative,
+# so they never meet a stored id. A reversal can then target a posting made earlier in the same
+# simulated run (the release preview) exactly as it targets a stored one.
+_temporary_ids = itertools.count(-1, -1)
+
+
+def temporary_id() -> int:
+    return next(_temporary_ids)
+
+
+class PostingKind(StrEnum):
+    """What one claim payment (CLP) did to a claim, as the claim's history keeps it."""
+
+    POSTED = "posted"  # CLP02 1-3, 19-21: posted at its level
+    DENIED = "denied"  # CLP02 4: nothing posted, but the payer answered at its level
+    REVERSAL = "reversal"  # CLP02 22: undid one earlier posting
+
+
+class LevelState(StrEnum):
+    """Whether a payer level of a claim has a posting that stands (SPEC 2.3, "posted")."""
+
+    POSTED = "posted"
+    NONE = "none"  # no posting yet
+    DENIED = "denied"  # the payer only denied
+    REVERSED = "reversed"  # posted, then reversed and not posted again
+
+
 @dataclass(frozen=True, slots=True)
+class PostingRecord:
+    """One CLP posted on a claim: its level, payer and payer claim control number (CLP07).
+
+    Its ledger entries carry its ``posting_id``. A reversal names the posting it undid; a
+    posting some reversal names no longer stands. Voided postings are not loaded at all.
+    """
+
+    posting_id: int
+    kind: PostingKind
+    level: PayerLevel | None
+    payer_id: int | None
+    era_id: int | None
+    payer_claim_control: str = ""
+    reverses_id: int | None = None
+    clp_index: int | None = None  # the CLP's position in its 835
+
+
+@dataclass(slots=True)  # not frozen: built by the hundred thousand in a release; never changed
 class LedgerLine:
     """One ledger entry. ``line`` is the claim line's LX number (``None``: the whole claim)."""
 
@@ -48,6 +98,7 @@ class LedgerLine:
     reverses_id: int | None = None
     reversed_kind: EntryKind | None = None  # the kind of the entry a reversal undoes
     memo: str = ""
+    posting_id: int | None = None  # the PostingRecord that made it (None: a charge)
 
     @property
     def effective_kind(self) -> EntryKind:
@@ -77,16 +128,18 @@ class LedgerTotals:
 
 
 def ledger_totals(entries: Iterable[LedgerLine]) -> LedgerTotals:
-    """Totals over a claim's entries. A reversal whose kind is unknown is looked up by id."""
-    entries = list(entries)
-    kind_by_id = {e.entry_id: e.kind for e in entries if e.entry_id is not None}
+    """Totals over a claim's entries. A reversal counts as what it undoes, looked up by id when
+    unknown — through a void of a reversal back to the payment it undid."""
+    kind_by_id: dict[int, EntryKind] = {}
     charge = paid = adjusted = ZERO
-    balances = dict.fromkeys(Party, ZERO)
+    balances = dict.fromkeys(PARTIES, ZERO)
     for entry in entries:
         balances[entry.party] += entry.amount
         kind = entry.effective_kind
         if kind is EntryKind.REVERSAL and entry.reverses_id is not None:
             kind = kind_by_id.get(entry.reverses_id, kind)
+        if entry.entry_id is not None:
+            kind_by_id[entry.entry_id] = kind
         if kind is EntryKind.CHARGE:
             charge += entry.amount
         elif kind is EntryKind.PAYMENT:
@@ -102,6 +155,7 @@ class ClaimLedger:
 
     claim: Claim
     entries: list[LedgerLine] = field(default_factory=list)
+    postings: list[PostingRecord] = field(default_factory=list)
 
     @property
     def claim_id(self) -> str:
@@ -116,11 +170,9 @@ class ClaimLedger:
 
     def next_party(self, level: PayerLevel) -> Party:
         """The next payer on the claim after ``level`` (skipping absent levels), else the patient."""
-        following = level.next
-        while following is not None:
+        for following in _LEVELS_AFTER[level]:
             if following in self.claim.payers:
                 return party_of(following)
-            following = following.next
         return Party.PATIENT
 
     def balance(self, party: Party) -> Decimal:
@@ -130,14 +182,52 @@ class ClaimLedger:
         """The part of ``party``'s balance booked on one line (``None``: on the claim itself)."""
         return sum((e.amount for e in self.entries if e.party is party and e.line == line), ZERO)
 
+    def line_balances(self, party: Party) -> dict[int | None, Decimal]:
+        """``party``'s balance on every line (``None``: on the claim itself), in one pass."""
+        found: dict[int | None, Decimal] = {}
+        for e in self.entries:
+            if e.party is party:
+                found[e.line] = found.get(e.line, ZERO) + e.amount
+        return found
+
     def balances(self) -> dict[Party, Decimal]:
-        return ledger_totals(self.entries).balances
+        """What each party owes (a plain sum by party: the totals' kinds are not needed)."""
+        found = dict.fromkeys(PARTIES, ZERO)
+        for e in self.entries:
+            found[e.party] += e.amount
+        return found
 
     def totals(self) -> LedgerTotals:
         return ledger_totals(self.entries)
 
-    def with_entries(self, new: Iterable[LedgerLine]) -> ClaimLedger:
-        return ClaimLedger(self.claim, [*self.entries, *new])
+    def with_entries(
+        self, new: Iterable[LedgerLine], record: PostingRecord | None = None
+    ) -> ClaimLedger:
+        postings = [*self.postings, record] if record is not None else self.postings
+        return ClaimLedger(self.claim, [*self.entries, *new], postings)
+
+    def reversed_ids(self) -> set[int]:
+        return {p.reverses_id for p in self.postings if p.reverses_id is not None}
+
+    def standing(self) -> list[PostingRecord]:
+        """Postings (not reversals, not denials) that no reversal has undone, oldest first."""
+        undone = self.reversed_ids()
+        return [
+            p for p in self.postings
+            if p.kind is PostingKind.POSTED and p.posting_id not in undone
+        ]  # fmt: skip
+
+    def level_state(self, level: PayerLevel) -> LevelState:
+        at_level = [p for p in self.postings if p.level is level]
+        undone = self.reversed_ids()
+        posted = [p for p in at_level if p.kind is PostingKind.POSTED]
+        if any(p.posting_id not in undone for p in posted):
+            return LevelState.POSTED
+        if posted:
+            return LevelState.REVERSED
+        if any(p.kind is PostingKind.DENIED for p in at_level):
+            return LevelState.DENIED
+        return LevelState.NONE
 
 
 def opening_charges(claim: Claim) -> list[LedgerLine]:

@@ -34,13 +34,24 @@ from pctui.core.ledger import (
     EntryKind,
     LedgerLine,
     LedgerTotals,
+    PostingKind,
+    PostingRecord,
     ledger_totals,
     opening_charges,
 )
 from pctui.core.money import ZERO, from_cents, to_cents
 from pctui.store.db import Store
 from pctui.store.errors import ValidationFailed
-from pctui.store.tables import Claim, ClaimLine, Era, ImportedFile, LedgerEntry, Payer, Release
+from pctui.store.tables import (
+    Claim,
+    ClaimLine,
+    ClaimPosting,
+    Era,
+    ImportedFile,
+    LedgerEntry,
+    Payer,
+    Release,
+)
 
 SOURCE_837 = "837"
 SOURCE_DEMO = "demo"
@@ -430,7 +441,13 @@ def claim_balances(
         return []
     entry = aliased(LedgerEntry)
     undone = aliased(LedgerEntry)
-    kind = case((entry.kind == EntryKind.REVERSAL.value, undone.kind), else_=entry.kind)
+    undone_first = aliased(LedgerEntry)  # a void of a reversal undoes what the reversal undid
+    reversal = EntryKind.REVERSAL.value
+    kind = case(
+        (entry.kind != reversal, entry.kind),
+        (undone.kind == reversal, undone_first.kind),
+        else_=undone.kind,
+    )
 
     def total(condition):  # noqa: ANN001, ANN202 - SQL expressions
         return func.coalesce(func.sum(case((condition, entry.amount_cents), else_=0)), 0)
@@ -450,6 +467,7 @@ def claim_balances(
         .where(col(Claim.id).in_(ids))
         .outerjoin(entry, entry.claim_pk == Claim.id)
         .outerjoin(undone, undone.id == entry.reverses_id)
+        .outerjoin(undone_first, undone_first.id == undone.reverses_id)
         .group_by(Claim.id)
     )
     rows = []
@@ -582,14 +600,18 @@ def load_claims_for_posting(
     loaded: dict[str, ClaimForPosting] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.exec(select(Claim).where(col(Claim.claim_id).in_(chunk))).all()
+        # The columns posting reads, not whole rows (a claim's 837P detail is large).
+        rows = session.exec(select(*_POSTING_CLAIM_COLUMNS)
+                            .where(col(Claim.claim_id).in_(chunk))).all()  # fmt: skip
         pks = [row.id for row in rows]
         lines = _lines_by_claim(session, pks)
         entries = _entries_by_claim(session, pks)
+        postings = _postings_by_claim(session, pks)
         for row in rows:
             assert row.id is not None
             loaded[row.claim_id] = _claim_for_posting(
-                row, lines.get(row.id, []), entries.get(row.id, []), payers
+                row, lines.get(row.id, []), entries.get(row.id, []), payers,
+                postings.get(row.id, []),
             )
     return loaded
 
@@ -621,7 +643,17 @@ _ENTRY_COLUMNS = (
     LedgerEntry.claim_pk, LedgerEntry.id, LedgerEntry.line_id, LedgerEntry.kind,
     LedgerEntry.party, LedgerEntry.amount_cents, LedgerEntry.code, LedgerEntry.group_code,
     LedgerEntry.reason_code, LedgerEntry.payer_id, LedgerEntry.era_id, LedgerEntry.reverses_id,
-    LedgerEntry.memo,
+    LedgerEntry.memo, LedgerEntry.posting_id,
+)  # fmt: skip
+_POSTING_CLAIM_COLUMNS = (
+    Claim.id, Claim.claim_id, Claim.charge_cents, Claim.patient_name, Claim.service_date,
+    Claim.primary_payer_id, Claim.secondary_payer_id, Claim.tertiary_payer_id,
+    Claim.payer_names,
+)  # fmt: skip
+_POSTING_COLUMNS = (
+    ClaimPosting.claim_pk, ClaimPosting.id, ClaimPosting.kind, ClaimPosting.level,
+    ClaimPosting.payer_id, ClaimPosting.era_id, ClaimPosting.payer_claim_control,
+    ClaimPosting.reverses_id, ClaimPosting.clp_index,
 )  # fmt: skip
 
 
@@ -654,8 +686,37 @@ def _entries_by_claim(session: Session, pks: list[int | None]) -> dict[int, list
     return grouped
 
 
+def _postings_by_claim(session: Session, pks: list[int | None]) -> dict[int, list[tuple]]:
+    """The claims' posting records that stand in their history (voided ones do not)."""
+    query = (
+        select(*_POSTING_COLUMNS)
+        .where(col(ClaimPosting.claim_pk).in_(pks), col(ClaimPosting.voided).is_(False))
+        .order_by(col(ClaimPosting.id))
+    )
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for values in session.exec(query):
+        grouped[values[0]].append(tuple(values))
+    return grouped
+
+
+# Enum members by value: thousands of entries are read per release, and a dict is faster.
+_KINDS = {k.value: k for k in EntryKind}
+_PARTIES = {p.value: p for p in Party}
+_LEVELS = {lv.value: lv for lv in PayerLevel}
+
+
+def _posting_record(values: tuple) -> PostingRecord:
+    posting_id, kind, level, payer, era, control, reverses, index = values
+    return PostingRecord(posting_id, PostingKind(kind), _LEVELS.get(level) if level else None,
+                         payer, era, control, reverses, index)  # fmt: skip
+
+
 def _claim_for_posting(
-    row: Claim, lines: list[tuple], entries: list[tuple], payers: dict[int | None, Payer]
+    row: Claim,
+    lines: list[tuple],
+    entries: list[tuple],
+    payers: dict[int | None, Payer],
+    postings: list[tuple] = (),  # type: ignore[assignment]
 ) -> ClaimForPosting:
     assert row.id is not None
     on_claim = _payers_on_claim(row, payers)
@@ -668,11 +729,15 @@ def _claim_for_posting(
         service_date=row.service_date,
     )
     line_numbers = {values[1]: values[2] for values in lines}
-    kinds = {values[1]: EntryKind(values[3]) for values in entries}
-    ledger = [_ledger_line(values[1:], line_numbers, kinds) for values in entries]
+    kinds: dict[int, EntryKind] = {}  # what each entry counts as (a reversal: what it undid)
+    ledger = []
+    for values in entries:
+        line = _ledger_line(values[1:], line_numbers, kinds)
+        kinds[values[1]] = line.effective_kind
+        ledger.append(line)
     return ClaimForPosting(
         pk=row.id,
-        ledger=ClaimLedger(claim, ledger),
+        ledger=ClaimLedger(claim, ledger, [_posting_record(v[1:]) for v in postings]),
         line_ids={number: line_id for line_id, number in line_numbers.items()},
         payers=on_claim,
     )
@@ -681,10 +746,12 @@ def _claim_for_posting(
 def _ledger_line(
     values: tuple, line_numbers: dict[int, int], kinds: dict[int, EntryKind]
 ) -> LedgerLine:
-    entry_id, line_id, kind, party, cents, code, group, reason, payer, era, reverses, memo = values
+    entry_id, line_id, kind, party, cents, code, group, reason, payer, era, reverses, memo, posting = (
+        values
+    )
     return LedgerLine(
-        kind=EntryKind(kind),
-        party=Party(party),
+        kind=_KINDS[kind],
+        party=_PARTIES[party],
         amount=from_cents(cents),
         line=line_numbers.get(line_id) if line_id is not None else None,
         code=code,
@@ -696,6 +763,7 @@ def _ledger_line(
         reverses_id=reverses,
         reversed_kind=kinds.get(reverses) if reverses is not None else None,
         memo=memo,
+        posting_id=posting,
     )
 
 

@@ -3,7 +3,8 @@ imported through the normal intake, so the demo exercises the same path as a rea
 
 What a newcomer finds after ``pctui demo``:
 - Medicare, BCBS and workers' comp payments that are Ready (their rules exist);
-- a Medi-Cal secondary payment for a Medicare crossover claim (release Medicare first);
+- a Medi-Cal secondary payment for a Medicare crossover claim (released with Medicare, it
+  posts after it; alone, before Medicare, it is held);
 - an Aetna payment under Inbound ID 128, which is not attached to Aetna yet: No Payer Rule
   Established until an admin creates the rule (and attaches the ID);
 - a Cigna payment from a payer that is not set up at all: blocked, and its claim unknown;

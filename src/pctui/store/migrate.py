@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,14 +58,40 @@ def upgrade(store: Store) -> None:
     with store.engine.connect() as conn:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
-    with store._write_engine.begin() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-        if current == head:
-            return
-        if current is None:
-            _refuse_a_foreign_database(store, conn)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with store._write_engine.connect() as conn, _foreign_keys_checked_at_the_end(conn):
+        with conn.begin():
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
+                return
+            if current is None:
+                _refuse_a_foreign_database(store, conn)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            _check_foreign_keys(conn)
+
+
+@contextmanager
+def _foreign_keys_checked_at_the_end(conn: Connection) -> Iterator[None]:
+    """SQLite rebuilds a table to change a constraint (Alembic's batch mode); with foreign keys
+    enforced, dropping the old table would fail for every row pointing at it. As SQLite's own
+    procedure for schema changes says: enforcement off outside the transaction, a
+    ``foreign_key_check`` before commit (:func:`_check_foreign_keys`), enforcement back on."""
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+    if raw is not None:
+        raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} broken references, e.g. {broken[0]}")
 
 
 def _refuse_a_foreign_database(store: Store, conn: Connection) -> None:

@@ -271,19 +271,97 @@ class ClaimConflict(SQLModel, table=True):
     resolved_by: str = ""
 
 
-class Release(SQLModel, table=True):
-    """The single release of one 835 payment. ``era_id`` is unique: released at most once."""
+class Batch(SQLModel, table=True):
+    """A deposit batch: the number the bank deposit is matched by. Numbers are unique, so a
+    generated number is never handed to two sessions (it is made inside the release's own
+    transaction); a number typed by the biller joins the batch of that number."""
+
+    __table_args__ = (UniqueConstraint("number", name="uq_batch_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    era_id: int = Field(foreign_key="era.id", unique=True)
+    number: str
+    deposit_date: date = Field(index=True)
+    generated: bool = False
+    created_at: datetime
+    created_by: str = ""
+
+
+class Release(SQLModel, table=True):
+    """One release of one 835 payment. ``standing_era_id`` is the payment's id while the release
+    stands and NULL once it is voided: UNIQUE, so a payment has at most one standing release."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    era_id: int = Field(foreign_key="era.id", index=True)
+    standing_era_id: int | None = Field(default=None, unique=True, index=True)
     deposit_date: date
     batch: str = Field(index=True)
     released_by: str
     released_at: datetime
     status: str  # released | released_with_errors
     claims_posted: int = 0
-    error_report: str = "[]"  # JSON list of lines needing manual posting
+    error_report: str = "[]"  # JSON list of the error-report lines at release
     summary: str = "{}"  # JSON: per-claim posting result, denials, PLB
+    voided_at: datetime | None = None
+    voided_by: str = ""
+    void_reason: str = ""
+
+
+class Rework(SQLModel, table=True):
+    """Claim payments of a released 835 posted later, once the cause of their error-report line
+    was fixed (SPEC 2.4): recorded with the original payment and release, a batch and the user."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    era_id: int = Field(foreign_key="era.id", index=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    batch: str = Field(index=True)
+    reworked_by: str
+    reworked_at: datetime
+    claims_posted: int = 0
+    summary: str = "{}"  # JSON: per-claim posting result, as a release's
+
+
+class ClaimPosting(SQLModel, table=True):
+    """One claim payment (CLP) posted on a claim: its level, payer and CLP07. A reversal names
+    the posting it undid; a voided posting no longer counts (it is as if never posted)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_pk: int = Field(foreign_key="claim.id", index=True)
+    era_id: int = Field(foreign_key="era.id", index=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    rework_id: int | None = Field(default=None, foreign_key="rework.id")
+    clp_index: int | None = None  # the CLP's position in the 835
+    kind: str  # PostingKind: posted | denied | reversal
+    level: str | None = None  # PayerLevel
+    payer_id: int | None = Field(default=None, foreign_key="payer.id")
+    payer_claim_control: str = ""  # CLP07
+    status_code: str = ""  # CLP02
+    reverses_id: int | None = Field(default=None, foreign_key="claimposting.id")
+    voided: bool = False
+    created_at: datetime
+
+
+class ErrorReportLine(SQLModel, table=True):
+    """One line of a released payment's error report, worked until it is closed: reworked (its
+    claim payment posted later), closed by hand with a note, or voided with its release."""
+
+    __tablename__ = "errorline"  # type: ignore[assignment]
+    __table_args__ = (Index("ix_errorline_state_era", "state", "era_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    era_id: int = Field(foreign_key="era.id", index=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    rework_id: int | None = Field(default=None, foreign_key="rework.id")  # reported by a rework
+    clp_index: int | None = None
+    claim_id: str = ""  # CLP01 as the 835 gives it
+    kind: str  # ErrorKind
+    text: str
+    amount_cents: int | None = Field(default=None, sa_type=BigInteger)
+    reworkable: bool = False  # nothing of its claim payment was posted: it can be re-posted
+    state: str = "open"  # open | reworked | closed | voided
+    closed_at: datetime | None = None
+    closed_by: str = ""
+    note: str = ""
+    closed_by_rework_id: int | None = Field(default=None, foreign_key="rework.id")
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -308,6 +386,8 @@ class LedgerEntry(SQLModel, table=True):
     memo: str = ""
     created_at: datetime
     created_by: str = ""
+    posting_id: int | None = Field(default=None, foreign_key="claimposting.id", index=True)
+    rework_id: int | None = Field(default=None, foreign_key="rework.id")
 
 
 class PlbEntry(SQLModel, table=True):

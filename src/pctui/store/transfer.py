@@ -201,9 +201,14 @@ def _claim_totals(conn: Connection, pks: list[int]) -> dict[int, tuple[int, int,
     """claim pk -> (charge, paid, adjusted, ((party, balance), ...)) in cents."""
     entry = tables.LedgerEntry.__table__.alias("entry")  # type: ignore[attr-defined]
     undone = tables.LedgerEntry.__table__.alias("undone")  # type: ignore[attr-defined]
-    kind = case((entry.c.kind == EntryKind.REVERSAL.value, undone.c.kind), else_=entry.c.kind)
+    # A void of a reversal undoes what the reversal undid (as in claims.claim_balances).
+    first = tables.LedgerEntry.__table__.alias("undone_first")  # type: ignore[attr-defined]
+    reversal = EntryKind.REVERSAL.value
+    kind = case((entry.c.kind != reversal, entry.c.kind),
+                (undone.c.kind == reversal, first.c.kind), else_=undone.c.kind)
     query = (select(entry.c.claim_pk, kind, entry.c.party, func.sum(entry.c.amount_cents))
-             .select_from(entry.outerjoin(undone, undone.c.id == entry.c.reverses_id))
+             .select_from(entry.outerjoin(undone, undone.c.id == entry.c.reverses_id)
+                          .outerjoin(first, first.c.id == undone.c.reverses_id))
              .where(entry.c.claim_pk.in_(pks))
              .group_by(entry.c.claim_pk, kind, entry.c.party))
     sums: dict[int, dict[str, Any]] = {}

@@ -351,11 +351,13 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     """(heading, bindings) for F1 help, from the BINDINGS each class defines itself (so an
     inherited binding is listed once, under the class that defines it)."""
     from pctui.ui.screens.audit_log import AuditLogScreen
+    from pctui.ui.screens.batch_report import BatchReportScreen
     from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
     from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
     from pctui.ui.screens.connection_form import ConnectionForm
     from pctui.ui.screens.era_detail import EraDetailScreen
     from pctui.ui.screens.era_import import EraImportDialog
+    from pctui.ui.screens.error_worklist import CloseLineDialog, ErrorWorklistScreen
     from pctui.ui.screens.help import HelpScreen
     from pctui.ui.screens.keyring_unlock import KeyringUnlockModal
     from pctui.ui.screens.mailbox import MailboxFileViewer, MailboxFilterDialog
@@ -364,6 +366,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.release_835 import FilterBar
     from pctui.ui.screens.release_dialog import ReleaseDialog
     from pctui.ui.screens.rule_drawer import RuleDrawer
+    from pctui.ui.screens.void_dialog import VoidDialog
     from pctui.ui.widgets.list_table import ExportDialog, ListPanel, ListTable, SortPicker
     from pctui.ui.widgets.modals import ConfirmationModal
 
@@ -376,6 +379,10 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
         ("Release 835: payment detail", EraDetailScreen),
         ("Release 835: release dialog", ReleaseDialog),
         ("Release 835: import dialog", EraImportDialog),
+        ("Release 835: error-report worklist and Held list", ErrorWorklistScreen),
+        ("Release 835: close an error-report line", CloseLineDialog),
+        ("Release 835: void a release", VoidDialog),
+        ("Release 835: batches", BatchReportScreen),
         ("Insurance Payers: connection form", ConnectionForm),
         ("Payer Rules: forms (rule, payer, override, code)", RecordForm),
         ("Payer Rules: rule drawer", RuleDrawer),

@@ -413,6 +413,7 @@ class Reader835:
             revenue_code=_value(seg, 4) or None,
             units=self._number(seg, 5, "units (SVC05)"),
             original_procedure=original[1] if len(original) > 1 and original[1] else None,
+            original_modifiers=tuple(m for m in original[2:6] if m),
             original_units=self._number(seg, 7, "original units (SVC07)"),
         )
         if not procedure:

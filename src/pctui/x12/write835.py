@@ -139,7 +139,8 @@ def _claim(w: _Writer, claim: ClaimPayment) -> None:
 
 def _line(w: _Writer, line: ServicePayment) -> None:
     procedure = [line.qualifier, line.procedure, *line.modifiers]
-    original = ["HC", line.original_procedure] if line.original_procedure else None
+    original = (["HC", line.original_procedure, *line.original_modifiers]
+                if line.original_procedure else None)  # fmt: skip
     w.seg("SVC", procedure, x12_amount(line.charge), x12_amount(line.paid), line.revenue_code,
           _x12_number(line.units) if line.units is not None else "", original,
           _x12_number(line.original_units) if line.original_units is not None else "")  # fmt: skip

@@ -23,7 +23,7 @@ from pctui.core.text import visible
 from pctui.core.wording import local_time, plural
 from pctui.store import eras, release
 from pctui.store.eras import EraDetail
-from pctui.store.release import ReleaseDetail
+from pctui.store.release_views import ClaimPostingView, ErrorLineView, ReleaseDetail
 from pctui.ui.widgets.list_table import Column, ListPanel, ListTable, sort_value
 from pctui.ui.widgets.text import plain
 
@@ -195,17 +195,69 @@ def _party(value: str | None) -> str:
     return value if value else "—"
 
 
+_LINE_STATE = {"reworked": "✓", "closed": "✓", "voided": "–"}
+
+
+def _error_line_text(line: ErrorLineView) -> list[str]:
+    if line.state == "open":
+        return [f"  ✗ {line.text}"]
+    said = {"reworked": "reworked", "closed": f"closed by {line.closed_by}",
+            "voided": "voided with the release"}.get(line.state, line.state)  # fmt: skip
+    out = [f"  {_LINE_STATE.get(line.state, '·')} {line.text}", f"      {said}"
+           + (f" {local_time(line.closed_at)}" if line.closed_at else "")]
+    if line.note and line.state != "voided":
+        out[-1] += f": {line.note}"
+    return out
+
+
+def _claim_lines(c: ClaimPostingView) -> list[str]:
+    head = f"  {c.claim_id} · {c.outcome.replace('_', ' ')}{' · ' + c.level if c.level else ''}"
+    if c.outcome in ("posted", "reversed"):
+        head += f" · paid {display(c.paid)} · adjusted {display(c.adjusted)}"
+    lines = [head]
+    moved = []
+    if c.patient:
+        moved.append(f"patient responsibility {display(c.patient)} → {_party(c.patient_to)}")
+    if c.transferred:
+        moved.append(f"transferred {display(c.transferred)} → {_party(c.transferred_to)}")
+    if c.patient_adjusted:
+        moved.append(f"patient balance adjusted {display(c.patient_adjusted)}")
+    if c.credit:
+        moved.append(f"credit {display(c.credit)}")
+    if moved:
+        lines.append("    " + " · ".join(moved))
+    for ln in c.lines:
+        where = f"line {ln.line} {ln.procedure}".rstrip() if ln.line is not None else "claim"
+        lines.append(f"    {where}: paid {display(ln.paid)}, adjusted {display(ln.adjusted)}"
+                     f", moved {display(ln.moved)}")
+    lines += [f"    skipped {s}" for s in c.skipped]
+    lines += [f"    ✗ {e}" for e in c.errors]
+    return lines
+
+
 def posting_text(posted: ReleaseDetail | None, status_label: str) -> str:
     if posted is None:
         return (f"Not released yet ({status_label}). After release this shows what was posted "
                 "per claim and the error report.")
-    lines = [
+    lines = []
+    if posted.voided_at is not None:
+        lines += [f"VOIDED by {posted.voided_by} {local_time(posted.voided_at)}: "
+                  f"{posted.void_reason}. Every entry below was negated; the payment can be "
+                  "released again.", ""]
+    lines += [
         f"{'Released with errors' if posted.errors else 'Released'} by {posted.released_by} on "
         f"{posted.released_at.astimezone():%Y-%m-%d %H:%M} · deposit {posted.deposit_date} · "
         f"batch {posted.batch} · {plural(posted.claims_posted, 'claim')} posted",
         "",
     ]
-    if posted.errors:
+    if posted.error_lines:
+        still = len(posted.open_lines)
+        lines += [f"Error report ({plural(len(posted.error_lines), 'line')}, {still:,} open; "
+                  "w: rework or close them):"]
+        for line in posted.error_lines:
+            lines += _error_line_text(line)
+        lines.append("")
+    elif posted.errors:
         lines += [f"Error report ({plural(len(posted.errors), 'line')}):"]
         lines += [f"  ✗ {e}" for e in posted.errors] + [""]
     else:
@@ -214,27 +266,13 @@ def posting_text(posted: ReleaseDetail | None, status_label: str) -> str:
         lines += ["Denials / zero-payment list:"] + [f"  {z}" for z in posted.zero_payments] + [""]
     lines.append("Posted per claim:")
     for c in posted.claims:
-        head = f"  {c.claim_id} · {c.outcome.replace('_', ' ')}{' · ' + c.level if c.level else ''}"
-        if c.outcome in ("posted", "reversed"):
-            head += f" · paid {display(c.paid)} · adjusted {display(c.adjusted)}"
-        lines.append(head)
-        moved = []
-        if c.patient:
-            moved.append(f"patient responsibility {display(c.patient)} → {_party(c.patient_to)}")
-        if c.transferred:
-            moved.append(f"transferred {display(c.transferred)} → {_party(c.transferred_to)}")
-        if c.patient_adjusted:
-            moved.append(f"patient balance adjusted {display(c.patient_adjusted)}")
-        if c.credit:
-            moved.append(f"credit {display(c.credit)}")
-        if moved:
-            lines.append("    " + " · ".join(moved))
-        for ln in c.lines:
-            where = f"line {ln.line} {ln.procedure}".rstrip() if ln.line is not None else "claim"
-            lines.append(f"    {where}: paid {display(ln.paid)}, adjusted {display(ln.adjusted)}"
-                         f", moved {display(ln.moved)}")
-        lines += [f"    skipped {s}" for s in c.skipped]
-        lines += [f"    ✗ {e}" for e in c.errors]
+        lines += _claim_lines(c)
+    for rework in posted.reworks:
+        lines += ["", f"Rework #{rework.id} by {rework.reworked_by} "
+                      f"{local_time(rework.reworked_at)} · batch {rework.batch} · "
+                      f"{plural(rework.claims_posted, 'claim')} posted"]
+        for c in rework.claims:
+            lines += _claim_lines(c)
     if posted.provider_adjustments:
         total = sum((a for _, _, a in posted.provider_adjustments), Decimal("0.00"))
         lines += ["", "Provider adjustments recorded against the payment:"]
@@ -269,8 +307,8 @@ def claim_search_text(claim: ClaimPayment) -> str:
                      SHORT_STATUS.get(normalize_status(claim.status_code), ""))).casefold()
 
 
-class EraDetailScreen(ModalScreen[None]):
-    """The detail of one payment. Escape closes."""
+class EraDetailScreen(ModalScreen[bool]):
+    """The detail of one payment. Escape closes (True when a rework or void changed it)."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="era_detail.close"),
@@ -278,6 +316,8 @@ class EraDetailScreen(ModalScreen[None]):
         Binding("2", "tab('tab-plb')", "PLB", id="era_detail.plb"),
         Binding("3", "tab('tab-findings')", "Findings", id="era_detail.findings"),
         Binding("4", "tab('tab-posting')", "Posting", id="era_detail.posting"),
+        Binding("w", "rework", "Rework lines", id="era_detail.rework"),
+        Binding("v", "void", "Void release", id="era_detail.void"),
     ]
 
     def __init__(self, era_id: int) -> None:
@@ -286,6 +326,7 @@ class EraDetailScreen(ModalScreen[None]):
         self.detail: EraDetail | None = None
         self.posted: ReleaseDetail | None = None
         self.claim_page = 0
+        self.changed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="wide"):
@@ -309,8 +350,8 @@ class EraDetailScreen(ModalScreen[None]):
                     yield Log(id="era-findings", classes="detail-log")
                 with TabPane("Posting", id="tab-posting"):
                     yield Log(id="era-posting", classes="detail-log")
-            yield Static("Esc close · 1 Claims 2 PLB 3 Findings 4 Posting · ↑↓ claim · "
-                         "Tab its lines", classes="dialog-keys", markup=False)
+            yield Static("Esc close · 1 Claims 2 PLB 3 Findings 4 Posting · w rework · "
+                         "v void", classes="dialog-keys", markup=False)
 
     @staticmethod
     def _summary(detail: EraDetail) -> str:
@@ -426,5 +467,47 @@ class EraDetailScreen(ModalScreen[None]):
         else:
             self.query_one(f"#{tab} Log", Log).focus()
 
+    def _standing(self) -> ReleaseDetail | None:
+        posted = self.posted
+        return posted if posted is not None and posted.voided_at is None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rework", "void"):
+            return self._standing() is not None or None  # shown dimmed until released
+        return True
+
+    def action_rework(self) -> None:
+        from pctui.ui.screens.error_worklist import ErrorWorklistScreen
+
+        posted = self._standing()
+        if posted is None or self.detail is None:
+            self.notify("This payment is not released: nothing to rework.", severity="warning")
+            return
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.changed = True
+                self._read()
+
+        self.app.push_screen(ErrorWorklistScreen(self.era_id, self.detail.row.check_number),
+                             closed)  # fmt: skip
+
+    def action_void(self) -> None:
+        from pctui.ui.screens.void_dialog import VoidDialog
+
+        posted = self._standing()
+        if posted is None or self.detail is None:
+            self.notify("This payment is not released: nothing to void.", severity="warning")
+            return
+        row = self.detail.row
+        label = f"payment {row.check_number or '#' + str(row.id)} · {display(row.amount)}"
+
+        def voided(result: object | None) -> None:
+            if result is not None:
+                self.changed = True
+                self._read()
+
+        self.app.push_screen(VoidDialog(self.era_id, label, posted.batch), voided)
+
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.changed)

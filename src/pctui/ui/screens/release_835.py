@@ -301,6 +301,9 @@ class Release835Section(Section):
         Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
         Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
         Binding("h", "toggle_released", "Released", id="release.show_released"),
+        Binding("e", "error_lines", "Error lines", id="release.error_lines"),
+        Binding("H", "held", "Held", id="release.held"),
+        Binding("b", "batches", "Batches", id="release.batches"),
     ]
     ACTIONS = [
         SectionAction("Open payment / add payer rule",
@@ -329,6 +332,13 @@ class Release835Section(Section):
                       "search"),
         SectionAction("Export payments to CSV", "Every payment of the list as filtered, "
                       "sorted and searched", "export"),
+        SectionAction("Error-report worklist", "Every open error-report line across payments: "
+                      "rework the ones whose cause is fixed, close others with a note",
+                      "error_lines"),
+        SectionAction("Held claims", "Secondary and tertiary payments held until the earlier "
+                      "level is posted", "held"),
+        SectionAction("Batches", "Per deposit date and batch, the payments and their total",
+                      "batches"),
     ]
 
     def __init__(self, id: str | None = None) -> None:
@@ -826,6 +836,23 @@ class Release835Section(Section):
             return
         self.action_show_detail()
 
+    def action_error_lines(self, held_only: bool = False) -> None:
+        from pctui.ui.screens.error_worklist import ErrorWorklistScreen
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.refresh_data()
+
+        self.app.push_screen(ErrorWorklistScreen(held_only=held_only), closed)
+
+    def action_held(self) -> None:
+        self.action_error_lines(held_only=True)
+
+    def action_batches(self) -> None:
+        from pctui.ui.screens.batch_report import BatchReportScreen
+
+        self.app.push_screen(BatchReportScreen())
+
     def action_show_detail(self) -> None:
         from pctui.ui.screens.era_detail import EraDetailScreen
 
@@ -835,7 +862,8 @@ class Release835Section(Section):
             self.notify("No payment is highlighted.", severity="warning")
             return
         self.ensure_validation()  # the detail says validation is running: make sure it is
-        self.app.push_screen(EraDetailScreen(row.id))
+        self.app.push_screen(EraDetailScreen(row.id), lambda changed: self.refresh_data()
+                             if changed else None)
 
     def _open_rule_form(self, row: EraRow) -> None:
         actor = self.pctui.actor

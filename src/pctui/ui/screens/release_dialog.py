@@ -1,5 +1,11 @@
-"""Release the marked 835 payments: deposit date and batch, then progress and one result per
-payment. Each payment is posted in its own transaction by the release service, off the UI thread."""
+"""Release the marked 835 payments: first a preview of what will happen (claims found, not found,
+held, credits), then deposit date and batch, the biller's confirmation, progress and one result
+per payment. Each payment is posted in its own transaction by the release service, off the UI
+thread, in adjudication order whatever the order they were marked in.
+
+The batch is left empty to have one generated when the release runs (inside its transaction, so
+two sessions never share one); the field's placeholder shows what it will probably be. A deposit
+date after today is refused; one before a payment's date asks for a second Release to confirm."""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from pctui.store import release
 from pctui.store.eras import EraRow
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.store.release import ReleaseResult, ReleaseStatus
+from pctui.store.release_preview import ReleasePreview, first_look, preview_release
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.text import plain
 
@@ -32,6 +39,11 @@ RESULT_MARK = {
     ReleaseStatus.REFUSED.value: ("✗ Not released", "red"),
     ReleaseStatus.FAILED.value: ("✗ Failed", "red"),
 }
+
+
+def deposit_day_default() -> date:
+    """The deposit date the dialog starts with (a function, so a test can fix the day)."""
+    return date.today()
 
 
 def parse_deposit_date(text: str) -> date:
@@ -54,12 +66,32 @@ def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
         text.append(visible(f" · {row.payer_code or row.payer} · {display(row.amount)}"),
                     style="dim")
     text.append(f"\n    {visible(result.message)}")
+    for line in result.reworked[:ERRORS_SHOWN]:
+        text.append(f"\n    ✓ {visible(line)}", style="green")
     for line in result.errors[:ERRORS_SHOWN]:
         text.append(f"\n    ✗ {visible(line)}", style="yellow")
     if len(result.errors) > ERRORS_SHOWN:
         more = plural(len(result.errors) - ERRORS_SHOWN, "more line")
         text.append(f"\n    … {more}: Enter on the payment shows the full error report",
                     style="dim")
+    return text
+
+
+def preview_text(found: ReleasePreview) -> Text:
+    """What the release will do, before it posts: totals, then each payment that needs a look."""
+    text = Text()
+    text.append("Will post: ", style="bold")
+    text.append(found.describe())
+    shown = 0
+    for payment in found.payments:
+        if not (payment.refused or payment.error_lines) or shown >= LISTED:
+            continue
+        shown += 1
+        style = "red" if payment.refused else "yellow"
+        text.append("\n  ")
+        text.append(visible(f"{payment.check_number or '#' + str(payment.era_id)}: "),
+                    style=style)
+        text.append(visible(payment.describe()))
     return text
 
 
@@ -86,27 +118,28 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def __init__(self, rows: list[EraRow], today: date | None = None) -> None:
         super().__init__()
         self.rows = rows
-        self.today = today or date.today()
+        self.today = today or deposit_day_default()
         self.results: list[ReleaseResult] = []
         self.running = False
-        self._generated_batch = ""
+        self.preview: ReleasePreview | None = None
+        self._confirmed_early: date | None = None  # the early deposit date the biller confirmed
 
     def compose(self) -> ComposeResult:
-        store = self.app.store  # type: ignore[attr-defined]
-        self._generated_batch = release.next_batch_number(store, self.today)
         total = sum((r.amount for r in self.rows), ZERO)
         n = len(self.rows)
         with Vertical(id="dialog", classes="form"):
             yield Static(f"Release {plural(n, 'payment')} · {display(total)}",
                          id="dialog-title", markup=False)
             yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
+            yield Static("Checking what this release will post…", id="release-preview",
+                         markup=False)
             yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
                                                   placeholder="YYYY-MM-DD"),
                             required=True, field_name="deposit_date",
                             hint="the day the money reached the bank (YYYY-MM-DD)")
-            yield FormField("Batch", Input(self._generated_batch, id="batch"), required=True,
-                            field_name="batch",
-                            hint="next free batch for that date; you may type your own")
+            yield FormField("Batch", Input("", id="batch", placeholder=self._batch_hint(
+                                self.today)), field_name="batch",
+                            hint="leave empty for a new batch; type one to join it")
             yield ProgressBar(id="release-progress", show_eta=False)
             yield Static("", id="release-current", markup=False)
             with VerticalScroll(id="release-results"):
@@ -115,6 +148,9 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Release (^S)", id="release", variant="warning")
                 yield Button("Close (Esc)", id="close")
+
+    def _batch_hint(self, day: date) -> str:
+        return f"new batch, e.g. {release.next_batch_number(self.app.store, day)}"  # type: ignore[attr-defined]
 
     def _listing(self) -> str:
         lines = [visible(f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
@@ -127,19 +163,38 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def on_mount(self) -> None:
         self.query_one("#release-progress", ProgressBar).display = False
         self.query_one("#deposit-date", Input).focus()
+        self._preview([r.id for r in self.rows])
+
+    @work(thread=True, exclusive=True, group="release-preview")
+    def _preview(self, era_ids: list[int]) -> None:
+        """A first look at once (found, not found, held), then the engine's exact figures."""
+        app = self.app
+        try:
+            app.call_from_thread(self._show_preview, first_look(app.store, era_ids), "")  # type: ignore[attr-defined]
+            found = preview_release(app.store, era_ids)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - the preview is advice; the release still checks
+            app.call_from_thread(self._show_preview, None, f"{type(exc).__name__}: {exc}")
+            return
+        app.call_from_thread(self._show_preview, found, "")
+
+    def _show_preview(self, found: ReleasePreview | None, problem: str) -> None:
+        self.preview = found
+        widget = self.query_one("#release-preview", Static)
+        if found is None:
+            widget.update(Text(f"The preview could not be made ({problem}); the release still "
+                               "checks every payment.", style="yellow"))
+            return
+        widget.update(preview_text(found))
 
     @on(Input.Changed, "#deposit-date")
     def _deposit_changed(self, event: Input.Changed) -> None:
-        """A new deposit date gets its own next batch, unless the user typed one."""
-        batch = self.query_one("#batch", Input)
-        if batch.value != self._generated_batch:
-            return
+        """A new deposit date: its own batch hint; an early date must be confirmed again."""
+        self._confirmed_early = None
         try:
             day = parse_deposit_date(event.value)
         except ValueError:
             return
-        self._generated_batch = release.next_batch_number(self.app.store, day)  # type: ignore[attr-defined]
-        batch.value = self._generated_batch
+        self.query_one("#batch", Input).placeholder = self._batch_hint(day)
 
     @on(FormField.ErrorCleared)
     def _error_cleared(self) -> None:
@@ -154,18 +209,23 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def _batch_submitted(self) -> None:
         self.action_release()
 
-    def _read(self) -> tuple[date, str] | None:
+    def _read(self) -> tuple[date, str | None] | None:
         errors: dict[str, str] = {}
         deposit: date | None = None
         try:
             deposit = parse_deposit_date(self.query_one("#deposit-date", Input).value)
+            release.check_deposit_date(deposit, self.today)
         except ValueError as exc:
             errors["deposit_date"] = str(exc)
-        batch = self.query_one("#batch", Input).value
-        try:
-            batch = release.check_batch(batch)
         except ValidationFailed as exc:
             errors.update(exc.errors)
+        typed = self.query_one("#batch", Input).value
+        batch: str | None = None
+        if typed.strip():
+            try:
+                batch = release.check_batch(typed)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
         for field in self.query(FormField):
             field.set_error(errors.get(field.field_name))
         if errors:
@@ -173,6 +233,9 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
             return None
         assert deposit is not None
         return deposit, batch
+
+    def _early(self, deposit: date) -> list[EraRow]:
+        return [r for r in self.rows if r.payment_date and deposit < r.payment_date]
 
     @on(Button.Pressed, "#release")
     def action_release(self) -> None:
@@ -185,6 +248,15 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         if read is None:
             return
         deposit, batch = read
+        early = self._early(deposit)
+        if early and self._confirmed_early != deposit:
+            first = early[0]
+            self._confirmed_early = deposit
+            self.query_one("#form-status", Static).update(Text(visible(
+                f"Deposit date {deposit} is before the payment date {first.payment_date} of "
+                f"{first.check_number}{' and others' if len(early) > 1 else ''}. "
+                "Release again (Ctrl+S) to confirm that date."), style="yellow"))
+            return
         self.running = True
         for wid in ("#deposit-date", "#batch", "#release"):
             self.query_one(wid).disabled = True
@@ -192,12 +264,14 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         bar = self.query_one("#release-progress", ProgressBar)
         bar.display = True
         bar.update(total=len(self.rows), progress=0)
+        where = f"batch {batch}" if batch else "a new batch"
         self.query_one("#release-current", Static).update(
-            f"Releasing {plural(len(self.rows), 'payment')} into batch {batch}…")
-        self._release([r.id for r in self.rows], deposit, batch)
+            f"Releasing {plural(len(self.rows), 'payment')} into {where}…")
+        self._release([r.id for r in self.rows], deposit, batch, bool(early))
 
     @work(thread=True, exclusive=True, group="era-release")
-    def _release(self, era_ids: list[int], deposit: date, batch: str) -> None:
+    def _release(self, era_ids: list[int], deposit: date, batch: str | None,
+                 confirmed_early: bool) -> None:  # fmt: skip
         app = self.app
 
         def progress(done: int, total: int, result: ReleaseResult) -> None:
@@ -205,7 +279,8 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
 
         try:
             results = release.release_eras(app.store, app.actor, era_ids, deposit, batch,  # type: ignore[attr-defined]
-                                           progress)
+                                           progress, confirm_early_deposit=confirmed_early,
+                                           today=self.today)
         except (PermissionDenied, ValidationFailed) as exc:
             app.call_from_thread(self._failed, str(exc))
             return
@@ -232,7 +307,8 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self.results = results
         self._show_results()
         # The results need the room now: the form folds into one line.
-        for widget in (self.query_one("#release-list"), *self.query(FormField)):
+        for widget in (self.query_one("#release-list"), self.query_one("#release-preview"),
+                       *self.query(FormField)):
             widget.display = False
         first = results[0] if results else None
         where = (f" Deposit {first.deposit_date} · batch {first.batch}."

@@ -1,0 +1,157 @@
+"""Voiding a release (SPEC 2.4): an admin undoes a released payment, with a reason.
+
+- The ledger gets one exact negating entry (kind ``reversal``, pointing at what it negates) for
+  every entry the release posted — its rework's too, and the reversals it made, so a posting it
+  reversed stands again. Nothing is deleted: the claim's ledger shows the posting and its void.
+- Its posting records are marked voided (they no longer count as posted, so a later level is
+  held again and a reversal can no longer target them), its open error-report lines are closed
+  as voided, the Release row keeps who voided it, when and why and stops standing, and the
+  payment is Ready again — to be released again, into a batch of that day.
+- **Refused while a later posting on the same claims depends on it**: any posting (a release, a
+  rework, a reversal) of another payment made on one of its claims after it. The refusal names
+  those payments and claims; void them first, newest first.
+- The batch report lists the voided release as voided, outside the batch total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import insert, literal, update
+from sqlmodel import col, select
+
+from pctui.core.text import unsafe_characters
+from pctui.core.wording import plural
+from pctui.store import audit
+from pctui.store.db import Store
+from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
+from pctui.store.tables import Claim, ClaimPosting, Era, ErrorReportLine, LedgerEntry, Release
+from pctui.store.users import Actor
+
+REASON_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    era_id: int
+    release_id: int
+    batch: str
+    entries: int  # negating entries written
+    claims: int  # claims whose ledger changed
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.era_id, "status": "voided", "release_id": self.release_id,
+                "batch": self.batch, "entries": self.entries, "claims": self.claims,
+                "message": self.message}  # fmt: skip
+
+
+class VoidRefused(Exception):
+    """The release cannot be voided now; the message says why (and what to void first)."""
+
+
+def _check_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed({"reason": "a reason is required to void a release"})
+    if len(text) > REASON_MAX_LENGTH:
+        raise ValidationFailed({"reason": f"at most {REASON_MAX_LENGTH} characters"})
+    bad = unsafe_characters(text)
+    if bad:
+        raise ValidationFailed({"reason": "contains characters that cannot be shown: "
+                                          + ", ".join(bad)})  # fmt: skip
+    return text
+
+
+def void_release(store: Store, actor: Actor, era_id: int, reason: str) -> VoidResult:
+    """Void the standing release of payment ``era_id`` in one transaction (module notes)."""
+    if not actor.is_admin:
+        raise PermissionDenied(
+            f"Only an admin may void a release ({actor.login} is "
+            f"{'not registered' if actor.role is None else 'a ' + actor.role.value})"
+        )
+    text = _check_reason(reason)
+    with store.write() as session:
+        era = session.exec(select(Era).where(Era.id == era_id).with_for_update()).first()
+        if era is None:
+            raise NotFound(f"Payment #{era_id} is not on file")
+        release = session.exec(
+            select(Release).where(Release.standing_era_id == era_id).with_for_update()
+        ).first()
+        if release is None or release.id is None:
+            raise VoidRefused(f"Payment #{era_id} is not released; there is nothing to void")
+        release_id = release.id
+        postings = session.exec(
+            select(ClaimPosting.id, ClaimPosting.claim_pk).where(
+                ClaimPosting.release_id == release_id, col(ClaimPosting.voided).is_(False))
+        ).all()  # fmt: skip
+        _refuse_dependents(session, release_id, postings)
+        now = audit.now()
+        entries = _negate(session, release_id, f"Void of payment #{era_id}: {text}", now,
+                          actor.login)  # fmt: skip
+        session.exec(update(ClaimPosting).where(ClaimPosting.release_id == release_id)
+                     .values(voided=True))  # type: ignore[call-overload]
+        session.exec(update(ErrorReportLine).where(  # type: ignore[call-overload]
+            ErrorReportLine.release_id == release_id, ErrorReportLine.state == "open",
+        ).values(state="voided", closed_at=now, closed_by=actor.login,
+                 note=f"Release voided: {text}"))  # fmt: skip
+        release.voided_at, release.voided_by, release.void_reason = now, actor.login, text
+        release.standing_era_id = None
+        era.status = "pending"
+        session.add_all([release, era])
+        claims = len({pk for _, pk in postings})
+        audit.record(session, actor.login, "release", release_id,
+                     f"payment #{era_id} ({era.check_number})", "voided",
+                     {"era_id": era_id, "batch": release.batch, "reason": text,
+                      "entries": entries, "claims": claims})  # fmt: skip
+        batch = release.batch
+    message = (f"Voided: {plural(entries, 'ledger entry', 'ledger entries')} negated on "
+               f"{plural(claims, 'claim')}; payment #{era_id} is Ready again")
+    return VoidResult(era_id, release_id, batch, entries, claims, message)
+
+
+def _refuse_dependents(session, release_id: int, postings) -> None:  # noqa: ANN001
+    """VoidRefused naming every later posting of another payment on this release's claims."""
+    first: dict[int, int] = {}
+    for posting_id, claim_pk in postings:
+        first[claim_pk] = min(posting_id, first.get(claim_pk, posting_id))
+    if not first:
+        return
+    later = session.exec(
+        select(ClaimPosting.id, ClaimPosting.claim_pk, ClaimPosting.era_id, Era.check_number,
+               Claim.claim_id)
+        .join(Era, col(Era.id) == ClaimPosting.era_id)
+        .join(Claim, col(Claim.id) == ClaimPosting.claim_pk)
+        .where(col(ClaimPosting.claim_pk).in_(list(first)), col(ClaimPosting.voided).is_(False),
+               ClaimPosting.release_id != release_id)
+    ).all()  # fmt: skip
+    blocking: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for posting_id, claim_pk, era_id, check, claim_id in later:
+        if posting_id > first[claim_pk]:
+            blocking[(era_id, check)].add(claim_id)
+    if blocking:
+        named = "; ".join(
+            f"payment #{era} ({check}) on {', '.join(sorted(claims))}"
+            for (era, check), claims in sorted(blocking.items(), key=lambda kv: -kv[0][0])
+        )
+        raise VoidRefused(
+            f"Not voided: later postings depend on this release — {named}. Void "
+            f"{'that payment' if len(blocking) == 1 else 'those payments'} first."
+        )
+
+
+def _negate(session, release_id: int, memo: str, now, user: str) -> int:  # noqa: ANN001
+    """One negating entry per entry of the release, in one INSERT ... SELECT."""
+    le = LedgerEntry.__table__  # type: ignore[attr-defined]
+    source = select(
+        le.c.claim_pk, le.c.line_id, literal("reversal"), le.c.party, -le.c.amount_cents,
+        le.c.code, le.c.group_code, le.c.reason_code, le.c.era_id, le.c.release_id,
+        le.c.payer_id, le.c.id, le.c.batch, literal(memo[:300]),
+        literal(now, type_=le.c.created_at.type), literal(user),
+    ).where(le.c.release_id == release_id).order_by(le.c.id)  # fmt: skip
+    columns = ["claim_pk", "line_id", "kind", "party", "amount_cents", "code", "group_code",
+               "reason_code", "era_id", "release_id", "payer_id", "reverses_id", "batch", "memo",
+               "created_at", "created_by"]  # fmt: skip
+    result = session.connection().execute(insert(le).from_select(columns, source))
+    return int(result.rowcount or 0)
