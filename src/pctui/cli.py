@@ -65,7 +65,7 @@ def _json_text(text: str) -> str:
     out = []
     for ch in text:
         if ch != "\n" and visible(ch) != ch:
-            out.append(f"\\u{ord(ch):04x}")
+            out.append(json.dumps(ch, ensure_ascii=True)[1:-1])  # beyond U+FFFF: a pair
         else:
             out.append(ch)
     return "".join(out)

@@ -121,3 +121,20 @@ def test_stored_text_never_reaches_the_terminal_raw(
     )
     if "--json" not in argv and argv[0] not in ("check", "config"):
         assert "\\x1b[2J" in out or "\\u001b[2J" in out, out[:2000]  # shown, not dropped
+
+
+def test_an_exported_document_shows_every_character_as_an_escape_and_keeps_it(
+    store: Store, admin, db_path, capsys
+) -> None:
+    from pctui.store import payers
+
+    payers.store_payer(store, admin, payers.PayerDraft("BCBS", "Blue Cross", "commercial"))
+    stored = "BLUE\U000e0041\u2028CROSS\x1b[2J\u202e"  # from before names were checked
+    with store.write() as session:
+        session.execute(update(tables.Payer).values(name=stored))
+    store.close()
+    assert cli.main(["--db", str(db_path), "config", "export"]) == 0
+    out = capsys.readouterr().out
+    assert raw_characters(out) == set()
+    assert "BLUE\\udb40\\udc41\\u2028CROSS\\u001b[2J\\u202e" in out  # JSON's own escapes
+    assert json.loads(out)["payers"][0]["name"] == stored  # the same document
