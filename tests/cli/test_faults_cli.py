@@ -120,6 +120,24 @@ def test_a_database_that_is_read_only_for_you_is_a_message(shared_folder: Path) 
     raw.close()
 
 
+@needs_root
+def test_a_database_and_folder_only_readable_for_you_are_named_plainly(
+        shared_folder: Path) -> None:
+    """The group may read the file but not write it or its folder: SQLite cannot make the
+    -wal/-shm files it needs even to read, so the message says what to change."""
+    nobody = account("nobody")
+    db = shared_folder / "pctui.db"
+    registered(db, ("nobody", Role.BILLER))
+    os.chmod(db, 0o640)
+    os.chmod(shared_folder, 0o2750)
+    done = run_pctui("--db", str(db), "eras", uid=nobody.pw_uid, gid=nobody.pw_gid)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"pctui: cannot open {db}: it is read-only for you, and so is its folder, where SQLite "
+        "keeps the -wal and -shm files every reader needs; an admin makes both group-writable "
+        "(`pctui share GROUP`, README: a database shared by several accounts)\n")
+
+
 @contextmanager
 def small_disk(tmp_path: Path, size: str = "2m"):
     mount_point = tmp_path / "disk"

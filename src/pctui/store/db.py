@@ -377,6 +377,13 @@ class Store:
             if (self.path is not None and "disk i/o" in detail.lower()
                     and _nearly_full(self.path.parent)):
                 detail = "the disk is full"
+            if self.path is not None and _no_room_for_wal(self.path, detail):
+                what = ("its folder is read-only for you" if os.access(self.path, os.W_OK) else
+                        "it is read-only for you, and so is its folder")
+                raise StoreError(
+                    f"cannot open {self.path}: {what}, where SQLite keeps the -wal and -shm "
+                    "files every reader needs; an admin makes both group-writable (`pctui share "
+                    "GROUP`, README: a database shared by several accounts)") from exc
             raise StoreError(f"cannot open database {self.label}: {detail}") from exc
         return self
 
@@ -454,6 +461,15 @@ def _no_access(db_path: Path) -> str:
     return (f"cannot open {db_path}: permission denied (it belongs to {owner}, group {group}, "
             f"mode {stat.S_IMODE(st.st_mode):04o}); to share it, an admin puts every user in "
             "its group (README: a database shared by several accounts)")
+
+
+def _no_room_for_wal(path: Path, detail: str) -> bool:
+    """The open failed because this account may not create the -wal/-shm files beside the
+    database (a folder it may only read), which SQLite needs even to read a WAL database."""
+    words = detail.lower()
+    if "readonly" not in words and "read-only" not in words and "unable to open" not in words:
+        return False
+    return not os.access(path.parent, os.W_OK | os.X_OK) and not Path(f"{path}-shm").exists()
 
 
 def _nearly_full(folder: Path) -> bool:
