@@ -46,6 +46,29 @@ def test_an_admin_deactivates_a_user_who_then_may_change_nothing(store, admin) -
     assert users.identify(store, "bob").role is Role.BILLER
 
 
+def test_a_session_already_open_loses_the_rights_an_admin_takes_away(store, admin) -> None:
+    """Bob has had pctui open since the morning; at 10:00 an admin deactivates him. His next
+    import is refused — not at his next login."""
+    from pctui.store import intake, payers
+
+    bob = users.identify(store, "bob")  # his session, opened earlier
+    users.add_user(store, admin, "carol", Role.ADMIN)
+    carol = users.identify(store, "carol")
+    users.set_active(store, admin, "bob", False)
+    users.set_role(store, admin, "carol", Role.BILLER)
+    with pytest.raises(PermissionDenied, match="bob is not registered"):
+        intake.import_bytes(store, "morning.835", b"ISA*00*", bob)
+    with pytest.raises(PermissionDenied, match="only an admin may change it"):
+        payers.store_payer(store, carol, payers.PayerDraft("BCBS", "Blue Cross", "commercial"))
+    with pytest.raises(PermissionDenied, match="Only an admin may void"):
+        from pctui.store import void
+
+        void.void_release(store, carol, 1, "wrong payer")
+    assert payers.list_payers(store) == []
+    users.set_active(store, admin, "bob", True)  # given back: the same session works again
+    assert intake.import_bytes(store, "notes.txt", b"not an 835", bob).status.value == "rejected"
+
+
 def test_the_last_active_admin_can_be_neither_demoted_nor_deactivated(store, admin) -> None:
     from pctui.store.errors import ValidationFailed
 

@@ -5,13 +5,18 @@ or ``USER``, which anyone can set. A uid with no passwd entry (a container, a de
 is the user ``uid<number>`` (``uid1234``) — stable, and an admin can register it like any
 other name. Looking a user up never takes the write lock: only the very first user of a new
 database is written (as its admin).
+
+Rights are checked against the database at the moment of each change, not against what they
+were when the session started: an ``Actor`` from :func:`identify` carries its store, and
+``require_admin``/``require_release`` read the user's role as it is now. A user an admin
+deactivates (or demotes) while their app is open loses the rights with their next change.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session, func, select
 
@@ -37,8 +42,9 @@ class Actor:
     """The person using pctui right now. ``role`` is None for a login not registered here."""
 
     login: str
-    role: Role | None
+    role: Role | None  # as it was when the session started (what the screens show)
     first_admin: bool = False  # became admin because the database had no users yet
+    store: Store | None = field(default=None, compare=False, repr=False)  # to check rights now
 
     @property
     def is_admin(self) -> bool:
@@ -51,12 +57,24 @@ class Actor:
     def describe(self) -> str:
         return f"{self.login} ({self.role.value if self.role else 'not registered: read-only'})"
 
+    def now(self) -> Actor:
+        """This user with the role the database gives them at this moment (a lookup, never
+        the write lock): an admin may have changed it since the session started."""
+        if self.store is None:
+            return self
+        with self.store.read() as session:
+            user = session.exec(select(User).where(User.login == self.login)).first()
+        role = Role(user.role) if user is not None and user.active else None
+        return self if role is self.role else replace(self, role=role, first_admin=False)
+
     def require_admin(self, what: str) -> None:
-        if not self.is_admin:
-            raise PermissionDenied(admin_only_reason(self, what))
+        current = self.now()
+        if not current.is_admin:
+            raise PermissionDenied(admin_only_reason(current, what))
 
     def require_release(self) -> None:
-        if not self.can_release:
+        current = self.now()
+        if not current.can_release:
             raise PermissionDenied(
                 f"{self.login} is not registered in this database; an admin can add you with "
                 f"`pctui users add {self.login} --role biller`"
@@ -77,20 +95,20 @@ def identify(store: Store, login: str | None = None) -> Actor:
     with store.read() as session:  # a lookup: never the write lock
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:
-            return Actor(login, Role(user.role) if user.active else None)
+            return Actor(login, Role(user.role) if user.active else None, store=store)
         if session.exec(select(func.count()).select_from(User)).one() > 0:
-            return Actor(login, None)
+            return Actor(login, None, store=store)
     with store.write() as session:  # a new database: its first user becomes admin
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:  # another session registered this login meanwhile
-            return Actor(login, Role(user.role) if user.active else None)
+            return Actor(login, Role(user.role) if user.active else None, store=store)
         if session.exec(select(func.count()).select_from(User)).one() == 0:
             session.add(User(login=login, role=Role.ADMIN, created_at=audit.now(),
                              created_by=login))
             audit.record(session, login, "user", None, login, "created",
                          {"role": [None, "admin"], "reason": "first user of this database"})
-            return Actor(login, Role.ADMIN, first_admin=True)
-    return Actor(login, None)
+            return Actor(login, Role.ADMIN, first_admin=True, store=store)
+    return Actor(login, None, store=store)
 
 
 def _login_problem(login: str) -> str | None:
