@@ -167,6 +167,17 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 MAX_DOCUMENT_DEPTH = 32
+MAX_NUMBER_DIGITS = 30
+
+
+def _modest_int(text: str) -> int:
+    """A JSON integer, refused in words when absurdly long (Python's own limit would say
+    "use sys.set_int_max_str_digits()" to a biller)."""
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number {digits:,} digits long (nothing in a configuration document "
+                         "is); nothing was imported")
+    return int(text)
 
 
 def _depth(value: Any) -> int:
@@ -200,7 +211,7 @@ def _config_import(args: argparse.Namespace, store: Store) -> int:
         _err(f"{name}: the file is empty; expected a JSON object with payers, rules, ...")
         return EXIT_FAILED
     try:
-        doc = json.loads(text, object_pairs_hook=_no_repeated_keys)
+        doc = json.loads(text, object_pairs_hook=_no_repeated_keys, parse_int=_modest_int)
     except json.JSONDecodeError as exc:
         _err(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
         return EXIT_FAILED

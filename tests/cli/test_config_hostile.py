@@ -95,6 +95,15 @@ def test_a_deeply_nested_document_is_refused_with_a_reason(run, source, tmp_path
     assert run(source, "config", "export")[1] == before
 
 
+def test_a_number_thousands_of_digits_long_is_refused_in_words(run, source, tmp_path) -> None:
+    doc = tmp_path / "long.json"
+    doc.write_text('{"payers": [{"code": "BCBS", "name": ' + "9" * 5000 + "}]}", encoding="utf-8")
+    code, out, err = run(source, "config", "import", str(doc))
+    assert (code, out) == (1, "")
+    assert err == (f"pctui: {doc}: a number 5,000 digits long (nothing in a configuration "
+                   "document is); nothing was imported\n")
+
+
 def test_a_lone_surrogate_is_refused_and_shown_as_an_escape(run, source, exported,
                                                            tmp_path) -> None:
     doc = tmp_path / "surrogate.json"
