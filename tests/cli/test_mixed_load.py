@@ -36,8 +36,10 @@ def test_releases_imports_and_a_config_import_at_once_all_finish(store, admin, s
     era_copy = tmp_path / "second.835"
     era_copy.write_text(ERA.read_text().replace("7170066655", "7170066656"))
     commands = [
-        *(["release", str(i), "--deposit-date", "2026-12-01", "--json"] for i in ready),
-        ["release", str(ready[0]), "--deposit-date", "2026-12-01", "--json"],  # twice: once only
+        *(["release", str(i), "--deposit-date", "2026-12-01", "--confirm-early-deposit", "--json"]
+          for i in ready),  # the demo pays today: a fixed deposit date may come first
+        ["release", str(ready[0]), "--deposit-date", "2026-12-01", "--confirm-early-deposit",
+         "--json"],  # the same payment twice: released once only
         ["import", str(ERA)], ["import", str(era_copy)],
         ["config", "import", str(doc)],
         ["users", "list"], ["eras"], ["claims"],
