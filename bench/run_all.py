@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench_release.py",  # release of 1k / 5k / 20k claims vs the bare posting engine
     "bench_release_list.py",  # Release 835 list with 10,000 payments (Pilot)
     "bench_claims_view.py",  # Claims view with 50,000 claims (Pilot)
+    "bench_submit.py",  # scrub + write + validate 500 / 2,000 / 8,000 claims vs pyx12 alone
 ]
 
 

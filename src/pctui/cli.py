@@ -412,7 +412,8 @@ def cmd_batches(args: argparse.Namespace, store: Store) -> int:
                   f"{display(p.amount):>12}  {p.status.replace('_', ' ')}".rstrip())
         for r in report.reworks:
             _out(f"    rework #{r.rework_id} of payment #{r.era_id} ({r.check_number}): "
-                  f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by}")
+                  f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by}"
+                  + (", voided with its release" if r.voided else ""))
     return EXIT_OK
 
 
@@ -435,6 +436,7 @@ def cmd_errors(args: argparse.Namespace, store: Store) -> int:
         return EXIT_OK
     if not lines:
         _out("no open error-report lines")
+        return EXIT_OK
     _table([[str(line.id), f"#{line.era_id}", line.check_number, line.claim_id,
              "yes" if line.reworkable else "no", line.text,
              *([ready.get(line.id, "")] if ready else [])] for line in lines],
@@ -478,16 +480,20 @@ def _print_release_results(results: list[Any]) -> None:
             _out(f"    {line}")
         for line in r.reworked:
             _out(f"    reworked: {line}")
+        for held in r.reworkable_now:
+            _out(f"    {held.describe()} can be reworked now: pctui rework {held.line}")
 
 
 def cmd_claims(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import claims
 
+    if getattr(args, "claims_command", None) == "check":
+        return cmd_claims_check(args, store)
     rows = []
     page = 5_000
     while True:  # paged so a very large list never needs one huge query
         chunk = claims.list_claims(store, args.search, offset=len(rows), limit=page,
-                                   with_balance=args.with_balance)
+                                   status=args.status, with_balance=args.with_balance)
         rows.extend(chunk)
         if len(chunk) < page:
             break
@@ -503,9 +509,133 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
         _print_json([_claim_json(r) for r in rows])
     else:
         _table([[r.claim_id, r.patient_name, display(r.charge), display(r.paid),
-                 display(r.adjusted), *(display(r.balance[p]) for p in _PARTIES)] for r in rows],
+                 display(r.adjusted), *(display(r.balance[p]) for p in _PARTIES),
+                 _status_label(r.status)] for r in rows],
                ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY", "SECONDARY",
-                "TERTIARY", "PATIENT OWES"])  # fmt: skip
+                "TERTIARY", "PATIENT OWES", "STATUS"])  # fmt: skip
+    return EXIT_OK
+
+
+def _status_label(status: str) -> str:
+    from pctui.core.claim_status import ClaimStatus
+
+    try:
+        return ClaimStatus(status).label
+    except ValueError:
+        return status
+
+
+def cmd_claims_check(args: argparse.Namespace, store: Store) -> int:
+    """Run the compliance edits; held claims are held (exit 1), passing ones ready."""
+    from pctui.core.text import visible
+    from pctui.store import scrub, users
+
+    actor = users.identify(store)
+    actor.require_release()
+    progress = _progress_bar if sys.stderr.isatty() and not args.ids else None
+    run = scrub.check_claims(store, actor, args.ids or None, connection=args.connection,
+                             progress=progress)  # fmt: skip
+    for claim_id in run.missing:
+        _err(f"claim {visible(claim_id)} is not on file")
+    for claim_id, status in run.not_open:
+        _err(f"claim {visible(claim_id)} is {status.label.lower()}: nothing to check")
+    if args.json:
+        _print_json([c.to_json() for c in run.checks])
+    else:
+        if not run.checks:
+            print("no claims to check")
+        for check in run.checks:
+            where = f" via {visible(check.connection)}" if check.connection else ""
+            print(f"{visible(check.claim_id)}: {check.status.label}{where}")
+            for failure in check.failures:
+                print(f"    {failure.severity.value} {failure.rule}: {visible(failure.text)}")
+            for rule in check.unknown_rules:
+                print(f"    unknown rule {visible(rule)} (listed by the connection; ignored)")
+    held = any(c.holds for c in run.checks)
+    return EXIT_FAILED if held or run.missing else EXIT_OK
+
+
+def cmd_submit(args: argparse.Namespace, store: Store) -> int:
+    """Scrub and send ready claims (SPEC 6); exit 1 when any claim was held or not sent."""
+    from pctui.core.text import visible
+    from pctui.exchange import claims_out
+    from pctui.secrets import SecretStore
+    from pctui.store import users
+
+    actor = users.identify(store)
+    actor.require_release()
+    secrets = SecretStore.for_database(store.path, store.database_id)
+    progress = _progress_bar if sys.stderr.isatty() and not args.json else None
+    run = claims_out.submit(store, secrets, actor, args.ids or None,
+                            connection=args.connection, progress=progress)  # fmt: skip
+    for claim_id in run.missing:
+        _err(f"claim {visible(claim_id)} is not on file")
+    for claim_id, status in run.not_open:
+        _err(f"claim {visible(claim_id)} is {status.label.lower()}: not sent again")
+    for name in run.interrupted:
+        _err(f"{visible(name)}: an earlier submission stopped before pctui knew whether it was "
+             "sent; its claims were free to go again (look for the file in the mailbox)")
+    if args.json:
+        _print_json([r.to_json() for r in run.results])
+    else:
+        if not run.results:
+            print("no claims to submit" if not args.ids else "nothing was sent")
+        for f in run.files:
+            what = "sent" if f.status == "sent" else f"NOT SENT: {f.error}"
+            print(f"{visible(f.file_name)} via {visible(f.connection)}: "
+                  f"{plural(len(f.claim_ids), 'claim')} {visible(what)}")
+        for r in run.results:
+            where = f" in {visible(r.file)}" if r.file and r.status == "submitted" else ""
+            print(f"  {visible(r.claim_id)}: {r.status}{where}")
+            for edit in r.edits:
+                print(f"      {edit.rule}: {visible(edit.text)}")
+            if r.status == "not_sent" and r.message:
+                print(f"      {visible(r.message)}")
+    bad = [r for r in run.results if r.status != "submitted"]
+    for r in bad:  # a cron mail says why, whatever the format
+        _err(f"claim {visible(r.claim_id)} {r.status.replace('_', ' ')}: "
+             f"{visible(r.message or (r.edits[0].text if r.edits else ''))}")
+    return EXIT_FAILED if bad or run.missing else EXIT_OK
+
+
+def cmd_acknowledgments(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.store import acknowledgments
+
+    rows = acknowledgments.list_acknowledgments(store, unmatched_only=args.unmatched)
+    if args.json:
+        _print_json([r.to_json() for r in rows])
+        return EXIT_OK
+    _table([[str(r.id), f"{r.received_at:%Y-%m-%d %H:%M}", r.kind, visible(r.file_name),
+             r.verdict, "yes" if r.matched else ("no" if r.applied else "not yet"),
+             visible(r.submission or "-"), visible(r.summary)] for r in rows],
+           ["ID", "RECEIVED", "KIND", "FILE", "VERDICT", "MATCHED", "ANSWERS", "SUMMARY"])
+    return EXIT_OK
+
+
+def cmd_compliance(args: argparse.Namespace, store: Store) -> int:
+    from pctui.core.text import visible
+    from pctui.store import compliance
+
+    found = compliance.catalogue(store)
+    if args.json:
+        rows = [entry.to_json() for entry in found.entries]
+        rows += [{"id": rule_id, "description": "unknown rule: pctui has no such edit; ignored",
+                  "location": None, "severity": None, "kind": None, "always": False,
+                  "source": "unknown", "connections": names, "active": False}
+                 for rule_id, names in found.unknown.items()]  # fmt: skip
+        _print_json(rows)
+        return EXIT_OK
+    table = []
+    for entry in found.entries:
+        rule = entry.rule
+        used = "every claim" if rule.always else (", ".join(entry.connections) or "-")
+        table.append([rule.id, rule.severity.value, str(rule.location), used,
+                      rule.description if entry.active else f"(inactive) {rule.description}"])
+    for rule_id, names in found.unknown.items():
+        table.append([rule_id, "-", "-", ", ".join(names), "unknown rule: ignored"])
+    _table([[visible(c) for c in row] for row in table],
+           ["ID", "SEVERITY", "LOCATION", "RUNS FOR", "DESCRIPTION"])
     return EXIT_OK
 
 
@@ -580,6 +710,8 @@ def _claim_json(row: Any) -> dict[str, Any]:
         "adjusted": json_amount(row.adjusted),
         "balance": {str(party): json_amount(amount) for party, amount in row.balance.items()},
         "voided": row.voided,
+        "status": row.status,
+        "status_reason": row.status_reason,
     }
 
 
@@ -1077,13 +1209,25 @@ def build_parser() -> argparse.ArgumentParser:
     rework_cmd.set_defaults(handler=cmd_rework, creates=False)
 
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
-                                help="list claims with their balances")
+                                help="list claims with their balances and statuses")
     claims_cmd.add_argument("--search", metavar="TEXT", type=_search_text,
                             help="claim id or patient contains TEXT")
+    claims_cmd.add_argument("--status", choices=_CLAIM_STATUSES,
+                            help="only claims with this status")
     claims_cmd.add_argument("--with-balance", action="store_true",
                             help="only claims someone still owes on")
     claims_cmd.add_argument("--csv", metavar="FILE",
                             help="write the list as CSV to FILE (mode 600; - for standard output)")
+    claims_sub = claims_cmd.add_subparsers(dest="claims_command", metavar="ACTION")
+    check = claims_sub.add_parser(
+        "check", parents=[json_parent], help="run the compliance edits on claims",
+        description="Runs the compliance edits (pctui compliance) on the claims named, or on "
+        "every ready, held or rejected claim: each failing hold edit holds its claim (with the "
+        "X12 location), a held claim that passes is ready again. Exit 1 when any claim is held.",
+    )  # fmt: skip
+    check.add_argument("ids", nargs="*", metavar="ID", help="claim ids (CLM01)")
+    check.add_argument("--connection", metavar="NAME",
+                       help="the connection to check them for (default: their payer's)")
     claims_cmd.set_defaults(handler=cmd_claims, creates=False)
     conns = sub.add_parser(
         "connections", parents=[json_parent], help="payer connections: list, store a secret, test",
@@ -1128,6 +1272,39 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("files", nargs="+", metavar="FILE")
     send.set_defaults(handler=cmd_send, creates=False)
 
+    compliance_cmd = sub.add_parser(
+        "compliance", parents=[json_parent], help="the compliance edits pctui can run",
+        description="Every compliance edit: id, severity, X12 location, the connections that "
+        "list it, description. Administrators add edits in the config document "
+        "(compliance_edits); identifiers a connection lists that name no edit are shown as "
+        "unknown rules and ignored.",
+    )  # fmt: skip
+    compliance_cmd.set_defaults(handler=cmd_compliance, creates=False)
+
+    submit = sub.add_parser(
+        "submit", parents=[json_parent], help="scrub and send ready claims (837P)",
+        description="Runs the compliance edits on the claims named (default: every ready claim; "
+        "a rejected claim is sent again only when named), holds what fails, and sends the rest "
+        "as one 837P 005010X222A1 per connection (the active connection of the payer each "
+        "claim is billed to), validated by pyx12 and read back before it leaves. One result per "
+        "claim; exit 1 when any claim was held or not sent.",
+    )  # fmt: skip
+    submit.add_argument("ids", nargs="*", metavar="ID", help="claim ids (CLM01)")
+    submit.add_argument("--connection", metavar="NAME",
+                        help="send through this connection only (its payer's claims)")
+    submit.set_defaults(handler=cmd_submit, creates=False)
+
+    acks = sub.add_parser(
+        "acknowledgments", parents=[json_parent],
+        help="TA1, 999 and 277CA received, and what each did to the claims",
+        description="Every acknowledgment received by polling, newest first: its kind, the file "
+        "it answered, its verdict and what it did; --unmatched lists those that answered "
+        "nothing pctui sent (kept, never dropped).",
+    )  # fmt: skip
+    acks.add_argument("--unmatched", action="store_true",
+                      help="only those that matched nothing pctui sent")
+    acks.set_defaults(handler=cmd_acknowledgments, creates=False)
+
     conflicts = sub.add_parser(
         "conflicts", parents=[json_parent], help="claims kept apart: keep the one on file or take "
         "the new one",
@@ -1160,6 +1337,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="an empty database (e.g. postgresql://billing@db.internal/pctui)")
     migrate.set_defaults(handler=cmd_migrate_data, standalone=True)
     return parser
+
+
+_CLAIM_STATUSES = ["ready", "held", "submitted", "acknowledged", "accepted", "rejected", "paid",
+                   "partially_paid", "denied"]
 
 
 class _WaitNotice:

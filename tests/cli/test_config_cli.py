@@ -61,9 +61,9 @@ def test_importing_twice_reports_nothing_changed(run, source, tmp_path) -> None:
     assert json.loads(out) == {
         "file": str(doc), "status": "imported",
         "created": {"payers": 0, "rules": 0, "carc_overrides": 0, "connections": 0,
-                    "posting_codes": 0},
+                    "posting_codes": 0, "compliance_edits": 0},
         "changed": {"payers": 0, "rules": 0, "carc_overrides": 0, "connections": 0,
-                    "posting_codes": 0},
+                    "posting_codes": 0, "compliance_edits": 0},
         "unchanged": 20}
     code, out, _ = run(source, "config", "import", str(doc))
     assert code == 0 and out.startswith(f"{doc}: already up to date.")

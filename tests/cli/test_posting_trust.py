@@ -135,6 +135,29 @@ def test_a_secondary_released_alone_is_held_then_reworked_once_the_primary_is_po
     assert json.loads(out) == []
 
 
+def test_releasing_the_primary_later_says_which_held_claims_can_now_be_reworked(
+    biller: Biller,
+) -> None:
+    crossover_practice(biller)
+    release(biller, "AE200")  # the secondary arrived first: held
+    (held,) = json.loads(biller.run("errors", "--json")[1])
+
+    code, out, err = biller.run("release", *ids(biller, "BC100"), "--deposit-date", DEPOSIT)
+
+    assert code == 0, err
+    aetna = ids(biller, "AE200")[0]
+    assert (f"    C1 held on payment #{aetna} (AE200) can be reworked now: "
+            f"pctui rework {held['id']}") in out.splitlines()
+    # Nothing moved on its own: the held secondary waits for the biller's rework.
+    assert biller.claim("C1") == ("100.00", "60.00", "10.00", owes(secondary="30.00"))
+
+    # --json names the line, its payment and claim, for a script to rework.
+    biller.run("void", ids(biller, "BC100")[0], "--reason", "again, as JSON")
+    (result,) = release(biller, "BC100")
+    assert result["reworkable_now"] == [
+        {"line": held["id"], "payment": int(aetna), "claim_id": "C1"}]
+
+
 def test_reworking_before_the_cause_is_fixed_posts_nothing_and_keeps_the_line_open(
     biller: Biller,
 ) -> None:
@@ -444,6 +467,26 @@ def test_void_restores_the_balances_and_the_payment_can_be_released_again(
     assert reports["B20261120-02"]["total"] == "60.00"
 
 
+def test_the_batch_report_marks_a_rework_voided_with_its_release(biller: Biller) -> None:
+    crossover_practice(biller)
+    release(biller, "AE200")  # held
+    release(biller, "BC100")
+    (line,) = json.loads(biller.run("errors", "--json")[1])
+    assert biller.run("rework", str(line["id"]))[0] == 0
+    (aetna,) = ids(biller, "AE200")
+
+    assert biller.run("void", aetna, "--reason", "Aetna recouped the payment")[0] == 0
+
+    reports = {r["batch"]: r for r in json.loads(biller.run("batches", "--json")[1])}
+    (rework,) = reports["B20261120-01"]["reworks"]
+    assert (rework["payment"], rework["voided"]) == (int(aetna), True)
+    assert reports["B20261120-01"]["total"] == "0.00"
+    text = biller.run("batches")[1]
+    assert f"    rework #1 of payment #{aetna} (AE200): 1 claim posted by " in text
+    assert "voided with its release" in text
+    assert biller.claim("C1") == ("100.00", "60.00", "10.00", owes(secondary="30.00"))
+
+
 def test_a_void_is_refused_while_a_later_posting_depends_on_it_and_names_it(
     biller: Biller,
 ) -> None:
@@ -538,3 +581,4 @@ def test_an_error_line_can_be_closed_by_hand_with_a_note(biller: Biller) -> None
     closed = json.loads(out)
     assert (closed["state"], closed["note"]) == ("closed", "Aetna asked to resubmit; posted by hand")
     assert json.loads(biller.run("errors", "--json")[1]) == []
+    assert biller.run("errors") == (0, "no open error-report lines\n", "")

@@ -115,11 +115,13 @@ def test_import_release_and_list_claims_to_the_cent(run, files: dict[str, Path])
         "PCN100": {"claim_id": "PCN100", "patient_name": "DOE, JANE", "service_date": "2026-03-02",
                    "charge": "200.00", "paid": "130.00", "adjusted": "30.00",
                    "balance": {"primary": "0.00", "secondary": "40.00", "tertiary": "0.00",
-                               "patient": "0.00"}, "voided": False},
+                               "patient": "0.00"}, "voided": False,
+                   "status": "paid", "status_reason": "835 EFT1: paid 130.00 of 200.00"},
         "PCN101": {"claim_id": "PCN101", "patient_name": "DOE, JANE", "service_date": "2026-03-02",
                    "charge": "185.00", "paid": "100.00", "adjusted": "60.00",
                    "balance": {"primary": "0.00", "secondary": "0.00", "tertiary": "0.00",
-                               "patient": "25.00"}, "voided": False},
+                               "patient": "25.00"}, "voided": False,
+                   "status": "paid", "status_reason": "835 EFT1: paid 100.00 of 185.00"},
     }  # fmt: skip
 
     code, out, _ = run("release", str(secondary), "--deposit-date", "2026-11-29",
@@ -232,9 +234,9 @@ def test_claims_searches_and_prints_a_table(run, files: dict[str, Path]) -> None
     assert code == 0
     header, row = out.splitlines()
     assert header.split() == ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY",
-                              "SECONDARY", "TERTIARY", "PATIENT", "OWES"]  # fmt: skip
+                              "SECONDARY", "TERTIARY", "PATIENT", "OWES", "STATUS"]  # fmt: skip
     assert row.split() == ["PCN101", "DOE,", "JANE", "185.00", "0.00", "0.00", "185.00", "0.00",
-                           "0.00", "0.00"]  # fmt: skip
+                           "0.00", "0.00", "Ready", "to", "submit"]  # fmt: skip
 
 
 def _level(payment: str, adjustment: str, **changes: str | None) -> dict[str, str | None]:

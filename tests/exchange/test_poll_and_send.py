@@ -79,8 +79,10 @@ def test_a_poll_stores_every_file_and_hands_each_on_by_kind(store, admin, biller
     assert len(files) == 5 and {f.user for f in files} == {"bob"}
     remit = next(f for f in files if f.name == "remit_0001.835")
     assert mailbox.content(store, remit.id) == era_835() and remit.size == len(era_835())
-    # acknowledgments wait for the claims side, with their control numbers
-    acks = {a.kind: a for a in mailbox.unapplied_acknowledgments(store)}
+    # acknowledgments are recorded with their control numbers (and the claims side applied
+    # them at the end of the poll: they answer nothing sent here)
+    acks = {a.kind: a for a in mailbox.acknowledgments(store)}
+    assert all(a.applied_at is not None for a in acks.values())
     assert acks["999"].answers == ["1001", "0001", "0002", "0003"]
     assert (acks["999"].accepted, acks["999"].rejected) == (2, 1)
     assert acks["277CA"].items[1] == {"claim_id": "CLM2", "status": "A7:562", "category": "A7",
@@ -271,7 +273,7 @@ def test_claim_md_responses_and_eras_continue_from_their_cursors(store, admin, b
     assert [r.name for r in second.received] == ["claimmd-responses-3-3.json"]
     eralist = [f for p, f in claimmd.state.requests if p == "/services/eralist/"]
     assert eralist[-1]["ERAID"] == str(eraid)
-    (ack,) = [a for a in mailbox.unapplied_acknowledgments(store) if a.answers == ["CLM3"]]
+    (ack,) = [a for a in mailbox.acknowledgments(store) if a.answers == ["CLM3"]]
     assert ack.kind == "claim_md_responses" and ack.accepted == 1
 
 

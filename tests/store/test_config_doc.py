@@ -54,7 +54,8 @@ def test_export_has_the_spec_shape_in_a_fixed_order_and_no_keys(configured) -> N
     held = [c for c in connections.list_connections(configured) if c.api_key_set]
     assert len(held) == len(DEMO_KEYS) == 4  # the keys exist, in the keyring
     doc = config_doc.export_config(configured)
-    assert list(doc) == ["payers", "rules", "carc_overrides", "connections", "posting_codes"]
+    assert list(doc) == ["payers", "rules", "carc_overrides", "connections", "posting_codes",
+                         "compliance_edits"]
     assert [p["code"] for p in doc["payers"]] == ["AETNA", "BCBS", "MCDCA", "MCR", "OLDPLAN",
                                                   "WCF"]
     assert doc["payers"][1] == {"code": "BCBS", "name": "Blue Cross Blue Shield of Texas",
@@ -92,7 +93,7 @@ def test_export_then_import_into_an_empty_database_reproduces_it_exactly(configu
     first = config_doc.export_config(configured)
     report = config_doc.import_config(other, carol, copy.deepcopy(first))
     assert report.created == {"payers": 6, "rules": 9, "carc_overrides": 3, "connections": 5,
-                              "posting_codes": 2}
+                              "posting_codes": 2, "compliance_edits": 0}
     assert report.unchanged == 0 and not any(report.changed.values())
     second = config_doc.export_config(other)
     assert json.dumps(second, indent=2) == json.dumps(first, indent=2)
@@ -134,7 +135,7 @@ def test_changed_entries_are_updated_in_place_and_audited(configured, admin) -> 
     before_rules = {r.label: r.id for r in rules.list_rules(configured)}
     report = config_doc.import_config(configured, admin, doc)
     assert report.changed == {"payers": 1, "rules": 1, "carc_overrides": 1, "connections": 1,
-                              "posting_codes": 1}
+                              "posting_codes": 1, "compliance_edits": 0}
     assert not any(report.created.values()) and report.unchanged == 20
     assert {r.label: r.id for r in rules.list_rules(configured)} == before_rules  # same rows
     assert audit.entries(configured, "rule")[0].changes == {
@@ -170,7 +171,7 @@ def test_a_document_can_use_payers_and_codes_it_defines_itself(empty) -> None:
     }
     report = config_doc.import_config(other, carol, doc)
     assert report.created == {"payers": 1, "rules": 1, "carc_overrides": 1, "connections": 1,
-                              "posting_codes": 1}
+                              "posting_codes": 1, "compliance_edits": 0}
     rule = rules.list_rules(other)[0]
     assert (rule.label, rule.inbound_id_attached) == ("12345 + BCBS", True)
     assert rule.levels[PayerLevel.PRIMARY] == rules.RuleLevelDraft("PSELF", "AIWO")
@@ -216,7 +217,7 @@ def test_a_broken_document_names_every_problem_and_changes_nothing(configured, a
         config_doc.import_config(configured, admin, doc)
     assert failed.value.errors == {
         "settings": "unknown section (expected payers, rules, carc_overrides, connections, "
-                    "posting_codes)",
+                    "posting_codes, compliance_edits)",
         "payers[0].insurance_class": 'unknown insurance class "private" (one of commercial, '
                                      "medicare, medicaid, workers_comp, other)",
         "payers[1].colour": "unknown key (expected code, name, insurance_class, inbound_ids, "
@@ -248,7 +249,7 @@ def test_a_broken_document_names_every_problem_and_changes_nothing(configured, a
 
 @pytest.mark.parametrize(("doc", "errors"), [
     ([], {"document": "must be a JSON object with payers, rules, carc_overrides, connections, "
-                      "posting_codes"}),
+                      "posting_codes, compliance_edits"}),
     ({"payers": {}}, {"payers": "must be a list"}),
     ({"rules": [7]}, {"rules[0]": "must be an object"}),
     ({"payers": [{"code": "X", "name": "X", "insurance_class": "other", "inbound_ids": "123"}]},

@@ -611,6 +611,7 @@ def test_release_eras_reports_each_payment_in_order_and_goes_on_after_a_refusal(
         "id": first, "status": "released", "claims_posted": 1, "errors": [],
         "message": "Released: 1 claim posted", "release_id": results[0].release_id,
         "batch": "B20261122-01", "deposit_date": "2026-11-22", "reworked": [],
+        "reworkable_now": [],
     }  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from pctui.store import audit, connections, payers
 from pctui.store.connections import ConnectionDraft
@@ -295,3 +295,39 @@ async def test_an_sftp_mailbox_asks_for_its_login_and_folders(make_app, store, s
             saved.settings.private_key_file) == ("acme", "/SendFiles", "/ReceiveFiles",
                                                  "~/.ssh/id_edi")
     assert saved.address == ("sftp.bcbs.example", 2222)
+
+
+async def test_compliance_rules_come_from_the_catalogue_and_older_labels_are_kept(
+    make_app, store, admin, secrets, bcbs
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill_new_connection(pilot)
+        await type_text(pilot, ", MADE-UP-EDIT")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionForm)  # not saved
+        assert "not in the compliance catalogue: MADE-UP-EDIT" in screen_text(pilot)
+    assert connections.list_connections(store) == []
+
+    # A label saved before the catalogue existed is kept (shown as unknown, never run).
+    connections.save_connection(store, secrets, admin, ConnectionDraft(
+        bcbs, "BCBS direct", "https", "https://edi.bcbs.example/claims",
+        compliance_rules=["LEGACY-LABEL", "BILLING-ZIP-9"]), api_key=KEY)  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionForm)
+        assert "unknown rule kept from older data: LEGACY-LABEL" in screen_text(pilot)
+        app.screen.query_one("#endpoint", Input).value = "https://edi.bcbs.example/v2"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        if isinstance(app.screen, ConfirmationModal):
+            await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConnectionForm, ConfirmationModal))
+    (saved,) = connections.list_connections(store)
+    assert saved.endpoint == "https://edi.bcbs.example/v2"
+    assert saved.compliance_rules == ("LEGACY-LABEL", "BILLING-ZIP-9")

@@ -120,7 +120,7 @@ async def test_mailbox_filters_by_kind_and_direction(make_app, store, admin, sec
         await pilot.press("G")
         await finish(pilot)
         await pilot.press("escape")
-        await pilot.press("f6")
+        await pilot.press("f7")  # Mailbox: F7 since Claims Out (F6) sits beside Claims
         await pilot.pause()
         await pilot.press("f")
         await pilot.pause()

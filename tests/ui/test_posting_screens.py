@@ -4,7 +4,7 @@ error report, void with a reason, and the batch report; each also pinned at 80x2
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
 from pctui.core.codes import PayerLevel
 from pctui.core.era import ClaimPayment
-from pctui.store import claims, intake, payers, release, rework, rules
+from pctui.store import batches, claims, intake, payers, release, rework, rules
 from pctui.store.db import Store
 from pctui.store.users import Actor
 from pctui.ui.screens.batch_report import BatchReportScreen
@@ -143,6 +143,40 @@ async def test_the_release_dialog_says_what_will_post_before_the_biller_confirms
         assert owed(store, "PCN200") == {}
 
 
+async def test_the_deposit_date_is_never_after_today_and_an_early_one_is_confirmed(
+        make_app, store, crossover) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BC")  # paid 2026-11-20
+        await pilot.press("space", "r")
+        await settle(pilot)
+        tomorrow = date.today() + timedelta(days=1)
+        await pilot.press("home", "ctrl+k")
+        await type_text(pilot, tomorrow.isoformat())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert f"{tomorrow} is after today" in screen_text(pilot)
+        assert "Not released: fix the fields above." in screen_text(pilot)
+        assert owed(store, "PCN300") == {"primary": D("100.00")}
+
+        await pilot.press("home", "ctrl+k")
+        await type_text(pilot, "2026-11-19")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert ("Deposit date 2026-11-19 is before the payment date 2026-11-20 of CHK-BC. "
+                "Release again (Ctrl+S) to confirm that date.") in " ".join(
+                    screen_text(pilot).split())
+        assert owed(store, "PCN300") == {"primary": D("100.00")}  # not yet
+
+        await pilot.press("ctrl+s")  # confirmed
+        await settle(pilot)
+        assert "Deposit 2026-11-19" in screen_text(pilot)
+    assert owed(store, "PCN300") == {}
+    (batch,) = batches.batch_reports(store)
+    assert (batch.deposit_date, [p.check_number for p in batch.payments]) == (
+        date(2026, 11, 19), ["CHK-BC"])
+
+
 async def test_the_preview_shows_a_secondary_released_alone_as_held(make_app, crossover) -> None:
     app = make_app("bob")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -176,6 +210,22 @@ async def test_a_held_claim_is_on_the_held_list_and_reworked_once_its_primary_is
         assert table.row_count == 0 and "No held claims." in screen_text(pilot)
     assert owed(store, "PCN200") == {}
     assert rework.open_lines(store)[0].claim_id == "PCN404"
+
+
+async def test_releasing_the_primary_later_says_the_held_secondary_can_be_reworked_now(
+        make_app, store, admin, crossover) -> None:
+    release.release_eras(store, admin, [crossover["aet"]], DEPOSIT)  # alone: held
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-BC")
+        await pilot.press("space", "r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert ("↻ PCN200 held on payment #2 (CHK-AET) can be reworked now (H: Held list)"
+                in screen_text(pilot))
+        # Only said, not done: the held secondary is posted when the biller reworks it.
+        assert owed(store, "PCN200") == {"secondary": D("30.00")}
 
 
 async def test_rework_from_a_payments_error_report_and_close_a_line_with_a_note(
@@ -332,7 +382,7 @@ def test_void_dialog_at_80x24(snap_compare, make_app, store, admin, crossover) -
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("v")
-        await pilot.pause()
+        await settle(pilot)  # the dialog mounted and drawn, even on a loaded machine
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_void)
 

@@ -55,11 +55,11 @@ def filled(store, admin, secrets):
 
 
 def test_mailbox_section_at_80x24(snap_compare, make_app, filled, utc) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f6"])
+    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f7"])
 
 
 def test_mailbox_file_viewer_at_80x24(snap_compare, make_app, filled, utc) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f6", "down", "down", "down",
+    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f7", "down", "down", "down",
                                                                    "enter"])
 
 

@@ -249,6 +249,7 @@ class Claim:
     special_program: str = ""  # CLM12
     delay_reason: str = ""  # CLM20
     transaction_type: str = "CH"  # BHT06: CH a claim, RP an encounter (reporting)
+    submitter: Entity | None = None  # 1000A NM1*41 (with its PER) of the file it came in
     dates: list[ClaimDate] = field(default_factory=list)  # 2300 DTP
     references: list[Reference] = field(default_factory=list)  # 2300 REF
     diagnoses: list[Diagnosis] = field(default_factory=list)  # HI (principal first)

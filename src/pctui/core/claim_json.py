@@ -188,6 +188,7 @@ def claim_detail_to_data(claim: Claim) -> dict[str, Any]:
     data.update({k: getattr(claim, k) for k in _CLAIM_TEXT})
     data["related_causes"] = list(claim.related_causes)
     data["payer_claim_number"] = claim.payer_claim_number
+    data["submitter"] = entity_to_data(claim.submitter)
     data["billing_provider"] = entity_to_data(claim.billing_provider)
     data["pay_to"] = entity_to_data(claim.pay_to)
     data["pay_to_plan"] = entity_to_data(claim.pay_to_plan)
@@ -250,6 +251,7 @@ def apply_claim_detail(claim: Claim, data: dict[str, Any] | None) -> Claim:
     claim.related_causes = tuple(str(c) for c in data.get("related_causes", []))
     if data.get("payer_claim_number"):
         claim.payer_claim_number = str(data["payer_claim_number"])
+    claim.submitter = entity_from_data(data.get("submitter"))
     claim.billing_provider = entity_from_data(data.get("billing_provider"))
     claim.pay_to = entity_from_data(data.get("pay_to"))
     claim.pay_to_plan = entity_from_data(data.get("pay_to_plan"))

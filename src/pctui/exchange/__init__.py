@@ -227,7 +227,12 @@ def poll(store: Store, secrets: SecretStore, actor: Actor,
         views = connections.list_connections(store, include_inactive=False)
     else:
         views = [connections.get_connection(store, i) for i in connection_ids]
-    return [poll_connection(store, secrets, actor, v, retry, progress) for v in views]
+    results = [poll_connection(store, secrets, actor, v, retry, progress) for v in views]
+    # The claims side turns the acknowledgments received into claim statuses (SPEC 6).
+    from pctui.exchange.claims_out import after_poll
+
+    after_poll(store, actor)
+    return results
 
 
 def poll_connection(store: Store, secrets: SecretStore, actor: Actor, view: ConnectionView,

@@ -130,6 +130,7 @@ class BatchRework:
     claims_posted: int
     reworked_by: str
     reworked_at: datetime
+    voided: bool = False  # its release was voided: what it posted was negated with it
 
 
 @dataclass(slots=True)
@@ -163,7 +164,7 @@ class BatchReport:
             "reworks": [
                 {"id": r.rework_id, "payment": r.era_id, "check_number": r.check_number,
                  "claims_posted": r.claims_posted, "by": r.reworked_by,
-                 "at": r.reworked_at.isoformat()}
+                 "at": r.reworked_at.isoformat(), "voided": r.voided}
                 for r in self.reworks
             ],
             "count": self.payment_count,
@@ -217,16 +218,17 @@ def _payments_in(session: Session, numbers: Iterable[str]) -> dict[str, list[Bat
 
 def _reworks_in(session: Session, numbers: Iterable[str]) -> dict[str, list[BatchRework]]:
     rows = session.exec(
-        select(Rework, Era.check_number)
+        select(Rework, Era.check_number, Release.voided_at)
         .join(Era, col(Era.id) == Rework.era_id)
+        .join(Release, col(Release.id) == Rework.release_id)
         .where(col(Rework.batch).in_(list(numbers)))
         .order_by(col(Rework.id))
     ).all()
     found: dict[str, list[BatchRework]] = {}
-    for rework, check in rows:
+    for rework, check, voided_at in rows:
         assert rework.id is not None
         found.setdefault(rework.batch, []).append(BatchRework(
             rework.id, rework.era_id, check, rework.claims_posted, rework.reworked_by,
-            rework.reworked_at,
+            rework.reworked_at, voided_at is not None,
         ))  # fmt: skip
     return found

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, insert, or_
+from sqlalchemy import and_, case, func, insert, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
@@ -331,6 +331,8 @@ class ClaimBalance:
     adjusted: Decimal
     balance: dict[Party, Decimal]
     voided: bool = False  # a void (CLM05-3 = 8) cancelled what was owed
+    status: str = "ready"  # core.claim_status.ClaimStatus
+    status_reason: str = ""
 
     @property
     def total_balance(self) -> Decimal:
@@ -340,18 +342,20 @@ class ClaimBalance:
 MAX_SEARCH = 200  # a claim id is at most 38 characters, a patient's name about 100
 
 
-def _search_filter(search: str | None):  # noqa: ANN202 - a SQL expression or None
+def _search_filter(search: str | None, status: str | None = None):  # noqa: ANN202 - SQL or None
     text = (search or "").strip()
+    by_status = col(Claim.status) == status if status else None
     if not text:
-        return None
+        return by_status
     if len(text) > MAX_SEARCH:  # SQLite refuses LIKE patterns past 50,000 bytes anyway
         raise ValidationFailed({"search": f"at most {MAX_SEARCH} characters "
                                           f"({len(text):,} given)"})
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
+    found = or_(
         col(Claim.claim_id).ilike(pattern, escape="\\"),
         col(Claim.patient_name).ilike(pattern, escape="\\"),
     )
+    return found if by_status is None else and_(found, by_status)
 
 
 # The orders a claims list can be sorted in: a claim column, or a total from the ledger.
@@ -366,8 +370,9 @@ def _with_balance_filter():  # noqa: ANN202 - a SQL expression
     return col(Claim.id).in_(owing)
 
 
-def _claims_query(query, search: str | None, with_balance: bool):  # noqa: ANN001, ANN202
-    where = _search_filter(search)
+def _claims_query(query, search: str | None, with_balance: bool,  # noqa: ANN001, ANN202
+                  status: str | None = None):
+    where = _search_filter(search, status)
     if where is not None:
         query = query.where(where)
     if with_balance:
@@ -375,10 +380,11 @@ def _claims_query(query, search: str | None, with_balance: bool):  # noqa: ANN00
     return query
 
 
-def count_claims(store: Store, search: str | None = None, with_balance: bool = False) -> int:
+def count_claims(store: Store, search: str | None = None, with_balance: bool = False,
+                 status: str | None = None) -> int:
     """How many claims match ``search`` (claim id or patient, any part, any case); with
-    ``with_balance``, only claims someone still owes on."""
-    query = _claims_query(select(func.count()).select_from(Claim), search, with_balance)
+    ``with_balance``, only claims someone still owes on; with ``status``, only those."""
+    query = _claims_query(select(func.count()).select_from(Claim), search, with_balance, status)
     with store.read() as session:
         return int(session.exec(query).one())
 
@@ -386,6 +392,7 @@ def count_claims(store: Store, search: str | None = None, with_balance: bool = F
 def list_claims(
     store: Store, search: str | None = None, offset: int = 0, limit: int = 200,
     order: str | None = None, descending: bool = False, with_balance: bool = False,
+    status: str | None = None,
 ) -> list[ClaimBalance]:
     """One page of claims (claim id order unless ``order`` is one of :data:`CLAIM_ORDERS`),
     with totals summed from the ledger in one query.
@@ -395,7 +402,8 @@ def list_claims(
     payment lowers "paid".
     """
     with store.read() as session:
-        return claim_balances(session, search, offset, limit, order, descending, with_balance)
+        return claim_balances(session, search, offset, limit, order, descending, with_balance,
+                              status)
 
 
 def _order_expression(order: str | None):  # noqa: ANN202 - (expression, ledger sums or None)
@@ -427,12 +435,13 @@ def _order_expression(order: str | None):  # noqa: ANN202 - (expression, ledger 
 def claim_balances(
     session: Session, search: str | None = None, offset: int = 0, limit: int = 200,
     order: str | None = None, descending: bool = False, with_balance: bool = False,
+    status: str | None = None,
 ) -> list[ClaimBalance]:
     expression, sums = _order_expression(order)
     page = select(Claim.id)
     if sums is not None:
         page = page.outerjoin(sums, sums.c.claim_pk == Claim.id)
-    page = _claims_query(page, search, with_balance)
+    page = _claims_query(page, search, with_balance, status)
     sort = expression.desc() if descending else expression.asc()
     tie = col(Claim.claim_id).desc() if descending else col(Claim.claim_id).asc()
     page = page.order_by(sort, tie).offset(max(offset, 0)).limit(max(limit, 0))
@@ -459,6 +468,8 @@ def claim_balances(
             Claim.patient_name,
             Claim.service_date,
             Claim.voided_at,
+            Claim.status,
+            Claim.status_reason,
             total(kind == EntryKind.CHARGE.value),
             total(kind == EntryKind.PAYMENT.value),
             total(kind == EntryKind.ADJUSTMENT.value),
@@ -471,15 +482,14 @@ def claim_balances(
         .group_by(Claim.id)
     )
     rows = []
-    for pk, claim_id, patient, service_date, voided_at, charge, paid, adjusted, *owed in (
-        session.exec(query)
-    ):
+    for (pk, claim_id, patient, service_date, voided_at, status, reason, charge, paid, adjusted,
+         *owed) in session.exec(query):
         rows.append(ClaimBalance(
             pk, claim_id, patient, service_date, from_cents(charge),
             # Payments and adjustments lower a balance, so their entries are negative.
             from_cents(-paid), from_cents(-adjusted),
             {party: from_cents(cents) for party, cents in zip(Party, owed, strict=True)},
-            voided_at is not None,
+            voided_at is not None, status, reason,
         ))  # fmt: skip
     position = {pk: index for index, pk in enumerate(ids)}
     return sorted(rows, key=lambda row: position[row.pk])
@@ -825,6 +835,8 @@ class ClaimDetail:
     line_totals: dict[int | None, LedgerTotals]  # per LX line number; None: on the claim itself
     came_from: str  # the 837 file's name, or "demo data"
     voided: bool = False  # a void (CLM05-3 = 8) cancelled what was owed
+    status: str = "ready"  # core.claim_status.ClaimStatus
+    status_reason: str = ""
 
 
 def claim_detail(store: Store, claim_pk: int) -> ClaimDetail | None:

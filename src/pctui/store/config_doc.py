@@ -2,8 +2,9 @@
 
 Shape: the SPEC 3 keys, plus "active" on payers and rules, plus an optional top-level
 "posting_codes" list [{code, kind, description, active}] holding the custom posting codes rules
-use (the eight standard codes exist in every database and are never listed). API keys are never
-part of the document; an imported connection without a key in this database shows key "missing".
+use (the eight standard codes exist in every database and are never listed), plus an optional
+"compliance_edits" list of administrators' compliance edits (shape: ``core.edits.rule_from_data``;
+merged by id; "active": false switches one off). API keys are never part of the document; an imported connection without a key in this database shows key "missing".
 
 Connections carry ``usage`` (``test``/``production``), ``poll_minutes`` and, by gateway type, an
 ``sftp`` or an ``https`` object (:mod:`pctui.core.connection_settings` names every key). An entry
@@ -37,11 +38,13 @@ from pctui.core.connection_settings import (
     settings_from_dict,
     settings_key,
 )
+from pctui.core.edits import RuleError, rule_from_data
 from pctui.core.gateway import compliance_rule_problem, endpoint_problem, x12_id_problem
 from pctui.core.text import unsafe_characters
 from pctui.store import audit, payers
 from pctui.store.carc import carc_sort_key, write_override
 from pctui.store.codes import CodeView, code_fields_problems, codes_in, normalize_code, write_code
+from pctui.store.compliance import admin_rule_documents, save_admin_rule
 from pctui.store.connections import (
     ConnectionDraft,
     connection_values,
@@ -62,7 +65,8 @@ from pctui.store.tables import (
 )
 from pctui.store.users import Actor
 
-SECTIONS = ("payers", "rules", "carc_overrides", "connections", "posting_codes")
+SECTIONS = ("payers", "rules", "carc_overrides", "connections", "posting_codes",
+            "compliance_edits")
 _KEY_WORDS = ("api_key", "key", "api_key_hint", "api_key_set", "secret", "password")
 
 # Per section: required keys, then optional keys with the value an absent key means.
@@ -133,6 +137,7 @@ def export_in(session: Session) -> dict[str, Any]:
             {"code": c.code, "kind": c.kind, "description": c.description, "active": c.active}
             for c in session.exec(select(PostingCode).where(col(PostingCode.standard).is_(False))
                                   .order_by(PostingCode.code)).all()],
+        "compliance_edits": admin_rule_documents(session),
     }
 
 
@@ -315,6 +320,7 @@ class _Doc:
     rules: list[tuple[str, str, RuleDraft]] = field(default_factory=list)  # path, payer code
     overrides: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     connections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    edits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _read_document(doc: Any, problems: _Problems) -> _Doc:
@@ -332,6 +338,9 @@ def _read_document(doc: Any, problems: _Problems) -> _Doc:
             continue
         for i, item in enumerate(items):
             path = f"{section}[{i}]"
+            if section == "compliance_edits":  # its shape: core.edits.rule_from_data
+                _read_edit(problems, path, item, parsed)
+                continue
             entry = _shape(problems, path, item, section)
             if entry is None:
                 continue
@@ -353,6 +362,20 @@ def _read_document(doc: Any, problems: _Problems) -> _Doc:
             else:
                 parsed.connections.append((path, entry))
     return parsed
+
+
+def _read_edit(problems: _Problems, path: str, item: Any, parsed: _Doc) -> None:
+    try:
+        rule = rule_from_data(item)
+    except RuleError as exc:
+        for key, problem in exc.problems.items():
+            problems.add(f"{path}.{key}" if key else path, problem)
+        return
+    seen = {entry["id"] for _, entry in parsed.edits}
+    if rule.id in seen:
+        problems.add(f"{path}.id", f"{rule.id} is defined twice")
+        return
+    parsed.edits.append((path, dict(item)))
 
 
 def _first_seen(problems: _Problems, path: str, key: Any, seen: dict[Any, str], what: str) -> bool:
@@ -605,6 +628,17 @@ class _Applier:
         self.apply_rules(payer_ids)
         self.apply_overrides(payer_ids)
         self.apply_connections(payer_ids)
+        self.apply_edits()
+
+    def apply_edits(self) -> None:
+        for _path, entry in self.doc.edits:
+            rule_id, changed = save_admin_rule(self.session, entry, audit.now())
+            if not changed:
+                self.count("compliance_edits", None)
+                continue
+            self.count("compliance_edits", "changed")
+            audit.record(self.session, self.actor.login, "compliance_edit", None, rule_id,
+                         "saved", {"definition": [None, entry]})
 
     def count(self, section: str, action: str | None) -> None:
         if action is None:

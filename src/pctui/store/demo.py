@@ -28,11 +28,13 @@ DEMO_PAYERS = [
 DEMO_CONNECTIONS = [
     # payer code, name, gateway, endpoint, submitter, receiver, rules, demo key
     ("MCR", "Medicare via Availity", "clearinghouse", "https://api.availity.example/claims",
-     "PCTUI0001", "AVAILITY", ["5010-SNIP1", "5010-SNIP2", "MCR-NCCI"], "demo-mcr-key-7f3a9c21"),
+     "PCTUI0001", "AVAILITY", ["5010-SNIP1", "5010-SNIP2", "MCR-NCCI", "MEDICARE-LAB-CLIA",
+                               "MEDICARE-REFERRING"], "demo-mcr-key-7f3a9c21"),
     ("MCDCA", "Medi-Cal SFTP mailbox", "sftp", "sftp.medi-cal.example:22/inbound/837",
      "MEDICAL01", "610442", ["5010-SNIP1", "MEDICAID-CA"], "demo-mcd-key-51d0e8b4"),
     ("BCBS", "BCBS TX direct API", "https", "https://edi.bcbstx.example/v2/claims",
-     "PCTUI0001", "84980", ["5010-SNIP2"], "demo-bcbs-key-c4e77a10"),
+     "PCTUI0001", "84980", ["5010-SNIP2", "BILLING-ZIP-9", "NPI-CHECK-DIGIT", "TAXONOMY-FORMAT"],
+     "demo-bcbs-key-c4e77a10"),
     ("AETNA", "Aetna via clearinghouse", "clearinghouse", "https://claims.changehc.example/837p",
      "PCTUI0001", "CHC", ["5010-SNIP2", "AETNA-ATT"], None),
     ("WCF", "SCIF workers' comp portal", "https", "https://edi.scif.example/claims",
@@ -125,13 +127,17 @@ def build_demo(store: Store, actor: Actor, secrets: SecretStore) -> dict[str, An
     from pctui.store.demo_eras import add_demo_claims_and_eras
 
     summary.update(add_demo_claims_and_eras(store, actor, date.today()))
+    from pctui.store.demo_claims_out import add_demo_claims_out
+
+    summary.update(add_demo_claims_out(store, actor, date.today()))
     return summary
 
 
 def describe(summary: dict[str, Any]) -> list[str]:
     lines = [f"Demo data added: {summary['payers']} payers, {summary['connections']} connections, "
              f"{summary.get('rules', 0)} payer rules, {summary.get('carc_overrides', 0)} CARC "
-             f"overrides, {summary.get('claims', 0)} claims, {summary.get('eras', 0)} 835 payments."]
+             f"overrides, {summary.get('claims', 0)} claims, {summary.get('eras', 0)} 835 payments, "
+             f"{summary.get('claims_out', 0)} claims on their way out (PAYMENTS → Claims Out)."]
     if summary.get("keys_skipped"):
         lines.append(f"{summary['keys_skipped']} demo API keys were not stored because the keyring "
                      "is locked; set PCTUI_KEYRING_PASSPHRASE to store them.")

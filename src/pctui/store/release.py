@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
@@ -45,7 +45,7 @@ from sqlmodel import Session, col, select
 from pctui.core.posting import PaymentToOrder, RemittancePosting, adjudication_order, pay_level
 from pctui.core.posting.statuses import LEVEL_RANK
 from pctui.core.wording import plural
-from pctui.store import audit
+from pctui.store import audit, claim_status
 from pctui.store.batches import BatchRefused, check_batch, next_batch_number, take_batch
 from pctui.store.db import Store, cyclic_gc_paused
 from pctui.store.errors import ValidationFailed
@@ -54,6 +54,9 @@ from pctui.store.posting_writes import record_provider_adjustments, summary, wri
 from pctui.store.release_views import ReleaseDetail, release_detail
 from pctui.store.tables import Claim, Era, PayerInboundId, PayerRule, Release
 from pctui.store.users import Actor
+
+if TYPE_CHECKING:
+    from pctui.store.rework import ReworkableNow
 
 __all__ = [  # the release views and batch numbers are reached through this module too
     "ReleaseDetail", "ReleaseResult", "ReleaseStatus", "check_batch", "next_batch_number",
@@ -81,6 +84,8 @@ class ReleaseResult:
     batch: str = ""
     deposit_date: date | None = None
     reworked: list[str] = field(default_factory=list)  # lines posted later in the same run
+    # Held lines of earlier payments whose claim this release posted, ready to be reworked now.
+    reworkable_now: list[ReworkableNow] = field(default_factory=list)
 
     @property
     def released(self) -> bool:
@@ -102,6 +107,7 @@ class ReleaseResult:
             "deposit_date": self.deposit_date.isoformat()
             if released and self.deposit_date else None,
             "reworked": list(self.reworked),
+            "reworkable_now": [held.to_json() for held in self.reworkable_now],
         }
 
 
@@ -155,11 +161,14 @@ def release_eras(
         if progress is not None:
             progress(done, len(order), result)
     released = [r.era_id for r in results if r.released]
-    if len(released) > 1:
-        from pctui.store.rework import rework_held_in_run
+    from pctui.store.rework import held_freed_by, rework_held_in_run
 
+    if len(released) > 1:
         reworked = rework_held_in_run(store, actor, released)
         results = [_with_reworked(r, reworked.get(r.era_id, [])) for r in results]
+    freed = held_freed_by(store, released)
+    if freed:
+        results = [replace(r, reworkable_now=freed.get(r.era_id, [])) for r in results]
     by_id = {r.era_id: r for r in results}
     return [by_id[era_id] for era_id in dict.fromkeys(era_ids)]
 
@@ -168,9 +177,7 @@ def _with_reworked(result: ReleaseResult, lines: list[str]) -> ReleaseResult:
     if not lines:
         return result
     message = f"{result.message}; {plural(len(lines), 'held claim')} posted later in this run"
-    return ReleaseResult(result.era_id, result.status, result.claims_posted, result.errors,
-                         message, result.release_id, result.batch, result.deposit_date,
-                         lines)  # fmt: skip
+    return replace(result, message=message, reworked=lines)
 
 
 def posting_order_of(store: Store, era_ids: Iterable[int]) -> list[int]:
@@ -355,6 +362,11 @@ def _release(
     assert release.id is not None
     write_posting(session, posting, payment.claims, era_id=era_id, release_id=release.id,
                   batch=number, user=actor.login, now=now)  # fmt: skip
+    # Claims out (SPEC 6): paid, partially paid or denied, with the 835 as the reason.
+    claim_status.after_release(session, payment.remittance,
+                               {cid: c.pk for cid, c in payment.claims.items()},
+                               {r.claim_id: r.outcome.value for r in posting.results}, era_id,
+                               actor.login, now)  # fmt: skip
     _record_provider_adjustments(session, posting, era_id, release.id)
     era.status = status.value
     session.add(era)

@@ -17,6 +17,9 @@
 - **Held claims in one run.** When payments released together needed opposite orders
   (:mod:`pctui.core.posting.order`), the CLPs held for an earlier level that a later payment of
   the same run then posted are reworked at the end of that run (:func:`rework_held_in_run`).
+- **Held claims of earlier runs** are not posted on their own when a later release posts their
+  earlier level: rework is the biller's act (SPEC 2.4), and its batch is the held payment's. The
+  release says which of them can be reworked now (:func:`held_freed_by`), so none is forgotten.
 """
 
 from __future__ import annotations
@@ -30,14 +33,14 @@ from sqlmodel import Session, col, select
 
 from pctui.core.text import unsafe_characters
 from pctui.core.wording import plural
-from pctui.store import audit
+from pctui.store import audit, claim_status
 from pctui.store.batches import BatchRefused, check_batch, take_batch
 from pctui.store.db import Store, cyclic_gc_paused
 from pctui.store.errors import NotFound, ValidationFailed
 from pctui.store.payment_posting import load_payment
 from pctui.store.posting_writes import summary, write_posting
 from pctui.store.release_views import ErrorLineView, error_lines
-from pctui.store.tables import Era, ErrorReportLine, Release, Rework
+from pctui.store.tables import Claim, ClaimPosting, Era, ErrorReportLine, Release, Rework
 from pctui.store.users import Actor
 
 NOTE_MAX_LENGTH = 500
@@ -64,6 +67,22 @@ class ReworkResult:
         return {"payment": self.era_id, "claim_id": self.claim_id, "lines": self.line_ids,
                 "status": self.status, "message": self.message, "rework_id": self.rework_id,
                 "batch": self.batch or None, "errors": self.errors}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReworkableNow:
+    """A held error-report line of an earlier payment that a release has just freed."""
+
+    line: int
+    payment: int
+    check_number: str
+    claim_id: str
+
+    def describe(self) -> str:
+        return f"{self.claim_id} held on payment #{self.payment} ({self.check_number})"
+
+    def to_json(self) -> dict[str, object]:
+        return {"line": self.line, "payment": self.payment, "claim_id": self.claim_id}
 
 
 class _NotReworked(Exception):
@@ -173,6 +192,9 @@ def _rework(
     assert rework.id is not None
     write_posting(session, posting, payment.claims, era_id=era_id, release_id=release.id,
                   batch=number, user=actor.login, now=now, rework_id=rework.id)  # fmt: skip
+    # Claims out (SPEC 6): the claim it posted onto is paid, partially paid or denied now.
+    claim_status.restate_from_postings(session, [c.pk for c in payment.claims.values()],
+                                       actor.login, now)  # fmt: skip
     for line in lines:
         line.state, line.closed_at, line.closed_by = "reworked", now, actor.login
         line.closed_by_rework_id = rework.id
@@ -282,3 +304,49 @@ def rework_held_in_run(store: Store, actor: Actor, era_ids: Iterable[int]) -> di
                 reworked.setdefault(result.era_id, []).append(result.message)
         if not progress:
             return reworked
+
+
+def held_freed_by(store: Store, era_ids: Iterable[int]) -> dict[int, list[ReworkableNow]]:
+    """Open held lines of *other* payments whose claim one of these just-released payments
+    posted, and that reworking would post now; keyed by the payment that posted the claim (the
+    first, when several did). Nothing is written."""
+    run = list(dict.fromkeys(era_ids))
+    if not run:
+        return {}
+    with store.read() as session:
+        held = session.exec(
+            select(ErrorReportLine, Era.check_number, Claim.id)
+            .join(Era, col(Era.id) == col(ErrorReportLine.era_id))
+            .join(Claim, col(Claim.claim_id) == col(ErrorReportLine.claim_id))
+            .where(
+                ErrorReportLine.kind == "held", ErrorReportLine.state == "open",
+                col(ErrorReportLine.reworkable).is_(True),
+                col(ErrorReportLine.era_id).not_in(run),
+            ).order_by(col(ErrorReportLine.id))
+        ).all()  # fmt: skip
+        if not held:
+            return {}
+        claim_pks = sorted({pk for _, _, pk in held if pk is not None})
+        first_posted: dict[int, int] = {}
+        for start in range(0, len(claim_pks), 500):
+            rows = session.exec(
+                select(ClaimPosting.claim_pk, ClaimPosting.era_id).where(
+                    col(ClaimPosting.era_id).in_(run),
+                    col(ClaimPosting.claim_pk).in_(claim_pks[start:start + 500]),
+                    ClaimPosting.kind == "posted", col(ClaimPosting.voided).is_(False),
+                ).order_by(col(ClaimPosting.id))
+            ).all()  # fmt: skip
+            for claim_pk, era_id in rows:
+                first_posted.setdefault(claim_pk, era_id)
+    candidates = [(line, check, first_posted[pk]) for line, check, pk in held
+                  if pk in first_posted and line.id is not None]  # fmt: skip
+    if not candidates:
+        return {}
+    ready = rework_readiness(store, [line.id for line, _, _ in candidates if line.id is not None])
+    freed: dict[int, list[ReworkableNow]] = {}
+    for line, check, by in candidates:
+        assert line.id is not None
+        if ready.get(line.id, "").startswith("ready"):
+            freed.setdefault(by, []).append(
+                ReworkableNow(line.id, line.era_id, check or "", line.claim_id))
+    return freed

@@ -234,6 +234,14 @@ class Claim(SQLModel, table=True):
     # The rest of the 837P (providers, subscriber, patient, CLM, dates, diagnoses, line details)
     # as JSON (core.claim_json); "{}" for a claim stored before pctui kept it.
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    # Where the claim is on its way out (core.claim_status.ClaimStatus) and why: the failed
+    # edits, the payer's words, the 835. ``edits``: JSON list of the last check's failures.
+    status: str = Field(default="ready", index=True)
+    status_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status_at: datetime | None = None
+    edits: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # A submission that has taken the claim and not yet said whether it was sent.
+    pending_submission_id: int | None = Field(default=None, index=True)
 
 
 class ClaimLine(SQLModel, table=True):
@@ -402,6 +410,74 @@ class PlbEntry(SQLModel, table=True):
     amount_cents: int = Field(sa_type=BigInteger)
 
 
+class ClaimStatusChange(SQLModel, table=True):
+    """Every change of a claim's status: when, to what, why, and what caused it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_pk: int = Field(foreign_key="claim.id", index=True)
+    at: datetime
+    status: str
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str  # import | check | correction | submission | acknowledgment | 835 | demo
+    submission_id: int | None = Field(default=None, foreign_key="submission.id")
+    acknowledgment_id: int | None = None  # the acknowledgment row (mailbox) that caused it
+    era_id: int | None = Field(default=None, foreign_key="era.id")
+    user_login: str = ""
+
+
+class ControlCounter(SQLModel, table=True):
+    """Control numbers handed out for files pctui writes (ISA13/GS06), taken under a row lock."""
+
+    name: str = Field(primary_key=True)
+    value: int = 0
+
+
+class Submission(SQLModel, table=True):
+    """One 837P file pctui wrote for a connection: prepared, then sent or not (and why)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="payerconnection.id", index=True)
+    interchange_control: str = Field(unique=True)  # ISA13, also GS06 and BHT03
+    usage: str = "test"  # ISA15 as written: test | production
+    file_name: str = ""  # the name it was (or is to be) sent under
+    status: str = Field(default="prepared", index=True)  # prepared | sent | not_sent | interrupted
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claim_count: int = 0
+    charge_cents: int = Field(default=0, sa_type=BigInteger)
+    sha256: str = ""
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(index=True)
+    created_by: str = ""
+    sent_at: datetime | None = None
+    remote_name: str = ""
+    ack_status: str = ""  # the latest TA1/999 verdict on the file
+    ack_summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class SubmissionClaim(SQLModel, table=True):
+    """A claim inside a submission: its ST02 and what the acknowledgments said of it there."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "claim_pk", name="uq_submission_claim"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    claim_pk: int = Field(foreign_key="claim.id", index=True)
+    claim_id: str = Field(index=True)  # CLM01 as sent
+    transaction_control: str = ""  # ST02
+    status: str = "submitted"  # submitted | acknowledged | accepted | rejected
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    payer_claim_number: str = ""  # 277CA REF*1K
+
+
+class ComplianceRule(SQLModel, table=True):
+    """An administrator's compliance edit (core.edits.rule_from_data shape, as JSON)."""
+
+    id: str = Field(primary_key=True)
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    active: bool = True
+    updated_at: datetime
+
+
 class MailboxRun(SQLModel, table=True):
     """One poll or send through a connection: who ran it, when, and what came of it."""
 
@@ -475,3 +551,17 @@ class Acknowledgment(SQLModel, table=True):
     received_at: datetime = Field(index=True)
     applied_at: datetime | None = Field(default=None, index=True)
     applied_note: str = ""
+
+
+class AcknowledgmentMatch(SQLModel, table=True):
+    """What the claims side made of one received acknowledgment (store.acknowledgments): the
+    submission it answered, the claims it moved, what it named that pctui never sent."""
+
+    acknowledgment_id: int = Field(foreign_key="acknowledgment.id", primary_key=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    matched: bool = Field(default=False, index=True)
+    verdict: str = ""
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claims: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    unmatched: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    applied_at: datetime

@@ -40,8 +40,9 @@ from pctui.store.users import Actor
 
 CHUNK = 5_000  # rows read and written at a time: flat memory whatever the database's size
 CLAIM_PAGE = 2_000
-# Filled by opening any database (reference data): not "data" when deciding a target is empty.
-REFERENCE_TABLES = {"alembic_version", "meta", "postingcode"}
+# Filled by opening any database (reference data): not "data" when deciding a target is empty;
+# the source's rows replace them (its id, its posting codes, its control-number counter).
+REFERENCE_TABLES = {"alembic_version", "meta", "postingcode", "controlcounter"}
 # What "not empty" names first when refusing a target.
 TELLING = ("payer", "claim", "era", "user", "payerrule", "importedfile", "ledgerentry")
 
@@ -109,6 +110,8 @@ def copy_database(source: Store, target: Store, actor: Actor,
                 dst.execute(table.delete())  # the target's standard codes: replaced by the source's
             if table.name == "meta":
                 dst.execute(table.delete())  # the source's database id (the keyring namespace)
+            if table.name == "controlcounter":
+                dst.execute(table.delete())  # the source's numbers go on: never one used twice
             report.rows[table.name] = _copy_table(src, dst, table, progress)
         _check_counts(src, dst, ordered)
         report.claims_checked = _check_balances(src, dst)

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 
 from pctui.core.text import unsafe_characters
 from pctui.core.wording import plural
-from pctui.store import audit
+from pctui.store import audit, claim_status
 from pctui.store.db import Store
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.store.tables import Claim, ClaimPosting, Era, ErrorReportLine, LedgerEntry, Release
@@ -98,6 +98,10 @@ def void_release(store: Store, actor: Actor, era_id: int, reason: str) -> VoidRe
         ).values(state="voided", closed_at=now, closed_by=actor.login,
                  note=f"Release voided: {text}"))  # fmt: skip
         release.voided_at, release.voided_by, release.void_reason = now, actor.login, text
+        # Claims out (SPEC 6): each claim back to what any payment still standing gives it, or
+        # to where it was before this one (accepted, submitted, ...).
+        claim_status.restate_from_postings(session, {pk for _, pk in postings}, actor.login,
+                                           now, voided=(era_id, text))  # fmt: skip
         release.standing_era_id = None
         era.status = "pending"
         session.add_all([release, era])

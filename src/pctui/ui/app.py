@@ -31,6 +31,7 @@ from pctui.store import faults, users
 from pctui.store.db import Store, StoreBusy
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.screens.claims import ClaimsSection
+from pctui.ui.screens.claims_out import ClaimsOutSection
 from pctui.ui.screens.insurance_payers import InsurancePayersSection
 from pctui.ui.screens.mailbox import MailboxSection
 from pctui.ui.screens.payer_rules import PayerRulesSection
@@ -42,7 +43,7 @@ from pctui.ui.widgets.section import Section
 
 # Sidebar order. Each section's F-key follows its position (F2, F3, ...).
 SECTIONS: list[type[Section]] = [InsurancePayersSection, PayerRulesSection, Release835Section,
-                                  ClaimsSection, MailboxSection]
+                                  ClaimsSection, ClaimsOutSection, MailboxSection]
 SCHEDULE_CHECK_SECONDS = 60
 
 # A write started on the UI thread cannot show progress while it waits: it gives up sooner.
@@ -354,6 +355,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.batch_report import BatchReportScreen
     from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
     from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
+    from pctui.ui.screens.claim_out_detail import ClaimOutDetail
     from pctui.ui.screens.connection_form import ConnectionForm
     from pctui.ui.screens.era_detail import EraDetailScreen
     from pctui.ui.screens.era_import import EraImportDialog
@@ -389,6 +391,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
         ("Payer Rules: rule drawer", RuleDrawer),
         ("Claims: ledger", ClaimLedgerScreen),
         ("Claims: conflicts", ClaimConflictsScreen),
+        ("Claims Out: claim detail", ClaimOutDetail),
         ("Mailbox: filters", MailboxFilterDialog),
         ("Mailbox: file viewer", MailboxFileViewer),
         ("Poll now and Test connection", _WorkDialog),

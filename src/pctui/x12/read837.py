@@ -176,6 +176,7 @@ class Reader837:
         self.section = ""
         self.entity: Entity | None = None
         self.transaction_type = "CH"
+        self.submitter: Entity | None = None
         self.billing: Entity | None = None
         self.billing_taxonomy = ""
         self.billing_extra: list[Segment] = []
@@ -277,6 +278,7 @@ class Reader837:
         self.section = "ST"
         self.entity = None
         self.transaction_type = "CH"
+        self.submitter = None
         self._new_billing_provider()
         self._new_subscriber()
 
@@ -395,8 +397,10 @@ class Reader837:
             self.section = "2010CA"
             if code == "QC":
                 self.patient_name = entity.name
+        elif code == "41":
+            self.submitter = entity  # 1000A: its PER is the practice's EDI contact
         else:
-            self.entity = None  # NM1 in the header (submitter, receiver): not part of a claim
+            self.entity = None  # 1000B receiver: the connection names its own
 
     def _claim_name(self, entity: Entity, seg: X12Segment) -> None:
         assert self.open is not None
@@ -441,8 +445,6 @@ class Reader837:
             address.city, address.state = _el(seg, "01"), _el(seg, "02")
             address.postal_code, address.country = _el(seg, "03"), _el(seg, "04")
             address.country_subdivision = _el(seg, "07")
-            if _el(seg, "05") or _el(seg, "06"):
-                entity.extra.append(kept_segment(seg))
         elif sid == "REF":
             entity.references.append(_ref(seg))
         elif sid == "PRV" and not entity.taxonomy and _el(seg, "02") in ("PXC", ""):
@@ -541,6 +543,7 @@ class Reader837:
             special_program=_el(seg, "12"),
             delay_reason=_el(seg, "20"),
             transaction_type=self.transaction_type,
+            submitter=self.submitter,
         )
         for position in (3, 4, 13, 14, 15, 16, 17, 18, 19):
             if _el(seg, f"{position:02d}"):

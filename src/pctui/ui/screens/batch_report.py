@@ -41,7 +41,8 @@ def batch_text(report: BatchReport) -> str:
     for r in report.reworks:
         lines.append(f"  rework #{r.rework_id} of {r.check_number}: "
                      f"{plural(r.claims_posted, 'claim')} posted by {r.reworked_by} "
-                     f"{local_time(r.reworked_at)}")
+                     f"{local_time(r.reworked_at)}"
+                     + (" · voided with its release" if r.voided else ""))
     return "\n".join(lines)
 
 

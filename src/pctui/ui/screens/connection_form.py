@@ -26,7 +26,7 @@ from pctui.core.connection_settings import (
 )
 from pctui.core.gateway import parse_compliance_rules
 from pctui.secrets import KeyringLocked
-from pctui.store import audit, connections, faults, payers
+from pctui.store import audit, compliance, connections, faults, payers
 from pctui.store.connections import ConnectionDraft, ConnectionView
 from pctui.store.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
 from pctui.ui.widgets.conflict import ConflictChoice, EditConflictModal
@@ -136,8 +136,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         yield FormField("Compliance rules",
                         Input(", ".join(e.compliance_rules) if e else "", id="compliance_rules",
                               placeholder="e.g. 5010-SNIP1, 5010-SNIP2"),
-                        field_name="compliance_rules",
-                        hint="identifiers from your payer, separated by commas")
+                        field_name="compliance_rules", hint=self._rules_hint(e))
         yield FormField("Usage", Select([(u.label, u.value) for u in Usage], id="usage",
                                         allow_blank=False,
                                         value=e.usage.value if e else Usage.TEST.value),
@@ -266,9 +265,27 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             values[name] = _whole(value) if name == "timeout_seconds" else value
         return values
 
+    def _rules_hint(self, existing: ConnectionView | None) -> str:
+        hint = "ids from the compliance catalogue (pctui compliance), separated by commas"
+        if existing is not None:
+            unknown = compliance.unknown_rule_ids(self.app.store,  # type: ignore[attr-defined]
+                                                  list(existing.compliance_rules))  # fmt: skip
+            if unknown:
+                hint += (f"; {'unknown rule' if len(unknown) == 1 else 'unknown rules'} kept "
+                         f"from older data: {', '.join(unknown)} (never run)")
+        return hint
+
     def _form_problems(self, draft: ConnectionDraft) -> dict[str, str]:
-        """What the form asks beyond the service: an SFTP mailbox's user name and folders."""
+        """What the form asks beyond the service: an SFTP mailbox's user name and folders, and
+        compliance rules from the catalogue (a connection's older labels are kept as they are)."""
         problems: dict[str, str] = {}
+        kept = self.existing.compliance_rules if self.existing is not None else ()
+        unknown = compliance.unknown_rule_ids(self.app.store,  # type: ignore[attr-defined]
+                                              draft.compliance_rules, kept)
+        if unknown:
+            problems["compliance_rules"] = (f"not in the compliance catalogue: "
+                                            f"{', '.join(unknown)} (pctui compliance lists the "
+                                            "ids)")  # fmt: skip
         if draft.gateway_type == GatewayType.SFTP.value and draft.settings is not None:
             for name in REQUIRED_SFTP:
                 if not str(draft.settings.get(name, "")).strip():

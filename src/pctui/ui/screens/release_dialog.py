@@ -68,6 +68,12 @@ def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
     text.append(f"\n    {visible(result.message)}")
     for line in result.reworked[:ERRORS_SHOWN]:
         text.append(f"\n    ✓ {visible(line)}", style="green")
+    for held in result.reworkable_now[:ERRORS_SHOWN]:
+        text.append(f"\n    ↻ {visible(held.describe())} can be reworked now (H: Held list)",
+                    style="cyan")
+    if len(result.reworkable_now) > ERRORS_SHOWN:
+        more = plural(len(result.reworkable_now) - ERRORS_SHOWN, "more held claim")
+        text.append(f"\n    … {more} can be reworked now (H: Held list)", style="dim")
     for line in result.errors[:ERRORS_SHOWN]:
         text.append(f"\n    ✗ {visible(line)}", style="yellow")
     if len(result.errors) > ERRORS_SHOWN:

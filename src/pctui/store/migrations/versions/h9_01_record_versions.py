@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "h9_01"
-down_revision = "h8_01"
+down_revision = "h14_04"
 branch_labels = None
 depends_on = None
 
