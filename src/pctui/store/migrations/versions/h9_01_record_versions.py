@@ -4,7 +4,7 @@ Payers, connections, rules, CARC overrides and posting codes get ``version`` (1 
 existing row), raised by one with each saved change.
 
 Revision ID: h9_01
-Revises: h10_02
+Revises: h14_04
 """
 import sqlalchemy as sa
 from alembic import op
@@ -18,9 +18,13 @@ TABLES = ("payer", "payerconnection", "payerrule", "carcoverride", "postingcode"
 
 
 def upgrade() -> None:
+    inspector = sa.inspect(op.get_bind())
     for table in TABLES:
-        op.add_column(table, sa.Column("version", sa.Integer(), nullable=False,
-                                       server_default=sa.text("1")))
+        # a database stamped back to an earlier revision (a test of a later migration) may
+        # already have the column: add it only where it is missing
+        if "version" not in {c["name"] for c in inspector.get_columns(table)}:
+            op.add_column(table, sa.Column("version", sa.Integer(), nullable=False,
+                                           server_default=sa.text("1")))
 
 
 def downgrade() -> None:
