@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_streaming.py",  # 100k / 500k / 2M-segment imports: flat memory, linear time
     "bench_validation.py",  # 156 small interchanges: validation vs pyx12's own validator
     "bench_release.py",  # release of 1k / 5k / 20k claims vs the bare posting engine
+    "bench_backends.py",  # SQLite vs PostgreSQL: 5k/20k-claim release; 8 releases at once
     "bench_release_list.py",  # Release 835 list with 10,000 payments (Pilot)
     "bench_claims_view.py",  # Claims view with 50,000 claims (Pilot)
     "bench_submit.py",  # scrub + write + validate 500 / 2,000 / 8,000 claims vs pyx12 alone

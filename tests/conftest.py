@@ -10,7 +10,8 @@ template. Without PostgreSQL's server programs only SQLite runs, and the run end
 - ``db_path`` is the database's location as a user gives it to ``--db``: a ``Path`` on SQLite,
   a ``postgresql://`` URL (a ``str``) on PostgreSQL.
 - Tests about SQLite itself (files, WAL, pragmas) carry ``@pytest.mark.sqlite_only``; tests
-  under ``tests/ui`` stay on SQLite.
+  under ``tests/ui`` stay on SQLite, except those marked ``@pytest.mark.both_backends`` (the
+  app itself on a PostgreSQL server).
 - ``PCTUI_TEST_NO_PG=1`` skips the PostgreSQL half on purpose.
 """
 
@@ -99,6 +100,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
 def _sqlite_only(metafunc: pytest.Metafunc) -> bool:
     if metafunc.definition.get_closest_marker("sqlite_only") is not None:
         return True
+    if metafunc.definition.get_closest_marker("both_backends") is not None:
+        return False
     return "ui" in Path(str(metafunc.definition.path)).relative_to(Path(__file__).parent).parts
 
 
@@ -113,8 +116,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """``sqlite`` or ``postgresql`` (parametrized by ``pytest_generate_tests``)."""
-    return getattr(request, "param", "sqlite")
+    """``sqlite`` or ``postgresql`` (parametrized by ``pytest_generate_tests``, or by a test's
+    own ``parametrize("backend", ["postgresql"], indirect=True)``: skipped without a server)."""
+    name = getattr(request, "param", "sqlite")
+    if name == "postgresql" and not os.environ.get(pgcluster.ENV_URL):
+        pytest.skip("no PostgreSQL server in this run")
+    return name
 
 
 @pytest.fixture

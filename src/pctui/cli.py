@@ -398,6 +398,13 @@ def cmd_batches(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import batches
 
     reports = batches.batch_reports(store, args.deposit_from, args.deposit_to)
+    if args.csv:  # one row a payment: the deposit's lines, to match against the bank
+        return _write_csv(args.csv, "payment",
+                          ["DEPOSIT", "BATCH", "PAYMENT", "CHECK/EFT", "PAYER", "PAID ON",
+                           "AMOUNT", "STATUS"],
+                          ([r.deposit_date, r.number, p.era_id, p.check_number, p.payer,
+                            p.payment_date, p.amount, p.status.replace("_", " ")]
+                           for r in reports for p in r.payments))
     if args.json:
         _print_json([r.to_json() for r in reports])
         return EXIT_OK
@@ -429,6 +436,13 @@ def cmd_errors(args: argparse.Namespace, store: Store) -> int:
             _out(f"line #{line.id} closed: {line.text}")
         return EXIT_OK
     lines = rework.open_lines(store)
+    if args.csv:  # the error report across payments, for a spreadsheet
+        return _write_csv(args.csv, "line",
+                          ["LINE", "PAYMENT", "CHECK/EFT", "CLAIM", "KIND", "AMOUNT", "REWORK",
+                           "ERROR"],
+                          ([line.id, line.era_id, line.check_number, line.claim_id, line.kind,
+                            line.amount, "yes" if line.reworkable else "no", line.text]
+                           for line in lines))
     ready = rework.rework_readiness(store, [line.id for line in lines]) if args.check else {}
     if args.json:
         _print_json([{**_line_json(line), **({"rework": ready[line.id]} if ready else {})}
@@ -1180,6 +1194,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     batches_cmd.add_argument("--from", dest="deposit_from", type=_iso_date, metavar="YYYY-MM-DD")
     batches_cmd.add_argument("--to", dest="deposit_to", type=_iso_date, metavar="YYYY-MM-DD")
+    batches_cmd.add_argument("--csv", metavar="FILE",
+                             help="write one row a payment as CSV to FILE (mode 600; - for "
+                             "standard output)")
     batches_cmd.set_defaults(handler=cmd_batches, creates=False)
 
     errors_cmd = sub.add_parser(
@@ -1189,6 +1206,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     errors_cmd.add_argument("--check", action="store_true",
                             help="also say what reworking each line would do now")
+    errors_cmd.add_argument("--csv", metavar="FILE",
+                            help="write the open lines as CSV to FILE (mode 600; - for "
+                            "standard output)")
     errors_sub = errors_cmd.add_subparsers(dest="errors_command", metavar="ACTION")
     close = errors_sub.add_parser("close", parents=[json_parent],
                                   help="close an error-report line by hand, with a note")

@@ -62,7 +62,7 @@ def test_importing_a_folder_reports_every_file_and_fails_for_the_rejected_one(
         "date (BPR16); left blank",
         "Segment BPR (segment 4), element 16 (Check Issue or EFT Effective Date): '20002316' is "
         "not a valid date",
-        "Required segment PER (Payer Technical Contact Information) is missing",
+        "Required segment PER (Payer Technical Contact Information) is missing (at segment 10)",
     ]
 
 

@@ -113,7 +113,7 @@ def _check(store: Store, actor: users.Actor, name: str, data: bytes) -> None:
             for check, _payer, cents in missing:
                 amount = f"{Decimal(cents) / 100:.2f}"
                 assert f"for {amount}" in texts and ("already on file" in texts or
-                                                     "appears twice" in texts), (check, amount)
+                                                     "is repeated in this file" in texts), (check, amount)
     for finding in result.findings:
         assert finding.text.strip()
 

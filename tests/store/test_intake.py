@@ -241,8 +241,8 @@ def test_a_payment_twice_in_one_file_is_stored_once(
     (result,) = import_paths(store, [path], admin)
     assert result.status is ImportStatus.IMPORTED
     assert len(result.created) == 1
-    assert "Payment EFT7 from ACME HEALTH PLAN for 91.75 appears twice in this file; stored " \
-        "once" in [f.text for f in result.findings]
+    assert "Payment EFT7 from ACME HEALTH PLAN for 91.75 is repeated in this file; stored " \
+        "once (at segment 40)" in [f.text for f in result.findings]
 
 
 def test_same_trace_number_from_another_payer_or_amount_is_not_a_duplicate(
@@ -324,7 +324,7 @@ def test_validation_runs_later_and_adds_findings_to_the_payment(
     assert [f.text for f in run.findings] == [
         "Segment BPR (segment 4), element 16 (Check Issue or EFT Effective Date): '20002316' is "
         "not a valid date",
-        "Required segment PER (Payer Technical Contact Information) is missing",
+        "Required segment PER (Payer Technical Contact Information) is missing (at segment 10)",
     ]
     with store.read() as session:
         stored = session.exec(

@@ -16,7 +16,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
+from tests.backends import old_database_on
 
 from pctui.store import batches, claims, release, rework, users, void
 from pctui.store.db import Store
@@ -26,11 +28,18 @@ OLD = Path(__file__).parent / "data" / "pre_h8_releases.db.gz"
 D = Decimal
 
 
-def upgraded(tmp_path: Path) -> Store:
-    path = tmp_path / "old.db"
-    with gzip.open(OLD) as source, path.open("wb") as target:
-        shutil.copyfileobj(source, target)
-    return Store.open(path)
+@pytest.fixture
+def upgraded(tmp_path: Path, backend: str, make_db):  # noqa: ANN001, ANN201
+    """The old database, upgraded by opening it — a SQLite file, or the same rows in a
+    PostgreSQL database at the same revision (issue 12: migrations run on both)."""
+
+    def open_it(_tmp_path: Path) -> Store:
+        path = tmp_path / "old.db"
+        with gzip.open(OLD) as source, path.open("wb") as target:
+            shutil.copyfileobj(source, target)
+        return Store.open(old_database_on(backend, path, make_db))
+
+    return open_it
 
 
 def balances(store: Store) -> dict[str, tuple[Decimal, Decimal, dict[str, Decimal]]]:
@@ -39,7 +48,7 @@ def balances(store: Store) -> dict[str, tuple[Decimal, Decimal, dict[str, Decima
 
 
 def test_an_old_database_keeps_its_balances_and_gains_postings_lines_and_batches(
-    tmp_path: Path,
+    tmp_path: Path, upgraded
 ) -> None:
     store = upgraded(tmp_path)
     try:
@@ -65,7 +74,7 @@ def test_an_old_database_keeps_its_balances_and_gains_postings_lines_and_batches
 
 
 def test_releases_made_before_the_upgrade_can_be_voided_and_released_again(
-    tmp_path: Path,
+    tmp_path: Path, upgraded
 ) -> None:
     store = upgraded(tmp_path)
     try:

@@ -15,6 +15,7 @@ from pctui.store.claim_intake import ConflictStatus, count_open_conflicts
 from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
 from pctui.ui.widgets.modals import ConfirmationModal
 from tests.ui.helpers import screen_text
+from tests.ui.snapshots import SIZES
 from tests.ui.test_claims import POSTED
 from tests.x12.claim_samples import ClaimSpec, Line, build_837
 
@@ -160,5 +161,6 @@ async def test_a_conflict_resolved_elsewhere_meanwhile_is_refused_with_who(
         assert table.row_count == 0
 
 
-def test_claim_conflicts_at_80x24(snap_compare, make_app, conflict) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_conflicts)
+@pytest.mark.parametrize("size", SIZES)
+def test_claim_conflicts(snap_compare, make_app, conflict, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=open_conflicts)

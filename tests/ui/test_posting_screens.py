@@ -23,6 +23,7 @@ from pctui.ui.screens.release_dialog import ReleaseDialog
 from pctui.ui.screens.void_dialog import VoidDialog
 from pctui.ui.widgets.list_table import ListTable
 from tests.ui.helpers import listed, screen_text, type_text
+from tests.ui.snapshots import SIZES, fix_times
 from tests.ui.test_release_835 import (
     BCBS_IN,
     CHECK,
@@ -347,11 +348,12 @@ async def test_the_batch_report_lists_each_deposit_with_its_payments_and_total(
         assert "CHK-AET · AETNA" in text
 
 
-# -- at 80x24 -----------------------------------------------------------------------------------
+# -- at 80x24 and 120x40 -------------------------------------------------------------------------
 
 
-def test_release_dialog_with_its_preview_at_80x24(snap_compare, make_app, crossover,
-                                                  monkeypatch) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_release_dialog_with_its_preview(snap_compare, make_app, crossover, monkeypatch,
+                                         size) -> None:
     from pctui.ui.screens import release_dialog
 
     monkeypatch.setattr(release_dialog, "deposit_day_default", lambda: date(2026, 11, 22))
@@ -360,21 +362,24 @@ def test_release_dialog_with_its_preview_at_80x24(snap_compare, make_app, crosso
         await pilot.press("f4", "m", "r")
         await settle(pilot)
 
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_dialog)
+    assert snap_compare(make_app("bob"), terminal_size=size, run_before=open_dialog)
 
 
-def test_held_list_at_80x24(snap_compare, make_app, store, admin, crossover) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_held_list(snap_compare, make_app, store, admin, crossover, size) -> None:
     release.release_eras(store, admin, [crossover["aet"]], DEPOSIT)
 
     async def open_held(pilot) -> None:
         await pilot.press("f4", "H")
         await settle(pilot)
 
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_held)
+    assert snap_compare(make_app("bob"), terminal_size=size, run_before=open_held)
 
 
-def test_void_dialog_at_80x24(snap_compare, make_app, store, admin, crossover) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_void_dialog(snap_compare, make_app, store, admin, crossover, size) -> None:
     release.release_eras(store, admin, [crossover["bc"]], DEPOSIT, "DEP-22")
+    fix_times(store)  # "released … on <time>" shows at 120x40
 
     async def open_void(pilot) -> None:
         await show_released(pilot)
@@ -384,14 +389,15 @@ def test_void_dialog_at_80x24(snap_compare, make_app, store, admin, crossover) -
         await pilot.press("v")
         await settle(pilot)  # the dialog mounted and drawn, even on a loaded machine
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_void)
+    assert snap_compare(make_app(), terminal_size=size, run_before=open_void)
 
 
-def test_batch_report_at_80x24(snap_compare, make_app, store, admin, crossover) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_batch_report(snap_compare, make_app, store, admin, crossover, size) -> None:
     release.release_eras(store, admin, [crossover["bc"], crossover["aet"]], DEPOSIT, "DEP-22")
 
     async def open_batches(pilot) -> None:
         await pilot.press("f4", "b")
         await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_batches)
+    assert snap_compare(make_app(), terminal_size=size, run_before=open_batches)

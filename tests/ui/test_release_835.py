@@ -628,6 +628,7 @@ async def test_a_path_that_does_not_exist_is_named(make_app, tmp_path) -> None:
 # -- release ------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends  # the app on a PostgreSQL server too (issue 12)
 async def test_mark_release_and_see_statuses_and_the_error_report(make_app, store,
                                                                   practice) -> None:
     app = make_app("bob")

@@ -1,11 +1,13 @@
-"""What PAYMENTS → Claims Out looks like at 80x24: the queue with a held claim, its correction,
+"""What PAYMENTS → Claims Out looks like at 80x24 and 120x40: the queue with a held claim, its correction,
 its story."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from pctui.store import tables
+from tests.ui.snapshots import SIZES
 from tests.ui.test_claims_out import day  # noqa: F401 - the same deterministic data
 
 FIXED = "2026-12-01 09:30:00"
@@ -19,27 +21,30 @@ def _fixed_times(store) -> None:
             status_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC)))
 
 
-def test_claims_out_queue_at_80x24(snap_compare, make_app, store, day) -> None:  # noqa: F811
+@pytest.mark.parametrize("size", SIZES)
+def test_claims_out_queue(snap_compare, make_app, store, day, size) -> None:  # noqa: F811
     _fixed_times(store)
 
     async def open_queue(pilot) -> None:
         pilot.app.action_show_section("claims-out")
         await pilot.pause()
 
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_queue)
+    assert snap_compare(make_app("bob"), terminal_size=size, run_before=open_queue)
 
 
-def test_claim_correction_form_at_80x24(snap_compare, make_app, store, day) -> None:  # noqa: F811
+@pytest.mark.parametrize("size", SIZES)
+def test_claim_correction_form(snap_compare, make_app, store, day, size) -> None:  # noqa: F811
     async def open_form(pilot) -> None:
         pilot.app.action_show_section("claims-out")
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()
 
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_form)
+    assert snap_compare(make_app("bob"), terminal_size=size, run_before=open_form)
 
 
-def test_claim_story_at_80x24(snap_compare, make_app, store, day) -> None:  # noqa: F811
+@pytest.mark.parametrize("size", SIZES)
+def test_claim_story(snap_compare, make_app, store, day, size) -> None:  # noqa: F811
     from datetime import UTC, datetime
 
     _fixed_times(store)
@@ -53,4 +58,4 @@ def test_claim_story_at_80x24(snap_compare, make_app, store, day) -> None:  # no
         await pilot.press("d")
         await pilot.pause()
 
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24), run_before=open_story)
+    assert snap_compare(make_app("bob"), terminal_size=size, run_before=open_story)

@@ -1,4 +1,4 @@
-"""What ADMIN → Insurance Payers looks like at 80x24 and 120x40."""
+"""What ADMIN → Insurance Payers and its dialogs look like at 80x24 and 120x40."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from pctui.store import connections, payers
 from pctui.store.connections import ConnectionDraft
+from tests.ui.snapshots import SIZES, fix_times, fixed_export_path, keys  # noqa: F401
 
 
 @pytest.fixture
@@ -24,16 +25,31 @@ def populated(store, admin, secrets):
     view = connections.save_connection(store, secrets, admin, ConnectionDraft(
         mcr, "Old Medicare gateway", "clearinghouse", "https://old.example/claims"))
     connections.set_active(store, admin, view.id, False)
+    fix_times(store)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_insurance_payers_section(snap_compare, make_app, populated, size) -> None:
-    assert snap_compare(make_app(), terminal_size=size)
+SCREENS = {
+    "section": keys(),
+    "with_inactive": keys("i"),
+    "sidebar_hidden": keys("ctrl+b"),
+    "add_form": keys("a"),
+    "edit_form": keys("e"),
+    "key_form": keys("k"),
+    "deactivate_question": keys("d"),
+    "audit_log": keys("l"),
+    "search": keys("slash", "m", "e", "d"),
+    "sort_picker": keys("s"),
+    "export_dialog": keys("ctrl+e"),
+    "help": keys("f1"),
+}
 
 
-def test_add_payer_connection_form_at_80x24(snap_compare, make_app, populated) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["a"])
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_insurance_payers(snap_compare, make_app, populated, screen, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=SCREENS[screen])
 
 
-def test_insurance_payers_for_a_biller_at_80x24(snap_compare, make_app, populated) -> None:
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24))
+@pytest.mark.parametrize("size", SIZES)
+def test_insurance_payers_for_a_biller(snap_compare, make_app, populated, size) -> None:
+    assert snap_compare(make_app("bob"), terminal_size=size)

@@ -1,4 +1,5 @@
-"""What CONNECTIONS → Mailbox, its file viewer and Poll now look like at 80x24."""
+"""What PAYMENTS → Mailbox, its file viewer, its filters, Poll now and Test connection look like
+at 80x24 and 120x40."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from pctui.store import connections, payers
 from pctui.store.connections import ConnectionDraft
 from pctui.store.tables import MailboxFile
 from tests.exchange.samples import ack_999, claims_837, era_835
+from tests.ui.snapshots import SIZES, section_key
+
+MAILBOX = section_key("mailbox")
 
 
 @pytest.fixture
@@ -54,20 +58,29 @@ def filled(store, admin, secrets):
                 receipt_key=f"k{i}" if direction == "in" else None))
 
 
-def test_mailbox_section_at_80x24(snap_compare, make_app, filled, utc) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f7"])
+@pytest.mark.parametrize("size", SIZES)
+def test_mailbox_section(snap_compare, make_app, filled, utc, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, press=[MAILBOX])
 
 
-def test_mailbox_file_viewer_at_80x24(snap_compare, make_app, filled, utc) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f7", "down", "down", "down",
-                                                                   "enter"])
+@pytest.mark.parametrize("size", SIZES)
+def test_mailbox_file_viewer(snap_compare, make_app, filled, utc, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, press=[MAILBOX, "down", "down", "down",
+                                                               "enter"])
 
 
-def test_poll_now_dialog_at_80x24(snap_compare, make_app, filled) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_mailbox_filters(snap_compare, make_app, filled, utc, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, press=[MAILBOX, "f"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("key", ["G", "t"], ids=["poll_now", "test_connection"])
+def test_connection_work_dialogs(snap_compare, make_app, filled, size, key) -> None:
     """The connection is not ready (no password, no host key): said in words, nothing tried."""
     async def run_before(pilot) -> None:
-        await pilot.press("G")
+        await pilot.press(key)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)

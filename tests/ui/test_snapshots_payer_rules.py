@@ -1,4 +1,4 @@
-"""What PAYMENTS → Payer Rules looks like: the rule list and the open drawer at 80x24."""
+"""What PAYMENTS → Payer Rules and its forms look like at 80x24 and 120x40."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from pctui.core.codes import PayerLevel
 from pctui.store import payers, rules
 from pctui.store.payers import PayerDraft
 from pctui.store.rules import RuleDraft, RuleLevelDraft
+from tests.ui.snapshots import SIZES, fix_times, fixed_export_path, keys  # noqa: F401
 
 
 @pytest.fixture
 def populated(store, admin) -> None:
     build_rules(store, admin)
+    fix_times(store)
 
 
 def build_rules(store, admin) -> None:
@@ -42,18 +44,30 @@ def build_rules(store, admin) -> None:
     rules.set_rule_active(store, admin, old.id, False)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_payer_rules_list(snap_compare, make_app, populated, size) -> None:
-    assert snap_compare(make_app(), terminal_size=size, press=["f3"])
+SCREENS = {
+    "rules": keys("f3"),
+    "rules_with_inactive": keys("f3", "i"),
+    "payers": keys("f3", "2"),
+    "overrides": keys("f3", "3"),
+    "posting_codes": keys("f3", "4"),
+    "add_rule_drawer": keys("f3", "a"),
+    "edit_rule_drawer": keys("f3", "e"),
+    "add_payer_form": keys("f3", "2", "a"),
+    "inbound_id_form": keys("f3", "2", "n"),
+    "override_form": keys("f3", "3", "a"),
+    "code_form": keys("f3", "4", "a"),
+    "deactivate_question": keys("f3", "d"),
+    "audit_log": keys("f3", "l"),
+    "search": keys("f3", "slash", "m", "e", "d", "i"),
+}
 
 
-def test_add_payer_rule_drawer_at_80x24(snap_compare, make_app, populated) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f3", "a"])
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_payer_rules(snap_compare, make_app, populated, screen, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=SCREENS[screen])
 
 
-def test_edit_payer_rule_drawer_at_80x24(snap_compare, make_app, populated) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f3", "e"])
-
-
-def test_payer_rules_for_a_biller_at_80x24(snap_compare, make_app, populated) -> None:
-    assert snap_compare(make_app("bob"), terminal_size=(80, 24), press=["f3"])
+@pytest.mark.parametrize("size", SIZES)
+def test_payer_rules_for_a_biller(snap_compare, make_app, populated, size) -> None:
+    assert snap_compare(make_app("bob"), terminal_size=size, press=["f3"])

@@ -1,12 +1,15 @@
-"""What PAYMENTS → Release 835 looks like at 80x24: Ready, blocked and released payments."""
+"""What PAYMENTS → Release 835 and its dialogs look like at 80x24 and 120x40: Ready, blocked and
+released payments, filters, detail, release, import, rejected files."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import update
 
-from pctui.store import intake, release
+from pctui.store import intake, release, tables
+from tests.ui.snapshots import SIZES, fix_times, fixed_export_path, keys  # noqa: F401
 from tests.ui.test_release_835 import (
     ACME_IN,
     BCBS_IN,
@@ -21,7 +24,8 @@ from tests.ui.test_release_835 import (
 
 @pytest.fixture
 def mixed(store, admin) -> None:
-    """Two Ready, two blocked (one under an Inbound ID no payer owns), one released."""
+    """Two Ready, two blocked (one under an Inbound ID no payer owns), one released, one
+    rejected file."""
     add_bcbs_with_rule(store, admin)
     add_acme(store, admin)
     eras = [
@@ -36,21 +40,36 @@ def mixed(store, admin) -> None:
            for check, inbound, payer, paid, day in eras]
     release.release_era(store, admin, ids[-1], date(2026, 11, 21), "B20261121-01")
     intake.validate_pending(store)
+    rejected = intake.import_bytes(store, "notes-from-the-bank.txt", b"not an 835", admin)
+    with store.write() as session:
+        session.execute(update(tables.ImportedFile)
+                        .where(tables.ImportedFile.id == rejected.file_id)
+                        .values(loaded_at=datetime(2026, 11, 21, 10, 0, tzinfo=UTC)))
+    fix_times(store)
 
 
-def test_release_835_list_with_ready_and_blocked_payments(snap_compare, make_app,
-                                                          mixed) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f4", "down"])
+async def _release_dialog(pilot) -> None:
+    await pilot.press("f4", "m", "r")
+    await pilot.pause()
+    pilot.app.screen.query_one("#deposit-date").value = "2026-11-22"
+    await pilot.pause()
 
 
-def test_release_835_filter_bar_at_80x24(snap_compare, make_app, mixed) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f4", "f"])
+SCREENS = {
+    "list": keys("f4", "down"),
+    "with_released": keys("f4", "h"),
+    "filter_bar": keys("f4", "f"),
+    "find_a_claim": keys("f4", "slash", "p", "c", "n", "4", "0", "4", "enter"),
+    "rejected_files": keys("f4", "v"),
+    "payment_detail": keys("f4", "enter", wait=True),
+    "payment_detail_posting": keys("f4", "h", "end", "d", wait=True),
+    "release_dialog": _release_dialog,
+    "import_dialog": keys("f4", "i"),
+    "rule_drawer_from_a_blocked_835": keys("f4", "down", "enter"),
+}
 
 
-def test_payment_detail_at_80x24(snap_compare, make_app, mixed) -> None:
-    async def open_detail(pilot) -> None:
-        await pilot.press("f4", "enter")
-        await pilot.app.workers.wait_for_complete()  # the payment is read off the UI thread
-        await pilot.pause()
-
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_detail)
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_release_835(snap_compare, make_app, mixed, screen, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=SCREENS[screen])

@@ -155,6 +155,14 @@ def test_an_unpadded_isa_is_read_by_its_delimiters_with_a_finding() -> None:
     assert len(scanned.interchanges[0].text.split("~")[0]) == 105
 
 
+def test_an_isa_that_ends_before_its_16th_element_is_refused_in_words() -> None:
+    # ISA01 and ISA02 written as one: 15 elements, then the terminator and GS.
+    data = managed_care().replace(b"ISA*03*9876543210*01*", b"ISA*039876543210*01*", 1)
+    assert rejected(data) == (
+        "the ISA header at segment 1 ends after 15 elements (its segment terminator '~' and "
+        "the GS header follow); an ISA has 16, so its delimiters cannot be read for certain")
+
+
 def test_a_file_without_iea_is_truncated() -> None:
     data = managed_care().rsplit(b"IEA", 1)[0]
     assert rejected(data).startswith("truncated: the interchange that starts at segment 1 has no IEA")

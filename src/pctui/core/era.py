@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -47,6 +48,7 @@ class FindingSource(StrEnum):
 
 
 PLACES_SHOWN = 5  # a repeated finding names its first few places
+NAMES_A_PLACE = re.compile(r"\bsegments? \d", re.IGNORECASE)  # "Segment 5 (BPR)", "segments 3-4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,11 @@ class Finding:
 
     @property
     def text(self) -> str:
-        """The message, with how often and where when it repeats."""
+        """The message with its place (when the words do not already name one), and how often
+        and where when it repeats."""
         if self.count <= 1:
+            if self.position and not NAMES_A_PLACE.search(self.message):
+                return f"{self.message} (at segment {self.position:,})"
             return self.message
         places = [p for p in (self.position, *self.more_positions) if p]
         where = ""

@@ -61,7 +61,8 @@ class AuditLine:
             label = field_label(field)
             if isinstance(value, list) and len(value) == 2:
                 old, new = (_shown(v) for v in value)
-                parts.append(f"{label}: {old} → {new}")
+                if old != new:  # a setting left empty on both sides changed nothing
+                    parts.append(f"{label}: {old} → {new}")
             elif field == "api_key":
                 parts.append(str(value))  # "API key set" / "API key replaced", never a value
             else:

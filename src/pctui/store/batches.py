@@ -5,8 +5,9 @@
   ``B<deposit date>-NN``, the next free number for that date — *inside the release's own
   transaction*, and the ``batch`` table's UNIQUE number makes it the session's own: two sessions
   releasing at the same moment never share a generated batch (SQLite's write lock orders them;
-  on PostgreSQL the loser of the insert race takes the next number). Every payment released in
-  one run shares the run's batch.
+  on PostgreSQL a number another release is taking at that moment is skipped without waiting
+  for it, and the loser of an insert race takes the next number). Every payment released in one
+  run shares the run's batch.
 - **Report** (SPEC 2.4, ``pctui batches``): per deposit date and batch, the payments released in
   it with their amounts (BPR02) and the total, to match the bank deposit. A voided release is
   listed as voided and left out of the total: its money is not in that deposit any more as far as
@@ -16,6 +17,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -53,11 +55,27 @@ def check_batch(batch: str) -> str:
     return text
 
 
-def _next_number(session: Session, deposit_date: date) -> str:
+def _next_number(session: Session, deposit_date: date, skip: Iterable[str] = ()) -> str:
     prefix = _prefix(deposit_date)
     used = session.exec(select(Batch.number).where(col(Batch.number).startswith(prefix))).all()
-    numbers = [int(b[len(prefix):]) for b in used if b[len(prefix):].isdigit()]
+    numbers = [int(b[len(prefix):]) for b in [*used, *skip] if b[len(prefix):].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:02d}"
+
+
+_BATCH_LOCKS = 0x7063_7462  # "pctb": the advisory-lock class of generated batch numbers
+
+
+def _claim_number(session: Session, candidate: str) -> bool:
+    """On PostgreSQL, releases run side by side: a number another transaction is inserting
+    right now is not visible yet, and inserting it too would wait for that whole release. So
+    each generating transaction first takes a try-lock on the number (held to its end) and
+    moves on to the next number when another holds it. SQLite has one writer: always True."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return True
+    key = zlib.crc32(candidate.encode()) & 0x7FFF_FFFF
+    return bool(connection.exec_driver_sql(
+        "SELECT pg_try_advisory_xact_lock(%s, %s)", (_BATCH_LOCKS, key)).scalar())  # fmt: skip
 
 
 def next_batch_number(store: Store, deposit_date: date) -> str:
@@ -76,13 +94,20 @@ def take_batch(
     for the same deposit date (BatchRefused otherwise) or starts it.
     """
     if number is None:
+        skip: set[str] = set()
         for _attempt in range(100):
-            candidate = _next_number(session, deposit_date)
+            candidate = _next_number(session, deposit_date, skip)
+            if not _claim_number(session, candidate):
+                skip.add(candidate)  # another release is taking it right now: the next one
+                continue
             if _insert(session, candidate, deposit_date, True, user, now):
                 return candidate
+            skip.add(candidate)
         raise RuntimeError("no free batch number")  # a hundred lost races in a row
+    # FOR SHARE: releases joining one typed batch run side by side on PostgreSQL (a batch row
+    # is never changed; the lock only keeps it in place until this transaction ends).
     existing = session.exec(
-        select(Batch).where(Batch.number == number).with_for_update()
+        select(Batch).where(Batch.number == number).with_for_update(read=True)
     ).first()
     if existing is None and _insert(session, number, deposit_date, False, user, now):
         return number

@@ -597,6 +597,23 @@ def load_claim_for_posting(session: Session, claim_id: str) -> ClaimForPosting |
     return load_claims_for_posting(session, [claim_id]).get(claim_id.strip())
 
 
+def lock_claims(session: Session, claim_ids: Iterable[str]) -> None:
+    """Row locks on every claim of ``claim_ids`` that pctui has, until the transaction ends,
+    taken in one fixed order (by id) so that two releases sharing claims queue instead of
+    deadlocking. For writes that run beside each other on PostgreSQL (``write(parallel=True)``);
+    on SQLite ``FOR UPDATE`` is not needed (one writer at a time) and not emitted."""
+    wanted = sorted({claim_id.strip() for claim_id in claim_ids})
+    pks: list[int] = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        pks += session.exec(select(Claim.id).where(col(Claim.claim_id).in_(chunk))).all()
+    pks.sort()
+    for start in range(0, len(pks), _IN_CHUNK):
+        chunk = pks[start : start + _IN_CHUNK]
+        session.exec(select(Claim.id).where(col(Claim.id).in_(chunk)).order_by(col(Claim.id))
+                     .with_for_update()).all()
+
+
 def load_claims_for_posting(
     session: Session, claim_ids: Iterable[str]
 ) -> dict[str, ClaimForPosting]:

@@ -180,6 +180,29 @@ def connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+def worth_retrying(exc: BaseException) -> bool:
+    """PostgreSQL stopped the transaction because it met another one (a deadlock it broke, or a
+    serialization failure): nothing was written, and running it again is the cure."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def bulk_insert(connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
+    """Many plain rows into ``table`` inside the caller's transaction, as fast as the backend
+    allows: the driver's executemany on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL (an
+    INSERT per row there costs a round trip each; COPY streams them)."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection  # the psycopg connection, same transaction
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 def _is_busy(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", exc)
     return isinstance(orig, sqlite3.OperationalError) and (
@@ -438,8 +461,18 @@ class Store:
 
 
 def _driver_words(exc: BaseException) -> str:
-    """The database driver's own message, on one line, without SQLAlchemy's link."""
+    """The database driver's own message, on one line, without SQLAlchemy's link. From
+    PostgreSQL only the primary message: its full text goes on to quote the statement ("LINE 2:
+    CREATE TABLE ...") and may quote a row's values in its detail."""
     detail = exc.orig if isinstance(exc, DBAPIError) else exc
+    diag = getattr(detail, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if primary:
+        words = " ".join(primary.split())
+        if getattr(detail, "sqlstate", None) == "42501":
+            words += (" (the role pctui connects as lacks a privilege it needs: it should own "
+                      "the database — README: PostgreSQL)")
+        return words
     lines = [line.strip() for line in str(detail).splitlines() if line.strip()]
     return "; ".join(lines) or type(detail).__name__
 

@@ -363,6 +363,28 @@ def payments_of_claims(store: Store, text: str, limit: int = 2000) -> dict[int, 
     return found
 
 
+def raw_835(store: Store, era_id: int) -> tuple[str, str]:
+    """(file name, text) of the file a payment came in, one segment a line, as received
+    (control characters and all: the caller makes them visible). NotFound when the payment
+    or its file's content is not on file."""
+    from pctui.store.intake import stored_content  # intake reads eras' tables, not this
+
+    with store.read() as session:
+        era = session.get(Era, era_id)
+        if era is None:
+            raise NotFound(f"payment #{era_id} is not on file")
+        file = session.get(ImportedFile, era.file_id)
+        data = b"".join(stored_content(session, file.id)) if file is not None else b""
+        if file is None or not data:
+            raise NotFound(f"the file payment #{era_id} came in is not kept")
+        name = file.filename
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("ISA") and len(text) > 105 and "\n" not in text.strip():
+        terminator = text[105]  # ISA is fixed length: its last character ends every segment
+        text = (terminator + "\n").join(text.split(terminator))
+    return name, text
+
+
 def remittance_of(session: Session, era_id: int) -> Remittance:
     """The stored payment as core objects (for posting), without findings."""
     era = session.get(Era, era_id)

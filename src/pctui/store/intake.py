@@ -424,7 +424,7 @@ def _split_duplicates(
         key = (payment.check_number, payment.payer_key, payment.amount_cents)
         if key in in_batch or (key in on_file and on_file[key][1].id == file_id):
             duplicates.add(_duplicate_payment(
-                f"{payment.what} appears twice in this file; stored once",
+                f"{payment.what} is repeated in this file; stored once",
                 payment.first_segment))  # fmt: skip
         elif key in on_file:
             era_id, earlier = on_file[key]

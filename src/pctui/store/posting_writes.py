@@ -23,6 +23,7 @@ from pctui.core.posting import (
     ZeroPayment,
 )
 from pctui.store.claims import ClaimForPosting
+from pctui.store.db import bulk_insert
 from pctui.store.tables import ClaimPosting, ErrorReportLine, LedgerEntry, PlbEntry
 
 _ENTRY_COLUMNS = (
@@ -30,15 +31,6 @@ _ENTRY_COLUMNS = (
     "era_id", "release_id", "payer_id", "reverses_id", "batch", "memo", "created_at",
     "created_by", "posting_id", "rework_id",
 )  # fmt: skip
-
-
-def _insert_sql(session: Session, table: str, columns: tuple[str, ...]) -> str:
-    """An INSERT in the driver's own placeholder style (qmark for SQLite, format for psycopg):
-    the driver's executemany of plain tuples is what makes a 20,000-claim release fast."""
-    style = session.connection().dialect.paramstyle
-    mark = "?" if style == "qmark" else "%s"
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))})")  # fmt: skip
 
 
 def write_posting(
@@ -77,7 +69,7 @@ def _insert_postings(
 ) -> dict[int, int]:
     """Temporary posting ids (the engine's) -> stored ids.
 
-    One executemany of plain tuples, then one SELECT for the new ids: within one release (or
+    One bulk insert of plain tuples (COPY on PostgreSQL), then one SELECT for the new ids: within one release (or
     one rework) a CLP's position in the 835 names its posting.
     """
     made = [r for r in posting.results if r.record is not None]
@@ -94,7 +86,7 @@ def _insert_postings(
             record.kind.value, record.level.value if record.level else None, record.payer_id,
             record.payer_claim_control, result.status_code, record.reverses_id, False, stamp,
         ))  # fmt: skip
-    connection.exec_driver_sql(_insert_sql(session, "claimposting", _POSTING_COLUMNS), rows)
+    bulk_insert(connection, "claimposting", _POSTING_COLUMNS, rows)
     query = select(ClaimPosting.clp_index, ClaimPosting.id).where(
         ClaimPosting.release_id == release_id,
         ClaimPosting.rework_id == rework_id if rework_id is not None
@@ -122,7 +114,7 @@ def _insert_entries(
     now: datetime,
     rework_id: int | None,
 ) -> None:
-    """Every new entry in one executemany of plain tuples (a 5,000-claim payment writes about
+    """Every new entry in one bulk insert of plain tuples (COPY on PostgreSQL) (a 5,000-claim payment writes about
     40,000). ``created_at`` goes through the column's own bind processor once, so it is stored
     exactly as every other row's."""
     connection = session.connection()
@@ -140,8 +132,7 @@ def _insert_entries(
                 release_id, e.payer_id, e.reverses_id, batch, e.memo, stamp, user,
                 posting_ids.get(e.posting_id) if e.posting_id is not None else None, rework_id,
             ))  # fmt: skip
-    if rows:
-        connection.exec_driver_sql(_insert_sql(session, "ledgerentry", _ENTRY_COLUMNS), rows)
+    bulk_insert(connection, "ledgerentry", _ENTRY_COLUMNS, rows)
 
 
 def _insert_error_lines(

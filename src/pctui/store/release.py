@@ -6,7 +6,11 @@ together or not at all (a failure or a killed process leaves the payment unrelea
 entries). Inside that transaction the payment's row is locked and checked again: not released
 yet, still Ready. "Released once" rests on ``Release.standing_era_id`` being UNIQUE (the
 payment's id while its release stands), so the loser of two simultaneous releases — on SQLite
-or PostgreSQL — is refused with who released it and when.
+or PostgreSQL — is refused with who released it and when. On SQLite writers queue on its lock;
+on PostgreSQL releases run side by side (``store.write(parallel=True)``): the payment's row is
+locked first, then its claims' rows in id order, so releases sharing claims queue instead of
+deadlocking (a deadlock PostgreSQL breaks all the same is retried). A lost database connection
+rolls the release back and says so; the next release reconnects.
 
 Decisions where SPEC 2.3 leaves room (see also the engine's, in :mod:`pctui.core.posting`, and
 which rule applies, in :mod:`pctui.store.posting_terms`):
@@ -39,17 +43,31 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
-from pctui.core.posting import PaymentToOrder, RemittancePosting, adjudication_order, pay_level
+from pctui.core.posting import (
+    PaymentToOrder,
+    RemittancePosting,
+    adjudication_order,
+    claims_in,
+    pay_level,
+)
 from pctui.core.posting.statuses import LEVEL_RANK
 from pctui.core.wording import plural
 from pctui.store import audit, claim_status
 from pctui.store.batches import BatchRefused, check_batch, next_batch_number, take_batch
-from pctui.store.db import Store, cyclic_gc_paused
+from pctui.store.claims import lock_claims
+from pctui.store.db import (
+    Store,
+    StoreBusy,
+    connection_lost,
+    cyclic_gc_paused,
+    is_busy,
+    worth_retrying,
+)
 from pctui.store.errors import ValidationFailed
-from pctui.store.payment_posting import load_payment
+from pctui.store.payment_posting import load_payment, remittance_of_era
 from pctui.store.posting_writes import record_provider_adjustments, summary, write_posting
 from pctui.store.release_views import ReleaseDetail, release_detail
 from pctui.store.tables import Claim, Era, PayerInboundId, PayerRule, Release
@@ -262,32 +280,57 @@ def release_era(
         return ReleaseResult(era_id, ReleaseStatus.REFUSED, 0, [], message, None, number or "",
                              deposit_date)  # fmt: skip
 
-    try:
-        with cyclic_gc_paused(), store.write() as session:
-            return _release(session, actor, era_id, deposit_date, number, confirm_early_deposit)
-    except _Refused as exc:
-        return refused(str(exc))
-    except IntegrityError as exc:
-        # Another process wrote the standing Release row first (UNIQUE): say who.
-        earlier = _earlier_release(store, era_id)
-        if earlier is not None:
-            return refused(earlier)
-        return _failed(era_id, number or "", deposit_date, exc)
-    except OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return refused(
-                f"Payment #{era_id} was not released: the database stayed busy with another "
-                "session's work; nothing was posted. Try again in a moment."
-            )
-        return _failed(era_id, number or "", deposit_date, exc)
-    except Exception as exc:  # noqa: BLE001 - one payment's failure must not stop the batch
-        return _failed(era_id, number or "", deposit_date, exc)
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            # parallel: on PostgreSQL releases of different payments run side by side; the
+            # payment's row and its claims' rows are locked inside (_release).
+            with cyclic_gc_paused(), store.write(parallel=True) as session:
+                return _release(session, actor, era_id, deposit_date, number,
+                                confirm_early_deposit)  # fmt: skip
+        except _Refused as exc:
+            return refused(str(exc))
+        except StoreBusy as exc:
+            return refused(f"Payment #{era_id} was not released: {exc}")
+        except IntegrityError as exc:
+            # Another process wrote the standing Release row first (UNIQUE): say who.
+            earlier = _earlier_release(store, era_id)
+            if earlier is not None:
+                return refused(earlier)
+            return _failed(era_id, number or "", deposit_date, exc, store.label)
+        except DBAPIError as exc:
+            if worth_retrying(exc) and attempt < _ATTEMPTS:
+                continue  # PostgreSQL broke a deadlock by stopping this one: nothing was written
+            if connection_lost(exc):
+                earlier = _earlier_release(store, era_id)  # lost while committing: it may be in
+                if earlier is not None:
+                    return refused(earlier)
+                return ReleaseResult(era_id, ReleaseStatus.FAILED, 0, [], _LOST.format(era_id),
+                                     None, number or "", deposit_date)  # fmt: skip
+            if is_busy(exc):
+                return refused(
+                    f"Payment #{era_id} was not released: the database stayed busy with another "
+                    "session's work; nothing was posted. Try again in a moment."
+                )
+            return _failed(era_id, number or "", deposit_date, exc, store.label)
+        except Exception as exc:  # noqa: BLE001 - one payment's failure must not stop the batch
+            return _failed(era_id, number or "", deposit_date, exc, store.label)
+    raise AssertionError("unreachable")  # the last attempt always returns
 
 
-def _failed(era_id: int, batch: str, deposit_date: date, exc: Exception) -> ReleaseResult:
-    message = (
-        f"Release of payment #{era_id} failed and nothing was posted: {type(exc).__name__}: {exc}"
-    )
+_ATTEMPTS = 3
+_LOST = ("Payment #{} was not released: the connection to the database server was lost during "
+         "the release, and the server rolled it back — nothing was posted. pctui reconnects by "
+         "itself: release it again.")
+
+
+def _failed(era_id: int, batch: str, deposit_date: date, exc: Exception,
+            where: str = "") -> ReleaseResult:  # fmt: skip
+    # A database error's own text carries SQL; the fault's words do not (store.faults).
+    from pctui.store import faults
+
+    said = faults.explain(exc, where) if isinstance(exc, DBAPIError) else None
+    what = said or f"{type(exc).__name__}: {exc}"
+    message = f"Release of payment #{era_id} failed and nothing was posted: {what}"
     return ReleaseResult(era_id, ReleaseStatus.FAILED, 0, [], message, None, batch, deposit_date)
 
 
@@ -327,6 +370,8 @@ def _release(
     batch: str | None,
     confirm_early_deposit: bool,
 ) -> ReleaseResult:
+    # The payment's row first (a second release of it waits here, then finds it released),
+    # then its claims' rows in id order (releases sharing claims queue, never deadlock).
     era = session.exec(select(Era).where(Era.id == era_id).with_for_update()).first()
     if era is None:
         raise _Refused(f"Payment #{era_id} is not on file")
@@ -341,12 +386,14 @@ def _release(
             f"Deposit date {deposit_date} is before the payment date {era.payment_date} of "
             f"payment #{era_id}; confirm that date to release it"
         )
+    remittance = remittance_of_era(era)
+    lock_claims(session, claims_in(remittance))
     now = audit.now()
     try:
         number = take_batch(session, batch, deposit_date, actor.login, now)
     except BatchRefused as exc:
         raise _Refused(str(exc)) from None
-    payment = load_payment(session, era)
+    payment = load_payment(session, era, remittance)
     posting = payment.post()
     errors = [line.text for line in posting.errors]
     status = ReleaseStatus.RELEASED_WITH_ERRORS if errors else ReleaseStatus.RELEASED

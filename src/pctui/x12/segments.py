@@ -286,6 +286,7 @@ class Tokenizer:
             raise FileRejected(
                 f"the ISA header at segment {number} cannot be read: it has "
                 f"{len(parts) - 1} of its 16 element separators", segment=number)  # fmt: skip
+        _ends_early(parts, element, number)
         component, terminator = parts[16][0], parts[16][1]
         if component.isalnum() and parts[16][:2] == "GS":
             raise FileRejected(
@@ -356,6 +357,20 @@ def _split_isa(window: str, element: str) -> tuple[list[str], int]:
     if len(parts) < 17 or len(parts[16]) < 2:
         return parts, 0
     return parts, kept[sum(len(p) + 1 for p in parts[:16]) + 1] + 1
+
+
+def _ends_early(parts: list[str], element: str, number: int) -> None:
+    """Refuse an ISA with fewer than 16 elements: a delimiter followed by ``GS`` and the element
+    separator inside its elements is its terminator and the next segment, read too soon."""
+    header = element.join(parts[1:16]) + element  # ISA01..ISA15, not ISA16 and what follows
+    found = re.search(r"[^A-Za-z0-9\s]GS" + re.escape(element), header)
+    if found is None:
+        return
+    before = header[: found.start()].count(element) + 1
+    raise FileRejected(
+        f"the ISA header at segment {number} ends after {before} elements (its segment "
+        f"terminator {found.group()[0]!r} and the GS header follow); an ISA has 16, so its "
+        "delimiters cannot be read for certain", segment=number)  # fmt: skip
 
 
 def _version(version: str, number: int, findings: FindingLog) -> str:

@@ -84,8 +84,8 @@ _SEGMENT_PROBLEMS = {
 _GUIDES = {
     "005010X221": (
         "005010X221A1",
-        "Full validation: pyx12 has the 5010 remittance guide with its 2011 addenda "
-        "(005010X221A1), not the one this file names (005010X221), so it was checked against "
+        "Full validation: pctui checks 835s against the 5010 remittance guide with its 2011 "
+        "addenda (005010X221A1), not the one this file names (005010X221), so it was checked against "
         "that; the two differ in a few codes and rules, which may show as findings.",
     ),
     "004010X091": ("004010X091A1", None),
@@ -229,7 +229,8 @@ def _validate_run(run: _Run) -> list[Finding]:
                 Severity.WARNING,
                 FindingSource.VALIDATION,
                 f"Full validation of the interchanges starting at segment {run.first_segment} "
-                "could not finish: pyx12 could not follow this file's structure. pctui's own "
+                "could not finish: a segment there departs too far from the implementation guide "
+                "for the full check to follow the file's structure. pctui's own "
                 "checks (envelopes, counts, amounts, balancing) still apply.",
                 "ISA",
                 run.first_segment,
@@ -306,7 +307,7 @@ def _plain(message: str, guide: str) -> str:
     """pyx12's own words, where they name its internals, in a biller's."""
     message = _SYNTAX.sub("", message)
     if message.startswith("Map not found"):
-        return (f"pyx12 has no implementation guide for this functional group's version; "
+        return (f"pctui has no implementation guide for this functional group's version; "
                 f"{guide} could not be fully validated")  # fmt: skip
     return message
 

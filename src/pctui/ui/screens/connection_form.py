@@ -89,7 +89,7 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             title = "Edit Payer Connection" if e else "Add Payer Connection"
         payer_options = [(plain(p.label), p.id)
                          for p in payers.list_payers(store, include_inactive=False)]
-        with Vertical(id="dialog", classes="form"):
+        with Vertical(id="dialog", classes="form key-only" if self.key_only else "form"):
             yield Static(plain(title), id="dialog-title")
             with VerticalScroll(id="form-body"):
                 if not self.key_only:

@@ -3,13 +3,17 @@ after release what was posted and the error report."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import tempfile
 import textwrap
 from decimal import Decimal
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -23,8 +27,9 @@ from pctui.core.text import visible
 from pctui.core.wording import local_time, plural
 from pctui.store import eras, release
 from pctui.store.eras import EraDetail
+from pctui.store.errors import NotFound
 from pctui.store.release_views import ClaimPostingView, ErrorLineView, ReleaseDetail
-from pctui.ui.widgets.list_table import Column, ListPanel, ListTable, sort_value
+from pctui.ui.widgets.list_table import Column, ExportDialog, ListPanel, ListTable, sort_value
 from pctui.ui.widgets.text import plain
 
 try:  # the catalogue of reason-code descriptions
@@ -316,6 +321,8 @@ class EraDetailScreen(ModalScreen[bool]):
         Binding("2", "tab('tab-plb')", "PLB", id="era_detail.plb"),
         Binding("3", "tab('tab-findings')", "Findings", id="era_detail.findings"),
         Binding("4", "tab('tab-posting')", "Posting", id="era_detail.posting"),
+        Binding("o", "raw_835", "Raw 835 in $PAGER", id="era_detail.raw"),
+        Binding("e", "export_errors", "Error report CSV", id="era_detail.export_errors"),
         Binding("w", "rework", "Rework lines", id="era_detail.rework"),
         Binding("v", "void", "Void release", id="era_detail.void"),
     ]
@@ -350,8 +357,8 @@ class EraDetailScreen(ModalScreen[bool]):
                     yield Log(id="era-findings", classes="detail-log")
                 with TabPane("Posting", id="tab-posting"):
                     yield Log(id="era-posting", classes="detail-log")
-            yield Static("Esc close · 1 Claims 2 PLB 3 Findings 4 Posting · w rework · "
-                         "v void", classes="dialog-keys", markup=False)
+            yield Static("Esc · 1-4 tabs · o raw 835 · ^e claims CSV · e error CSV · w rework · "
+                         "v void", classes="dialog-keys", markup=False)  # one line at 80
 
     @staticmethod
     def _summary(detail: EraDetail) -> str:
@@ -511,3 +518,50 @@ class EraDetailScreen(ModalScreen[bool]):
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
+
+    def action_raw_835(self) -> None:
+        """The file the payment came in, one segment a line, in the user's pager ($PAGER, else
+        less); the app hands the terminal over meanwhile (App.suspend)."""
+        try:
+            name, text = eras.raw_835(self.app.store, self.era_id)  # type: ignore[attr-defined]
+        except NotFound as exc:
+            self.notify(str(exc), title="Raw 835", severity="warning")
+            return
+        pager = os.environ.get("PAGER") or "less"
+        # mode 600 (mkstemp), removed when the pager closes: it holds patient data
+        fd, path = tempfile.mkstemp(prefix="pctui-835-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(f"# {visible(name)}\n{visible(text, keep_newlines=True)}\n")
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(pager), path], check=False)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot be handed to a pager.", title="Raw 835",
+                        severity="warning")
+        except (OSError, ValueError) as exc:
+            self.notify(f"The pager {pager!r} could not be started ({exc}); set PAGER to one "
+                        "that is installed, e.g. less.", title="Raw 835", severity="error")
+        finally:
+            os.unlink(path)
+
+    def action_export_errors(self) -> None:
+        """The error report of a released payment (what needs posting by hand) as CSV."""
+        if self.posted is None or self.detail is None:
+            self.notify("Not released yet: the error report comes with the release.",
+                        title="Error report")
+            return
+        row = self.detail.row
+        released = f"{self.posted.released_at:%Y-%m-%d}"
+        lines = [(row.check_number, self.posted.batch, released, line)
+                 for line in self.posted.errors]
+        if not lines:
+            self.notify("This payment's error report is empty.", title="Error report")
+            return
+        columns: list[Column[tuple[str, str, str, str]]] = [
+            Column("check", "Check/EFT", lambda x: x[0]),
+            Column("batch", "Batch", lambda x: x[1]),
+            Column("released", "Released", lambda x: x[2]),
+            Column("line", "Error report line", lambda x: x[3]),
+        ]
+        self.app.push_screen(ExportDialog(columns, lambda: lines, f"error-report-{row.id}",
+                                          "line"))

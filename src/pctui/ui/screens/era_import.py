@@ -19,6 +19,7 @@ from pctui.store import intake
 from pctui.store.errors import PermissionDenied
 from pctui.store.intake import FileResult, ImportStatus
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.path_suggester import PathSuggester
 from pctui.ui.widgets.text import plain
 
 RESULT_MARK = {
@@ -86,9 +87,11 @@ class EraImportDialog(ModalScreen[int | None]):
         with Vertical(id="dialog", classes="form"):
             yield Static("Import 835 / 837 files", id="dialog-title", markup=False)
             yield FormField("File or folder", Input(self.start_path, id="import-path",
-                                                    placeholder="e.g. ~/era-inbox/"),
+                                                    placeholder="e.g. ~/era-inbox/",
+                                                    suggester=PathSuggester()),
                             required=True, field_name="path",
-                            hint="A folder imports every file directly inside it.")
+                            hint="→ completes a name · a folder imports every file directly "
+                                 "inside it")
             yield ProgressBar(id="import-progress", show_eta=False)
             yield Static("", id="import-current", markup=False)
             with VerticalScroll(id="import-results"):
@@ -108,6 +111,10 @@ class EraImportDialog(ModalScreen[int | None]):
         if self.running:
             return
         field = self.query_one("#field-path", FormField)
+        if not field.display:  # after an import: "Import more" brings the path back
+            field.display = True
+            self.query_one("#import-path", Input).focus()
+            return
         text = self.query_one("#import-path", Input).value
         problem = path_problem(text)
         field.set_error(problem)
@@ -165,13 +172,19 @@ class EraImportDialog(ModalScreen[int | None]):
                    f"{counts[ImportStatus.REJECTED]} rejected.")
         if any(r.kind == "835" and r.status is ImportStatus.IMPORTED for r in results):
             summary += " Full 5010 validation runs in the background."
-        self.query_one("#import-current", Static).update(summary)
+        self.query_one("#import-current", Static).update(summary + " ↑↓ scroll the results.")
         body = Text("\n").join(result_text(r) for r in results)
         self.query_one("#import-results-text", Static).update(body)
+        # The results need the room now: the path and the bar fold away, and the results take
+        # the keys, so every file's reason can be read with ↑↓ / PgDn.
+        self.query_one("#field-path", FormField).display = False
+        self.query_one("#import-progress", ProgressBar).display = False
         start = self.query_one("#start", Button)
         start.disabled = False
-        start.label = "Import more (Enter)"
-        self.query_one("#close", Button).focus()
+        start.label = "Import more (^S)"
+        results_box = self.query_one("#import-results", VerticalScroll)
+        results_box.focus()
+        results_box.scroll_home(animate=False)
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

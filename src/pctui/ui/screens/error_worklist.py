@@ -192,9 +192,17 @@ class ErrorWorklistScreen(ModalScreen[bool]):
             self.only_payment = not self.only_payment
             self._load()
 
+    def _no_line(self) -> None:
+        self.notify("No line is highlighted: nothing open here." if not
+                    self.query_one("#worklist", ListTable).row_count else
+                    "No line is highlighted: ↑↓ picks one.", severity="warning")
+
     def action_rework(self) -> None:
         line = self.query_one("#worklist", ListTable).highlighted
-        if line is None or self.busy:
+        if self.busy:
+            return
+        if line is None:
+            self._no_line()
             return
         if not line.reworkable:
             self.notify("Part of this claim payment was posted; it cannot be posted again. "
@@ -225,6 +233,7 @@ class ErrorWorklistScreen(ModalScreen[bool]):
     def action_close_line(self) -> None:
         line = self.query_one("#worklist", ListTable).highlighted
         if line is None:
+            self._no_line()
             return
 
         def closed(note: str | None) -> None:

@@ -122,6 +122,10 @@ class InsurancePayersSection(Section):
     def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
 
+    @on(ListPanel.SearchChanged)
+    def _searched(self) -> None:
+        self.refresh_data()
+
     @on(DataTable.RowSelected, "#connections")
     async def _row_selected(self, _event: DataTable.RowSelected) -> None:
         """Enter on a row edits it (the table takes Enter before the section's binding)."""

@@ -219,6 +219,9 @@ class MailboxSection(Section):
         self.app.push_screen(MailboxFilterDialog(self.filters, self._connection_names()), chosen)
 
     def action_clear_filters(self) -> None:
+        if self.filters == MailboxFilter():
+            self.notify("No filters are set (f sets them).", title="Mailbox")
+            return
         self.filters = MailboxFilter()
         self._load(0, cursor_row=0)
 

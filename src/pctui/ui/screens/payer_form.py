@@ -20,16 +20,21 @@ def split_ids(text: str) -> list[str]:
 
 
 class PayerForm(RecordForm[PayerView]):
-    def __init__(self, payer: PayerView | None) -> None:
+    """Add or edit a payer; ``prefill`` starts a new one from what is known (the rule drawer
+    opened from a blocked 835 passes the 835's payer name and Inbound ID)."""
+
+    def __init__(self, payer: PayerView | None, prefill: PayerDraft | None = None) -> None:
         super().__init__()
         self.payer = payer
         self.expected_version = payer.version if payer else None
+        self.prefill = prefill
 
     def compose(self) -> ComposeResult:
-        p = self.payer
+        p = self.payer or self.prefill
         classes = [(c.label, c.value) for c in InsuranceClass]
         with Vertical(id="dialog", classes="record-form"):
-            yield Static(plain(f"Edit payer {p.code}" if p else "Add payer"), id="dialog-title")
+            yield Static(plain(f"Edit payer {p.code}" if self.payer else "Add payer"),
+                         id="dialog-title")
             with Vertical(id="record-body"):
                 yield FormField("Payer Code", Input(p.code if p else "", id="code",
                                                     placeholder="e.g. BCBS"),
@@ -39,7 +44,8 @@ class PayerForm(RecordForm[PayerView]):
                                 field_name="name")
                 yield FormField("Insurance class", Select(
                     classes, id="insurance_class", allow_blank=False,
-                    value=p.insurance_class.value if p else InsuranceClass.COMMERCIAL.value),
+                    value=InsuranceClass(p.insurance_class).value if p
+                    else InsuranceClass.COMMERCIAL.value),
                     required=True, field_name="insurance_class",
                     hint="sets the codes new rules start with")
                 yield FormField("Inbound IDs", Input(", ".join(p.inbound_ids) if p else "",

@@ -193,6 +193,9 @@ class PayerRulesSection(Section):
         with TabbedContent(id="rules-views", initial="view-rules"):
             for view in VIEWS:
                 with TabPane(VIEW_TITLES[view], id=f"view-{view}"):
+                    if view == "rules":
+                        yield Static("", id="rules-hidden", classes="view-hidden",
+                                     markup=False)
                     yield ListPanel(ListTable(
                         COLUMNS[view], key=ROW_KEYS[view], export_name=f"payer-{view}",
                         noun=NOUNS[view], row_style=lambda r: "" if r.active else "dim",
@@ -242,10 +245,10 @@ class PayerRulesSection(Section):
                    "No CARC overrides. Press a to exclude a reason code for a payer.")
         self._fill("codes", codes.list_codes(store, include_inactive=True),
                    "No posting codes.")
-        tabs = self.query_one("#rules-views", TabbedContent)
-        tabs.get_tab("view-rules").label = (
-            f"{VIEW_TITLES['rules']} ({hidden} inactive hidden)" if hidden
-            else VIEW_TITLES["rules"])
+        note = self.query_one("#rules-hidden", Static)
+        note.update(f"{plural(hidden, 'deactivated rule')} hidden · i shows "
+                    f"{'it' if hidden == 1 else 'them'}" if hidden else "")
+        note.display = bool(hidden)
         for view in VIEWS:
             self._show_detail(view)
 

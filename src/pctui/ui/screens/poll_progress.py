@@ -46,7 +46,7 @@ class _WorkDialog(ModalScreen[bool]):
         self.lines: list[str] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="wide"):
+        with Vertical(id="dialog", classes="wide work"):  # as tall as its log
             yield Static(plain(self.title_text), id="dialog-title")
             with VerticalScroll(id="work-log"):
                 yield Static("", id="work-lines")

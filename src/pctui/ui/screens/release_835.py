@@ -114,7 +114,7 @@ def era_columns(marked: Callable[[EraRow], bool], can_mark: Callable[[], bool],
         Column("check", "Check/EFT", lambda r: r.check_number or None, min_width=12,
                max_width=30, comfortable=16),
         Column("amount", "Amount", lambda r: r.amount, align="right", min_width=8),
-        Column("status", "Status", status, min_width=7, max_width=25,
+        Column("status", "Status", status, min_width=7, max_width=25, comfortable=10,
                sort_key=lambda r: r.status.label),
         Column("payer", "Payer", payer, min_width=8, max_width=30, comfortable=10,
                csv=lambda r: r.payer_code or r.payer),
@@ -662,7 +662,7 @@ class Release835Section(Section):
             self._close_filters()
             return
         bar.display = True
-        bar.query_one("#paid_from", Input).focus()
+        self.screen.set_focus(bar.query_one("#paid_from", Input))  # at once: typeahead
 
     def _close_filters(self) -> None:
         self.query_one(FilterBar).display = False
@@ -686,6 +686,8 @@ class Release835Section(Section):
                                        search=self.state.filters.search,
                                        era_ids=self.state.filters.era_ids))
             self.notify("Filters cleared.")
+        else:
+            self.notify("No filters are set (f sets them).", title="Release 835")
 
     # -- rejected files -------------------------------------------------------------------
 
@@ -904,7 +906,7 @@ class Release835Section(Section):
                         timeout=10)
             self.app.push_screen(RuleDrawer(rule=rule), saved)
             return
-        self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id), saved)
+        self.app.push_screen(RuleDrawer(inbound_id=row.inbound_id, payer_name=row.payer), saved)
 
     # -- import ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from pctui.store.release_preview import ReleasePreview, first_look, preview_rele
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.text import plain
 
-LISTED = 5  # payments named in the dialog before "and N more"
+LISTED = 8  # payments named in the dialog (or 7 and "… and N more")
 ERRORS_SHOWN = 3  # error-report lines shown per payment; the detail view has them all
 
 RESULT_MARK = {
@@ -133,12 +133,15 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def compose(self) -> ComposeResult:
         total = sum((r.amount for r in self.rows), ZERO)
         n = len(self.rows)
-        with Vertical(id="dialog", classes="form"):
+        with Vertical(id="dialog", classes="release"):
             yield Static(f"Release {plural(n, 'payment')} · {display(total)}",
                          id="dialog-title", markup=False)
-            yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
-            yield Static("Checking what this release will post…", id="release-preview",
-                         markup=False)
+            # what is released and what it will post: scrolls when long, so the fields and the
+            # buttons stay on screen at 80x24
+            with VerticalScroll(id="release-summary"):
+                yield Static(plain(self._listing(), keep_newlines=True), id="release-list")
+                yield Static("Checking what this release will post…", id="release-preview",
+                             markup=False)
             yield FormField("Deposit date", Input(self.today.isoformat(), id="deposit-date",
                                                   placeholder="YYYY-MM-DD"),
                             required=True, field_name="deposit_date",
@@ -161,13 +164,15 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def _listing(self) -> str:
         lines = [visible(f"{r.check_number or '#' + str(r.id)} · {r.payer_code or r.payer} · "
                          f"{display(r.amount)} · {plural(r.claims, 'claim')}")
-                 for r in self.rows[:LISTED]]
+                 for r in self.rows[:LISTED if len(self.rows) <= LISTED else LISTED - 1]]
         if len(self.rows) > LISTED:
-            lines.append(f"… and {len(self.rows) - LISTED} more")
+            lines.append(f"… and {len(self.rows) - LISTED + 1} more")
         return "\n".join(lines)
 
     def on_mount(self) -> None:
-        self.query_one("#release-progress", ProgressBar).display = False
+        # Only what has something to say takes a line: the dialog is as tall as its content.
+        for wid in ("#release-progress", "#release-current", "#release-results", "#form-status"):
+            self.query_one(wid).display = False
         self.query_one("#deposit-date", Input).focus()
         self._preview([r.id for r in self.rows])
 
@@ -205,7 +210,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     @on(FormField.ErrorCleared)
     def _error_cleared(self) -> None:
         if not any(f.has_class("-invalid") for f in self.query(FormField)):
-            self.query_one("#form-status", Static).update("")
+            self._say("#form-status", "")
 
     @on(Input.Submitted, "#deposit-date")
     def _deposit_submitted(self) -> None:
@@ -235,7 +240,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         for field in self.query(FormField):
             field.set_error(errors.get(field.field_name))
         if errors:
-            self.query_one("#form-status", Static).update("Not released: fix the fields above.")
+            self._say("#form-status", "Not released: fix the fields above.")
             return None
         assert deposit is not None
         return deposit, batch
@@ -258,7 +263,7 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         if early and self._confirmed_early != deposit:
             first = early[0]
             self._confirmed_early = deposit
-            self.query_one("#form-status", Static).update(Text(visible(
+            self._say("#form-status", Text(visible(
                 f"Deposit date {deposit} is before the payment date {first.payment_date} of "
                 f"{first.check_number}{' and others' if len(early) > 1 else ''}. "
                 "Release again (Ctrl+S) to confirm that date."), style="yellow"))
@@ -266,13 +271,13 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self.running = True
         for wid in ("#deposit-date", "#batch", "#release"):
             self.query_one(wid).disabled = True
-        self.query_one("#form-status", Static).update("")
+        self._say("#form-status", "")
         bar = self.query_one("#release-progress", ProgressBar)
         bar.display = True
         bar.update(total=len(self.rows), progress=0)
         where = f"batch {batch}" if batch else "a new batch"
-        self.query_one("#release-current", Static).update(
-            f"Releasing {plural(len(self.rows), 'payment')} into {where}…")
+        self._say("#release-current",
+                  f"Releasing {plural(len(self.rows), 'payment')} into {where}…")
         self._release([r.id for r in self.rows], deposit, batch, bool(early))
 
     @work(thread=True, exclusive=True, group="era-release")
@@ -297,14 +302,21 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self.results.append(result)
         self._show_results()
 
+    def _say(self, wid: str, content: object) -> None:
+        """Update a line of the dialog; an empty one takes no room."""
+        line = self.query_one(wid, Static)
+        line.update(content)  # type: ignore[arg-type]
+        line.display = bool(str(content))
+
     def _show_results(self) -> None:
+        self.query_one("#release-results").display = True
         rows = {r.id: r for r in self.rows}
         body = Text("\n").join(result_text(r, rows.get(r.era_id)) for r in self.results)
         self.query_one("#release-results-text", Static).update(body)
 
     def _failed(self, message: str) -> None:
         self.running = False
-        self.query_one("#form-status", Static).update(plain(f"Not released: {message}"))
+        self._say("#form-status", plain(f"Not released: {message}"))
         for wid in ("#deposit-date", "#batch", "#release"):
             self.query_one(wid).disabled = False
 
@@ -313,14 +325,14 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         self.results = results
         self._show_results()
         # The results need the room now: the form folds into one line.
-        for widget in (self.query_one("#release-list"), self.query_one("#release-preview"),
-                       *self.query(FormField)):
+        for widget in (self.query_one("#release-summary"), *self.query(FormField)):
             widget.display = False
         first = results[0] if results else None
         where = (f" Deposit {first.deposit_date} · batch {first.batch}."
                  if first and first.deposit_date else "")
-        self.query_one("#release-current", Static).update(plain(summary_text(results) + where))
-        self.query_one("#close", Button).focus()
+        self._say("#release-current", plain(summary_text(results) + where))
+        self.query_one("#release-progress", ProgressBar).display = False
+        self.query_one("#release-results", VerticalScroll).focus()  # ↑↓ read every result
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -23,7 +23,7 @@ from pctui.core.codes import (
     PayerLevel,
 )
 from pctui.store import codes, payers, rules
-from pctui.store.payers import PayerView
+from pctui.store.payers import PayerDraft, PayerView
 from pctui.store.rules import InboundIdChoice, RuleDraft, RuleLevelDraft, RuleView
 from pctui.ui.screens.record_form import RecordForm
 from pctui.ui.widgets.form_field import FormField
@@ -32,6 +32,7 @@ from pctui.ui.widgets.modals import ConfirmationModal
 from pctui.ui.widgets.text import plain
 
 NEW_INBOUND_ID = "\x00new"  # the "type a new Inbound ID" choice; never a real Inbound ID
+NEW_PAYER = "\x00new-payer"  # the "add a payer now" choice of the Payer Code picker
 
 LEVEL_FIELDS = ("payment_code", "adjustment_code", "insurance_adjustments", "insurance_balance",
                 "patient_balance", "patient_adjustment_code")
@@ -52,6 +53,38 @@ def inbound_label(choice: InboundIdChoice) -> Text:
         parts.append(f"{choice.waiting} waiting")
     parts.append(choice.payer_code or "no payer yet")
     return plain(" · ".join(parts))
+
+
+def _name_key(name: str) -> str:
+    words = "".join(ch if ch.isalnum() else " " for ch in name.casefold()).split()
+    return " ".join(w for w in words if w not in {"inc", "co", "corp", "company", "the", "of",
+                                                  "llc", "plan", "ins", "insurance"})
+
+
+def matching_payer(name: str, candidates: list[PayerView]) -> PayerView | None:
+    """The payer whose name (or code) best matches an 835's payer name, if one is close:
+    "BLUE CROSS BLUE SHIELD OF TEXAS" finds "Blue Cross Blue Shield of Texas"; "ACME" finds
+    "Acme Health Plan"; nothing below a clear resemblance."""
+    from difflib import SequenceMatcher
+
+    wanted = _name_key(name)
+    if not wanted:
+        return None
+    best, best_score = None, 0.0
+    for payer in candidates:
+        for candidate in (_name_key(payer.name), _name_key(payer.code)):
+            if not candidate:
+                continue
+            if candidate == wanted:
+                score = 1.0
+            elif min(len(candidate), len(wanted)) >= 3 and (
+                    candidate.startswith(wanted) or wanted.startswith(candidate)):
+                score = 0.9
+            else:
+                score = SequenceMatcher(None, wanted, candidate).ratio()
+            if score > best_score:
+                best, best_score = payer, score
+    return best if best_score >= 0.75 else None
 
 
 def select_value(select: Select[object]) -> str:
@@ -80,11 +113,13 @@ class RuleDrawer(RecordForm[RuleView]):
         Binding("ctrl+t", "apply_tertiary", "Apply to Tertiary", id="rule_drawer.apply_tertiary"),
     ]
 
-    def __init__(self, rule: RuleView | None = None, inbound_id: str | None = None) -> None:
+    def __init__(self, rule: RuleView | None = None, inbound_id: str | None = None,
+                 payer_name: str = "") -> None:
         super().__init__(classes="drawer")
         self.rule = rule
         self.expected_version = rule.version if rule else None
         self.start_inbound_id = rule.inbound_id if rule else (inbound_id or "").strip()
+        self.payer_name = payer_name.strip()  # the 835's own payer name (N1*PR), if known
         self._choices: dict[str, InboundIdChoice] = {}
         self._payers: dict[int, PayerView] = {}
         self._filled: dict[PayerLevel, tuple[object, ...] | None] = {}
@@ -123,10 +158,10 @@ class RuleDrawer(RecordForm[RuleView]):
                                                         placeholder="payer ID from the 835 (N1*PR)"),
                                 required=True, field_name="new_inbound_id")
                 yield FormField("Payer Code", Select(
-                    [(plain(p.label), p.id) for p in self._payers.values()], id="payer",
+                    self._payer_options(), id="payer",
                     prompt="Pick the payer", value=rule.payer_id if rule else Select.NULL),
                     required=True, field_name="payer",
-                    hint="" if self._payers else "No payers yet: add one in the Payers view (2).")
+                    hint="" if self._payers else "No payers yet: pick + New payer… to add one.")
                 yield FormField("Description", Input(rule.description if rule else "",
                                                      id="description",
                                                      placeholder="optional note"),
@@ -142,6 +177,12 @@ class RuleDrawer(RecordForm[RuleView]):
                 yield Button("Save (^S)", id="save", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
             yield KeyFooter()
+
+    def _payer_options(self) -> list[tuple[object, object]]:
+        options: list[tuple[object, object]] = [(plain(p.label), p.id)
+                                                for p in self._payers.values()]
+        options.append((plain("+ New payer…"), NEW_PAYER))
+        return options
 
     def _title(self) -> str:
         if self.rule is None:
@@ -217,6 +258,7 @@ class RuleDrawer(RecordForm[RuleView]):
                         for level in PayerLevel}
         if self.rule is None and self.start_inbound_id:
             self._pick_owner_payer(self.start_inbound_id)
+            self._suggest_payer_by_name()
         self._sync_inbound_field()
         for level in PayerLevel:
             self._sync_patient_code(level)
@@ -311,11 +353,60 @@ class RuleDrawer(RecordForm[RuleView]):
             payer_select.value = owner.id
             self._payer_picked(owner)
 
+    def _suggest_payer_by_name(self) -> None:
+        """No payer owns the 835's Inbound ID: pick the payer whose name matches the name the
+        835 gives its payer (N1*PR), and say so."""
+        payer_select = self.query_one("#payer", Select)
+        if not payer_select.is_blank() or not self.payer_name:
+            return
+        best = matching_payer(self.payer_name, list(self._payers.values()))
+        if best is None:
+            self.query_one("#field-payer", FormField).set_hint(
+                f"No payer's name matches the 835's \"{self.payer_name}\": pick one, or "
+                "+ New payer…")
+            return
+        payer_select.value = best.id
+        self._payer_picked(best)
+        field = self.query_one("#field-payer", FormField)
+        field.set_hint(f"Suggested: {best.name} matches the 835's \"{self.payer_name}\". "
+                       + field.hint)
+
     @on(Select.Changed, "#payer")
     def _payer_changed(self, event: Select.Changed) -> None:
+        if event.value == NEW_PAYER:
+            self._add_payer()
+            return
         payer = self._payers.get(event.value) if isinstance(event.value, int) else None
         if payer is not None:
             self._payer_picked(payer)
+
+    def _add_payer(self) -> None:
+        """A new payer without leaving the drawer, started from the 835's name and Inbound ID
+        (so saving the rule needs no attach question)."""
+        from pctui.ui.screens.payer_form import PayerForm
+
+        inbound = self._inbound_id()
+        owned = inbound in self._choices and self._choices[inbound].payer_code
+        prefill = PayerDraft("", self.payer_name,
+                             inbound_ids=[inbound] if inbound and not owned else [])
+
+        def added(payer: PayerView | None) -> None:
+            select = self.query_one("#payer", Select)
+            if payer is None:
+                select.clear()
+                return
+            self._payers[payer.id] = payer
+            self._refresh_inbound_choices()
+            select.set_options(self._payer_options())
+            select.value = payer.id
+            self.notify(f"Payer {payer.label} added.", title="Payer Rules")
+
+        self.app.push_screen(PayerForm(None, prefill=prefill), added)
+
+    def _refresh_inbound_choices(self) -> None:
+        """An Inbound ID the new payer took now belongs to it (no attach question on save)."""
+        self._choices = {c.value: c for c in rules.inbound_id_choices(self.pctui.store)}
+        self._sync_inbound_field()
 
     def _payer_picked(self, payer: PayerView) -> None:
         if payer.id == self._payer_seen:

@@ -599,7 +599,8 @@ class ListPanel(Vertical):
     """
 
     BINDINGS = [
-        Binding("slash", "search", "Search", id="list.search"),
+        # priority: acted on when read, so "/garcia" typed ahead lands in the search
+        Binding("slash", "search", "Search", id="list.search", priority=True),
         Binding("escape", "clear_search", "Clear search", show=False, id="list.clear_search"),
     ]
 
@@ -632,6 +633,8 @@ class ListPanel(Vertical):
         return self.query_one(".list-search-input", Input)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search":
+            return self.screen.focused is not self.search_input  # in the search, / is text
         if action == "clear_search":
             # Escape clears a search; with none it belongs to the screen (closing a dialog)
             return bool(self.table.search or self.search_input.value)
@@ -639,7 +642,9 @@ class ListPanel(Vertical):
 
     def action_search(self) -> None:
         self.query_one(".list-search").display = True
-        self.search_input.focus()
+        # At once, not after a refresh (Widget.focus): "/garcia" typed ahead over a slow SSH
+        # link must land in the search, not act as the list's keys.
+        self.screen.set_focus(self.search_input)
 
     def action_clear_search(self) -> None:
         self.search_input.value = ""
@@ -749,6 +754,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         from pctui.ui.widgets.form_field import FormField
+        from pctui.ui.widgets.path_suggester import PathSuggester
 
         with Vertical(id="dialog", classes="export"):
             yield Static(f"Export {self.export_name} to CSV", id="dialog-title", markup=False)
@@ -756,9 +762,10 @@ class ExportDialog(ModalScreen[Path | None]):
                          "file is readable by you only (mode 600): it may hold patient data.",
                          id="dialog-message", markup=False)
             yield FormField("File", Input(str(default_export_path(self.export_name)),
-                                          id="export-path"),
+                                          id="export-path", suggester=PathSuggester()),
                             required=True, field_name="path",
-                            hint="Enter writes it; an existing file is replaced")
+                            hint="Enter writes it (an existing file is replaced); → completes "
+                                 "a folder name")
             yield Static("", id="export-status", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button("Write (Enter)", id="write", variant="primary")

@@ -1,0 +1,83 @@
+"""No key in the footer lies: in every section and view, each key the footer shows does
+something the user can see — a dialog, a message, the list changing, the cursor moving."""
+
+from __future__ import annotations
+
+import pytest
+
+from pctui.store import demo
+from pctui.ui.widgets.key_footer import KeyFooter
+from tests.ui.helpers import rendered
+from tests.ui.snapshots import section_key
+
+# (where, the keys that get there)
+VIEWS = [
+    ("Insurance Payers", ("f2",)),
+    ("Payer Rules: rules", ("f3", "1")),
+    ("Payer Rules: payers", ("f3", "2")),
+    ("Payer Rules: CARC overrides", ("f3", "3")),
+    ("Payer Rules: posting codes", ("f3", "4")),
+    ("Release 835", ("f4",)),
+    ("Release 835: rejected files", ("f4", "v")),
+    ("Claims", ("f5",)),
+    ("Claims Out", (section_key("claims-out"),)),
+    ("Mailbox", (section_key("mailbox"),)),
+]
+# keys pressed again to undo what they did, so the next key meets the same view
+UNDO = {"toggle_inactive", "toggle_released", "toggle_with_balance", "toggle_sidebar",
+        "toggle_mark", "toggle_override", "toggle_rejected"}
+
+
+@pytest.fixture
+def demo_practice(store, admin, secrets) -> None:
+    demo.build_demo(store, admin, secrets)
+
+
+def state(app, told: list[str]) -> tuple[object, ...]:
+    return (type(app.screen), len(told), app.focused, rendered(app))
+
+
+@pytest.mark.parametrize(("where", "keys"), VIEWS, ids=[v[0] for v in VIEWS])
+async def test_every_footer_key_does_something(make_app, demo_practice, where, keys) -> None:
+    app = make_app()
+    told: list[str] = []
+    notify = app.notify
+
+    def counting_notify(message: str, **kwargs) -> None:
+        told.append(message)
+        notify(message, **kwargs)
+
+    app.notify = counting_notify  # type: ignore[method-assign]
+    async with app.run_test(size=(200, 50)) as pilot:  # wide: every footer key shows
+        await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        base = app.screen
+        entries = app.screen.query_one(KeyFooter).entries()
+        tried = []
+        for binding, enabled, _ in entries:
+            key = binding.key.split(",")[0]
+            assert enabled, f"{where}: {key} ({binding.description}) is shown but does nothing"
+            if binding.action in ("quit", "app.quit"):
+                continue
+            before = state(app, told)
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert state(app, told) != before, f"{where}: {key} ({binding.description}) did nothing"
+            tried.append(key)
+            for _ in range(3):  # back to the view: close what the key opened
+                if app.screen is base:
+                    break
+                await pilot.press("escape")
+                await pilot.pause()
+            assert app.screen is base, f"{where}: Escape did not close what {key} opened"
+            action = binding.action.removeprefix("app.")
+            if action.split("(")[0] in UNDO:
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            if app.focused is not None and app.focused.__class__.__name__ == "Input":
+                await pilot.press("escape")  # a search line opened: close it
+                await pilot.pause()
+        assert len(tried) >= 4, f"{where}: only {tried} in the footer"
