@@ -35,6 +35,7 @@ def run_pctui_env(env: dict[str, str] | None = None) -> dict[str, str]:
         "PCTUI_KEYRING": "memory",
         "HOME": "/nonexistent",
         "LANG": "C.UTF-8",
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
         **(env or {}),
     }
 

@@ -5,8 +5,9 @@ stderr — bad input, a busy, read-only, full or damaged database, a missing fil
 traceback, and never SQL parameters (patient data). An unexpected internal error is named by
 its type only; ``PCTUI_DEBUG=1`` shows the traceback to a developer. Everything printed that came
 from a file, a payer or a user goes through :func:`pctui.core.text.visible`, so control
-characters never reach the terminal. Commands that only read open the database with
-``create=False`` (``creates=False`` on their parser): a mistyped ``--db`` is an error, never a
+characters never reach the terminal. Only the app, ``import``, ``demo``, ``users add``,
+``config import`` and ``share`` start a new database; every other command opens it with
+``create=False`` (``creates=False`` on its parser): a mistyped ``--db`` is an error, never a
 new database.
 """
 
@@ -64,7 +65,7 @@ def _json_text(text: str) -> str:
     out = []
     for ch in text:
         if ch != "\n" and visible(ch) != ch:
-            out.append(f"\\u{ord(ch):04x}")
+            out.append(json.dumps(ch, ensure_ascii=True)[1:-1])  # beyond U+FFFF: a pair
         else:
             out.append(ch)
     return "".join(out)
@@ -94,13 +95,18 @@ def cmd_app(args: argparse.Namespace, store: Store) -> int:
 def cmd_users(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import users
 
-    if args.users_command == "add":
+    if args.users_command != "list":
         actor = users.identify(store)
-        user = users.add_user(store, actor, args.name, args.role)
-        if args.json:
-            _print_json({"login": user.login, "role": user.role})
+        if args.users_command == "add":
+            user = users.add_user(store, actor, args.name, args.role)
+        elif args.users_command == "role":
+            user = users.set_role(store, actor, args.name, args.role)
         else:
-            _out(f"{user.login} is now {user.role}")
+            user = users.set_active(store, actor, args.name, args.users_command == "reactivate")
+        if args.json:
+            _print_json({"login": user.login, "role": user.role, "active": user.active})
+        else:
+            _out(f"{user.login} is now {user.role}" + ("" if user.active else " (deactivated)"))
         return EXIT_OK
     rows = users.list_users(store)
     if args.json:
@@ -160,6 +166,33 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+MAX_DOCUMENT_DEPTH = 32
+MAX_NUMBER_DIGITS = 30
+
+
+def _modest_int(text: str) -> int:
+    """A JSON integer, refused in words when absurdly long (Python's own limit would say
+    "use sys.set_int_max_str_digits()" to a biller)."""
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number {digits:,} digits long (nothing in a configuration document "
+                         "is); nothing was imported")
+    return int(text)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
 def _config_import(args: argparse.Namespace, store: Store) -> int:
     from pathlib import Path
 
@@ -178,12 +211,20 @@ def _config_import(args: argparse.Namespace, store: Store) -> int:
         _err(f"{name}: the file is empty; expected a JSON object with payers, rules, ...")
         return EXIT_FAILED
     try:
-        doc = json.loads(text, object_pairs_hook=_no_repeated_keys)
+        doc = json.loads(text, object_pairs_hook=_no_repeated_keys, parse_int=_modest_int)
     except json.JSONDecodeError as exc:
         _err(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
         return EXIT_FAILED
     except ValueError as exc:
         _err(f"{name}: {exc}")
+        return EXIT_FAILED
+    except RecursionError:
+        _err(f"{name}: nested too deeply (a configuration document is a few levels deep); "
+             "nothing was imported")
+        return EXIT_FAILED
+    if _depth(doc) > MAX_DOCUMENT_DEPTH:
+        _err(f"{name}: nested more than {MAX_DOCUMENT_DEPTH} levels deep (a configuration "
+             "document is a few levels deep); nothing was imported")
         return EXIT_FAILED
     actor = users.identify(store)
     try:
@@ -688,6 +729,75 @@ def _claim_json(row: Any) -> dict[str, Any]:
     }
 
 
+def cmd_backup(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import maintenance
+
+    result = maintenance.backup(store, args.dest)
+    if args.json:
+        _print_json({"file": str(result.path), "bytes": result.size,
+                     "keyring": str(result.keyring_copy) if result.keyring_copy else None})
+    else:
+        _out(f"Backed up {store.label} to {result.path} ({result.size:,} bytes, mode 0600).")
+        if result.keyring_copy:
+            _out(f"Its encrypted keyring file: {result.keyring_copy} (same passphrase).")
+    return EXIT_OK
+
+
+def cmd_share(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import files
+
+    if store.path is None:
+        _err("pctui share sets up a SQLite database's folder; on PostgreSQL, access is "
+             "granted with database roles")
+        return EXIT_FAILED
+    try:
+        done = files.share_with_group(store.path, args.group)
+    except OSError as exc:
+        _err(f"cannot share {store.path} with group {args.group}: "
+             f"{exc.strerror or exc} (the owner of the folder, or root, runs this; they must "
+             "belong to the group)")
+        return EXIT_FAILED
+    for line in done:
+        _out(line)
+    _out(f"Every member of {args.group} can now use {store.path}; add people with "
+         f"`sudo usermod -aG {args.group} LOGIN` (they log in again), then register them with "
+         "`pctui users add LOGIN --role biller`.")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, store: Store) -> int:
+    from pctui.store import maintenance
+
+    report = maintenance.check(store)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        for line in report.integrity:
+            _out(f"integrity: {line}")
+        for line in report.foreign_keys:
+            _out(f"reference: {line}")
+        for line in report.ledger:
+            _out(f"ledger: {line}")
+        if report.ledger_problems > len(report.ledger):
+            _out(f"ledger: ... and {report.ledger_problems - len(report.ledger)} more claims")
+        if report.ok:
+            _out(f"{store.label}: the file is sound and every claim adds up "
+                 f"({plural(report.claims_checked, 'claim')} checked).")
+        else:
+            _out(f"{store.label}: PROBLEMS FOUND — restore the latest good backup "
+                 "(README: backups) before releasing more payments.")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _search_text(text: str) -> str:
+    from pctui.store.claims import MAX_SEARCH
+
+    if len(text.strip()) > MAX_SEARCH:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SEARCH} characters ({len(text.strip()):,} given)")
+    return text
+
+
 def cmd_connections(args: argparse.Namespace, store: Store) -> int:
     action = getattr(args, "connections_command", None)
     if action == "key":
@@ -745,13 +855,13 @@ def _read_secret(prompt: str) -> str:
 
 def _connections_key(args: argparse.Namespace, store: Store) -> int:
     from pctui.core.text import visible
-    from pctui.secrets import KeyringLocked, KeyringUnavailable, SecretStore
+    from pctui.secrets import KeyringLocked, KeyringUnavailable
     from pctui.store import connections, users
 
     actor = users.identify(store)
     actor.require_admin("Insurance Payers")
     view = connections.find_connection(store, args.name)
-    secrets = SecretStore.for_database(store.path, store.database_id)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
     if secrets.locked:
         _err("the keyring is locked: set PCTUI_KEYRING_PASSPHRASE to its passphrase "
              "(or unlock it in the app) and try again")
@@ -774,12 +884,11 @@ def _connections_key(args: argparse.Namespace, store: Store) -> int:
 def _connections_test(args: argparse.Namespace, store: Store) -> int:
     from pctui import exchange
     from pctui.core.text import visible
-    from pctui.secrets import SecretStore
     from pctui.store import connections, users
 
     actor = users.identify(store)
     view = connections.find_connection(store, args.name)
-    secrets = SecretStore.for_database(store.path, store.database_id)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
     report = exchange.test_connection(store, secrets, actor, view.id)
     if args.json:
         _print_json({"connection": view.label, "ok": report.ok, "steps": [
@@ -794,13 +903,12 @@ def _connections_test(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_poll(args: argparse.Namespace, store: Store) -> int:
     from pctui import exchange
-    from pctui.secrets import SecretStore
     from pctui.store import connections, users
 
     actor = users.identify(store)
     actor.require_release()
     ids = [connections.find_connection(store, n).id for n in args.names] if args.names else None
-    secrets = SecretStore.for_database(store.path, store.database_id)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
     progress = _poll_progress if sys.stderr.isatty() and not args.json else None
     results = exchange.poll(store, secrets, actor, ids, progress=progress)
     if progress is not None:
@@ -847,7 +955,6 @@ def cmd_send(args: argparse.Namespace, store: Store) -> int:
     from pathlib import Path
 
     from pctui import exchange
-    from pctui.secrets import SecretStore
     from pctui.store import connections, users
 
     actor = users.identify(store)
@@ -863,7 +970,7 @@ def cmd_send(args: argparse.Namespace, store: Store) -> int:
             slots.append(exchange.SendResult(
                 name, view.label, "refused",
                 errors=[f"cannot read the file: {exc.strerror or type(exc).__name__}"]))
-    secrets = SecretStore.for_database(store.path, store.database_id)
+    secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
     sent = exchange.send_files(store, secrets, actor, view.id, files) if files else []
     results = [sent[slot] if isinstance(slot, int) else slot for slot in slots]
     if args.json:
@@ -964,6 +1071,17 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "biller"])
     users_sub.add_parser("list", parents=[json_parent], help="list users").set_defaults(
         creates=False)
+    role = users_sub.add_parser("role", parents=[json_parent],
+                                help="change a user's role (the last active admin stays admin)")
+    role.add_argument("name", help="the OS login name")
+    role.add_argument("--role", required=True, choices=["admin", "biller"])
+    for action, words in (("deactivate", "take a user's rights away (read-only from then on; "
+                                         "never the last active admin)"),
+                          ("reactivate", "give a deactivated user their role back")):
+        change = users_sub.add_parser(action, parents=[json_parent], help=words)
+        change.add_argument("name", help="the OS login name")
+        change.set_defaults(creates=False)
+    role.set_defaults(creates=False)
     users.set_defaults(handler=cmd_users)
 
     config = sub.add_parser(
@@ -1028,7 +1146,35 @@ def build_parser() -> argparse.ArgumentParser:
                      "when the release runs)")
     rel.add_argument("--confirm-early-deposit", action="store_true",
                      help="the deposit date is before a payment's date, and that is right")
-    rel.set_defaults(handler=cmd_release)
+    rel.set_defaults(handler=cmd_release, creates=False)
+
+    backup_cmd = sub.add_parser(
+        "backup", parents=[json_parent], help="a consistent copy of the live database",
+        description="Copies the database with SQLite's online backup while others keep working "
+        "(including what is only in its -wal file). DEST is a new file, or a folder to get "
+        "<name>-YYYYMMDD-HHMMSS.db in it; an existing file is never replaced. The copy is mode "
+        "0600; the encrypted keyring file, if any, is copied beside it.",
+    )  # fmt: skip
+    backup_cmd.add_argument("dest", metavar="DEST", help="a new file, or a folder")
+    backup_cmd.set_defaults(handler=cmd_backup, creates=False)
+
+    share_cmd = sub.add_parser(
+        "share", help="let every member of an OS group use this database",
+        description="Gives the database's folder to GROUP with the setgid bit (2770), so files "
+        "created there later belong to GROUP, and makes the database, its -wal/-shm and its "
+        "keyring file group read/write (0660), never world-readable. Creates the database if "
+        "there is none yet. Run it as the folder's owner or root.",
+    )  # fmt: skip
+    share_cmd.add_argument("group", metavar="GROUP", help="an existing OS group, e.g. billing")
+    share_cmd.set_defaults(handler=cmd_share)
+
+    check_cmd = sub.add_parser(
+        "check", parents=[json_parent], help="is the database whole, does every claim add up",
+        description="SQLite's integrity and foreign-key checks, and for every claim: charge = "
+        "paid + adjusted + balances (primary, secondary, tertiary, patient). Exit 1 when "
+        "anything is wrong.",
+    )  # fmt: skip
+    check_cmd.set_defaults(handler=cmd_check, creates=False)
 
     void = sub.add_parser(
         "void", parents=[json_parent], help="void a released payment (admin)",
@@ -1038,7 +1184,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     void.add_argument("id", type=int, metavar="ID", help="payment id")
     void.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit log)")
-    void.set_defaults(handler=cmd_void)
+    void.set_defaults(handler=cmd_void, creates=False)
 
     batches_cmd = sub.add_parser(
         "batches", parents=[json_parent],
@@ -1051,7 +1197,7 @@ def build_parser() -> argparse.ArgumentParser:
     batches_cmd.add_argument("--csv", metavar="FILE",
                              help="write one row a payment as CSV to FILE (mode 600; - for "
                              "standard output)")
-    batches_cmd.set_defaults(handler=cmd_batches)
+    batches_cmd.set_defaults(handler=cmd_batches, creates=False)
 
     errors_cmd = sub.add_parser(
         "errors", parents=[json_parent], help="the worklist of open error-report lines",
@@ -1068,7 +1214,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="close an error-report line by hand, with a note")
     close.add_argument("id", type=int, metavar="ID", help="error-report line id")
     close.add_argument("--note", required=True, metavar="TEXT", help="how it was worked")
-    errors_cmd.set_defaults(handler=cmd_errors)
+    errors_cmd.set_defaults(handler=cmd_errors, creates=False)
 
     rework_cmd = sub.add_parser(
         "rework", parents=[json_parent],
@@ -1080,11 +1226,12 @@ def build_parser() -> argparse.ArgumentParser:
     rework_cmd.add_argument("ids", nargs="+", type=int, metavar="ID", help="error-report line ids")
     rework_cmd.add_argument("--batch", metavar="B",
                             help="batch to record the rework in (default: the release's)")
-    rework_cmd.set_defaults(handler=cmd_rework)
+    rework_cmd.set_defaults(handler=cmd_rework, creates=False)
 
     claims_cmd = sub.add_parser("claims", parents=[json_parent],
                                 help="list claims with their balances and statuses")
-    claims_cmd.add_argument("--search", metavar="TEXT", help="claim id or patient contains TEXT")
+    claims_cmd.add_argument("--search", metavar="TEXT", type=_search_text,
+                            help="claim id or patient contains TEXT")
     claims_cmd.add_argument("--status", choices=_CLAIM_STATUSES,
                             help="only claims with this status")
     claims_cmd.add_argument("--with-balance", action="store_true",

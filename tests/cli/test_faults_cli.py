@@ -22,6 +22,8 @@ from pctui.core.codes import Role
 from pctui.store import users
 from pctui.store.db import Store
 
+pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
+
 PATIENT = "BUDD"  # a patient named in the 835 used here
 
 
@@ -116,6 +118,24 @@ def test_a_database_that_is_read_only_for_you_is_a_message(shared_folder: Path) 
     raw = sqlite3.connect(db)
     assert raw.execute("select count(*) from era").fetchone() == (0,)
     raw.close()
+
+
+@needs_root
+def test_a_database_and_folder_only_readable_for_you_are_named_plainly(
+        shared_folder: Path) -> None:
+    """The group may read the file but not write it or its folder: SQLite cannot make the
+    -wal/-shm files it needs even to read, so the message says what to change."""
+    nobody = account("nobody")
+    db = shared_folder / "pctui.db"
+    registered(db, ("nobody", Role.BILLER))
+    os.chmod(db, 0o640)
+    os.chmod(shared_folder, 0o2750)
+    done = run_pctui("--db", str(db), "eras", uid=nobody.pw_uid, gid=nobody.pw_gid)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"pctui: cannot open {db}: it is read-only for you, and so is its folder, where SQLite "
+        "keeps the -wal and -shm files every reader needs; an admin makes both group-writable "
+        "(`pctui share GROUP`, README: a database shared by several accounts)\n")
 
 
 @contextmanager
@@ -257,3 +277,24 @@ def test_escape_sequences_from_an_835_never_reach_the_terminal(tmp_path: Path) -
             assert raw not in done.stdout + done.stderr
     assert "RUSHMORE\\x1b[2J\\x1b]0;owned\\x07\\u202eLIFE" in listed.stdout
     assert "note\\x1b[31m.835" in refused.stdout and "note\\x1b[31m.835" in imported.stdout
+
+
+def test_a_60000_character_claims_search_is_a_usage_error(db_path: Path) -> None:
+    registered(db_path)
+    claims_file = ERA.with_name("837p-example1.837")
+    assert run_pctui("--db", str(db_path), "import", str(claims_file)).returncode == 0
+    done = run_pctui("--db", str(db_path), "claims", "--search", "x" * 60_000)
+    assert done.returncode == 2
+    assert "argument --search: at most 200 characters (60,000 given)" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr) < 1000
+
+
+def test_the_store_refuses_an_overlong_search_from_any_screen(db_path: Path) -> None:
+    from pctui.store import claims
+    from pctui.store.errors import ValidationFailed
+
+    registered(db_path)
+    store = Store.open(db_path)
+    with pytest.raises(ValidationFailed, match="at most 200 characters"):
+        claims.list_claims(store, "x" * 60_000)
+    store.close()

@@ -18,6 +18,8 @@ from pctui.secrets import KeyringKind, SecretStore
 from pctui.store import users
 from pctui.store.db import Store
 
+pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
+
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x12"
 if not FIXTURES.is_dir():
     FIXTURES = Path(os.environ.get("PCTUI_FIXTURES", "../shared/fixtures/x12")).resolve()
@@ -208,7 +210,7 @@ def test_another_member_of_the_group_unlocks_the_shared_keyring(shared_folder: P
     assert (mode(keyring_file), keyring_file.stat().st_uid) == (0o660, 0)
 
 
-# --- 8. a command that only reads never creates a database ----------------------------------
+# --- 8. only what brings data in creates a database ----------------------------------------
 
 
 @pytest.mark.parametrize("argv", [["eras"], ["claims"], ["users", "list"], ["config", "export"],
@@ -217,8 +219,54 @@ def test_a_mistyped_db_is_named_and_nothing_is_created(tmp_path: Path, argv: lis
     wrong = tmp_path / "billing" / "pctiu.db"
     done = run_pctui("--db", str(wrong), *argv)
     assert done.returncode == 1
-    assert done.stderr == (f"pctui: {wrong} does not exist: check --db or PCTUI_DB (a command "
-                           "that only reads never creates a database)\n")
+    assert done.stderr == (f"pctui: {wrong} does not exist: check --db or PCTUI_DB (this command "
+                           "never creates a database)\n")
+    assert not wrong.parent.exists()
+
+
+# Only these start a database where there is none: bringing data in, a first user, a shared
+# folder, the app itself. Every other command acts on what a database holds, so on a mistyped
+# --db it is an error that names the path, never a new empty database.
+STARTERS = {"demo", "import", "users add", "config import", "share"}
+ARGUMENTS = {  # what each command needs to get past its usage checks
+    "import": ["x.835"], "release": ["1", "--deposit-date", "2026-12-01"], "void": ["1", "--reason",
+    "wrong payer"], "errors close": ["1", "--note", "posted by hand"], "rework": ["1"],
+    "users add": ["ann", "--role", "biller"], "users role": ["ann", "--role", "admin"],
+    "users deactivate": ["ann"], "users reactivate": ["ann"], "config import": ["c.json"],
+    "backup": ["copy.db"], "share": ["billing"], "connections key": ["BCBS"],
+    "connections test": ["BCBS"], "send": ["BCBS", "x.837"], "conflicts keep": ["1"],
+    "conflicts take": ["1"],
+}
+
+
+def commands(parser=None, prefix: str = "") -> list[str]:
+    """Every command and action the command line has (``migrate-data`` opens its own)."""
+    import argparse
+
+    from pctui import cli
+
+    parser = parser or cli.build_parser()
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+                if not any(a.required for a in inner):  # runs without an action too
+                    found.append(f"{prefix}{name}")
+                found += commands(sub, f"{prefix}{name} ")
+    return [c for c in found if c != "migrate-data"]
+
+
+@pytest.mark.parametrize("command", [c for c in commands() if c not in STARTERS])
+def test_no_command_but_the_starters_creates_a_database(tmp_path: Path, command: str,
+                                                        capsys) -> None:
+    from pctui import cli
+
+    wrong = tmp_path / "billing" / "pctiu.db"
+    code = cli.main(["--db", str(wrong), *command.split(), *ARGUMENTS.get(command, [])])
+    assert (code, capsys.readouterr().err) == (1, (
+        f"pctui: {wrong} does not exist: check --db or PCTUI_DB (this command never creates "
+        "a database)\n"))
     assert not wrong.parent.exists()
 
 
@@ -245,3 +293,21 @@ def test_a_writing_command_still_starts_a_new_database(tmp_path: Path) -> None:
     done = run_pctui("--db", str(db), "import", str(ERA), "--json")
     assert done.returncode == 0, done.stderr
     assert [r["status"] for r in json.loads(done.stdout)] == ["imported"]
+
+
+@needs_root
+def test_pctui_share_sets_up_a_folder_for_a_group(open_folder: Path) -> None:
+    nobody = account("nobody")
+    db = open_folder / "billing" / "pctui.db"
+    db.parent.mkdir()
+    registered(db, ("nobody", Role.BILLER))
+    done = run_pctui("--db", str(db), "share", "nogroup")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o2770
+    assert (db.parent.stat().st_gid, db.stat().st_gid, mode(db)) == (NOGROUP, NOGROUP, 0o660)
+    listed = run_pctui("--db", str(db), "users", "list", "--json", uid=nobody.pw_uid,
+                       gid=nobody.pw_gid)
+    assert listed.returncode == 0, listed.stderr
+    assert "nobody" in listed.stdout
+    refused = run_pctui("--db", str(db), "share", "no-such-group-here")
+    assert refused.returncode == 1 and "there is no group named" in refused.stderr

@@ -20,6 +20,19 @@ def test_right_to_left_override_and_zero_width_are_escaped():
     assert visible("abc\u202edef\u200b") == "abc\\u202edef\\u200b"
 
 
+def test_line_and_paragraph_separators_are_escaped_so_one_value_stays_one_line():
+    # str.splitlines() and some terminals break a line at U+2028/U+2029: a payer name could
+    # fake a second row in a listing
+    assert visible("BLUE\u2028CROSS\u2029") == "BLUE\\u2028CROSS\\u2029"
+    assert unsafe_characters("a\u2028b") == ["line separator (\\u2028)"]
+
+
+def test_an_invisible_character_beyond_the_basic_plane_is_escaped_as_itself():
+    # a tag character (used to hide text in plain sight) is \U000e0041, not \ue004 and a "1"
+    assert visible("A\U000e0041B") == "A\\U000e0041B"
+    assert unsafe_characters("\U000e0041") == ["tag latin capital letter a (\\U000e0041)"]
+
+
 def test_newlines_are_kept_only_when_asked():
     assert visible("a\nb") == "a\\x0ab"
     assert visible("a\nb", keep_newlines=True) == "a\nb"

@@ -4,9 +4,10 @@ SPEC 4: such text is shown as text — never interpreted as markup — and contr
 never reach the terminal. Two functions, used everywhere:
 
 - :func:`visible` for output: every control character (C0, DEL, C1), every bidirectional
-  override or isolate, and every other invisible format character is replaced by a visible
-  escape (``\\x1b``, ``\\u202e``), so what a payer sent is readable and cannot move the cursor,
-  clear the screen or reorder a line. Markup brackets are left alone: the UI wraps the result
+  override or isolate, the line and paragraph separators, and every other invisible format
+  character is replaced by a visible escape (``\\x1b``, ``\\u202e``, ``\\U000e0041``), so what
+  a payer sent is readable and cannot move the cursor, clear the screen, reorder a line or
+  break one value into two lines. Markup brackets are left alone: the UI wraps the result
   in ``rich.text.Text`` (``pctui.ui.widgets.text.plain``), which never reads markup.
 - :func:`unsafe_characters` for input: what :func:`visible` would escape, named, so a form or
   ``config import`` refuses it with a reason instead of storing it.
@@ -23,14 +24,17 @@ _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 def _unsafe(ch: str) -> bool:
     if ch in _BIDI:
         return True
-    # Cc: C0, DEL, C1 controls. Cf: format characters (zero-width, BOM, ...). Cs: lone
-    # surrogates (from a JSON "\ud800"); Co/Cn are left alone (private use, unassigned).
-    return unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+    # Cc: C0, DEL, C1 controls. Cf: format characters (zero-width, BOM, tags, ...). Cs: lone
+    # surrogates (from a JSON "\ud800"). Zl/Zp: U+2028/U+2029, which break a line for
+    # str.splitlines() and some terminals. Co/Cn are left alone (private use, unassigned).
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
 
 
 def _escape(ch: str) -> str:
     code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: object, *, keep_newlines: bool = False) -> str:

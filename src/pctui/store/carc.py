@@ -14,7 +14,7 @@ from pctui.core.carc import (
     group_problem,
     normalize_carc,
 )
-from pctui.store import audit
+from pctui.store import audit, versions
 from pctui.store.db import Store
 from pctui.store.errors import NotFound, ValidationFailed
 from pctui.store.tables import CarcOverride, Payer
@@ -31,6 +31,7 @@ class OverrideView:
     excluded: bool
     active: bool
     description: str  # from the CARC catalogue
+    version: int = 1  # what a form shows; saving passes it back (pctui.store.versions)
 
     @property
     def label(self) -> str:
@@ -42,7 +43,7 @@ class OverrideView:
 def _view(row: CarcOverride, payer: Payer) -> OverrideView:
     assert row.id is not None
     return OverrideView(row.id, row.payer_id, payer.code, row.carc, row.group_code, row.excluded,
-                        row.active, describe_carc(row.carc))
+                        row.active, describe_carc(row.carc), row.version)
 
 
 def list_overrides(store: Store, payer_id: int | None = None) -> list[OverrideView]:
@@ -101,6 +102,7 @@ def check_override(
 def write_override(
     session: Session, actor: Actor, payer_id: int, carc: str, group_code: str,
     excluded: bool = True, active: bool = True, override_id: int | None = None,
+    expected_version: int | None = None,
 ) -> tuple[int, str | None]:
     """Validate and save an override in the caller's transaction, audited.
 
@@ -124,12 +126,18 @@ def write_override(
         old_payer = session.get(Payer, row.payer_id)
         before = {"payer": old_payer.code if old_payer else "", "carc": row.carc,
                   "group_code": row.group_code, "excluded": row.excluded, "active": row.active}
+        versions.check(session, version=row.version, expected=expected_version,
+                       what=f"the CARC override {before['payer']} "
+                            f"{adjustment_label(row.group_code, row.carc)}",
+                       entity="carc_override", entity_id=row.id, stored=before, yours=values)
         row.payer_id, row.carc, row.group_code = payer_id, values["carc"], values["group_code"]
         row.excluded, row.active = excluded, active
     changes = audit.diff(before, values)
     if not changes:
         assert row.id is not None
         return row.id, None
+    if override_id is not None:
+        versions.bump(row)
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -145,12 +153,13 @@ def write_override(
 def save_override(
     store: Store, actor: Actor, payer_id: int, carc: str, group_code: str,
     excluded: bool = True, active: bool = True, override_id: int | None = None,
+    expected_version: int | None = None,
 ) -> OverrideView:
     """Add (``override_id`` None) or change a CARC override. Admin only; audited."""
     actor.require_admin("CARC overrides")
     with store.write() as session:
         saved_id, _ = write_override(session, actor, payer_id, carc, group_code, excluded, active,
-                                     override_id)
+                                     override_id, expected_version)
         row = session.get(CarcOverride, saved_id)
         assert row is not None
         payer = session.get(Payer, row.payer_id)

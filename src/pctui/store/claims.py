@@ -41,6 +41,7 @@ from pctui.core.ledger import (
 )
 from pctui.core.money import ZERO, from_cents, to_cents
 from pctui.store.db import Store
+from pctui.store.errors import ValidationFailed
 from pctui.store.tables import (
     Claim,
     ClaimLine,
@@ -338,11 +339,17 @@ class ClaimBalance:
         return sum(self.balance.values(), ZERO)
 
 
+MAX_SEARCH = 200  # a claim id is at most 38 characters, a patient's name about 100
+
+
 def _search_filter(search: str | None, status: str | None = None):  # noqa: ANN202 - SQL or None
     text = (search or "").strip()
     by_status = col(Claim.status) == status if status else None
     if not text:
         return by_status
+    if len(text) > MAX_SEARCH:  # SQLite refuses LIKE patterns past 50,000 bytes anyway
+        raise ValidationFailed({"search": f"at most {MAX_SEARCH} characters "
+                                          f"({len(text):,} given)"})
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     found = or_(
         col(Claim.claim_id).ilike(pattern, escape="\\"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from pctui.core.codes import CodeKind
-from pctui.store import audit
+from pctui.store import audit, versions
 from pctui.store.db import Store
 from pctui.store.errors import ValidationFailed
 from pctui.store.tables import Payer, PayerRule, PayerRuleLevel, PostingCode
@@ -32,6 +32,7 @@ class CodeView:
     description: str
     standard: bool
     active: bool
+    version: int = 1  # what a form shows; saving passes it back (pctui.store.versions)
 
     @property
     def label(self) -> str:
@@ -39,7 +40,8 @@ class CodeView:
 
 
 def _view(row: PostingCode) -> CodeView:
-    return CodeView(row.code, CodeKind(row.kind), row.description, row.standard, row.active)
+    return CodeView(row.code, CodeKind(row.kind), row.description, row.standard, row.active,
+                    row.version)
 
 
 def normalize_code(code: str | None) -> str:
@@ -157,7 +159,8 @@ def check_code(
 
 
 def write_code(
-    session: Session, actor: Actor, code: str, kind: str, description: str, active: bool = True
+    session: Session, actor: Actor, code: str, kind: str, description: str, active: bool = True,
+    expected_version: int | None = None,
 ) -> str | None:
     """Create or change a custom code in the caller's transaction, audited.
 
@@ -170,11 +173,15 @@ def write_code(
         audit.record(session, actor.login, "code", None, text, "created", audit.diff({}, values))
         return "created"
     before = {k: getattr(row, k) for k in values}
+    versions.check(session, version=row.version, expected=expected_version,
+                   what=f"the posting code {text}", entity="code", label=text,
+                   stored=before, yours=values)
     changes = audit.diff(before, values)
     if not changes:
         return None
     for key, value in values.items():
         setattr(row, key, value)
+    versions.bump(row)
     session.add(row)
     action = "changed"
     if set(changes) == {"active"}:
@@ -185,7 +192,7 @@ def write_code(
 
 def save_code(
     store: Store, actor: Actor, code: str, kind: CodeKind | str, description: str,
-    active: bool = True, must_be_new: bool = False,
+    active: bool = True, must_be_new: bool = False, expected_version: int | None = None,
 ) -> CodeView:
     """Add or change a custom posting code (admin only, audited)."""
     actor.require_admin("Posting codes")
@@ -194,7 +201,7 @@ def save_code(
         errors = check_code(session, code, kind, description, active, must_be_new)
         if errors:
             raise ValidationFailed(errors)
-        write_code(session, actor, code, kind, description, active)
+        write_code(session, actor, code, kind, description, active, expected_version)
         session.flush()
         row = session.get(PostingCode, normalize_code(code))
         assert row is not None

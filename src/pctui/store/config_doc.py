@@ -40,6 +40,7 @@ from pctui.core.connection_settings import (
 )
 from pctui.core.edits import RuleError, rule_from_data
 from pctui.core.gateway import compliance_rule_problem, endpoint_problem, x12_id_problem
+from pctui.core.text import unsafe_characters
 from pctui.store import audit, payers
 from pctui.store.carc import carc_sort_key, write_override
 from pctui.store.codes import CodeView, code_fields_problems, codes_in, normalize_code, write_code
@@ -258,15 +259,27 @@ def _typed(problems: _Problems, path: str, key: str, raw: Any, fallback: Any) ->
         return fallback
     if key in _LISTS:
         if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
+            for value in raw:
+                _refuse_unsafe(problems, path, value)
             return list(raw)
         problems.add(path, "must be a list of text values")
         return list(fallback)
     if key == "carc" and isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)  # 45 and "45" mean the same reason code
     if isinstance(raw, str):
+        _refuse_unsafe(problems, path, raw)
         return raw
     problems.add(path, "must be text" + (" or null" if key in _NULLABLE else ""))
     return fallback if fallback is not None else ""
+
+
+def _refuse_unsafe(problems: _Problems, path: str, value: str) -> None:
+    """Names, IDs and descriptions are shown on screens and in files sent to payers: no
+    control characters (NUL, ESC, BEL, CR, LF...), no direction overrides, no lone surrogates."""
+    found = unsafe_characters(value)
+    if found:
+        problems.add(path, f"contains {', '.join(found)}: control characters and invisible "
+                           "direction marks are not allowed")
 
 
 def _shape_levels(problems: _Problems, path: str, value: Any) -> dict[PayerLevel, RuleLevelDraft]:

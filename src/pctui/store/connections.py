@@ -36,7 +36,7 @@ from pctui.core.gateway import (
     x12_id_problem,
 )
 from pctui.secrets import KeyringLocked, KeyringUnavailable, SecretStore
-from pctui.store import audit
+from pctui.store import audit, versions
 from pctui.store.db import Store
 from pctui.store.errors import NotFound, ValidationFailed
 from pctui.store.tables import Payer, PayerConnection
@@ -79,6 +79,7 @@ class ConnectionView:
     usage: Usage = Usage.TEST
     poll_minutes: int = 0
     settings: Settings = field(default_factory=HttpsSettings)
+    version: int = 1  # what a form shows; saving passes it back (pctui.store.versions)
 
     @property
     def key_state(self) -> str:
@@ -147,7 +148,7 @@ def _view(row: PayerConnection, payer: Payer) -> ConnectionView:
         row.id, row.payer_id, payer.code, payer.name, row.name, kind,
         row.endpoint, row.submitter_id, row.receiver_id, tuple(json.loads(row.compliance_rules)),
         row.api_key_set, row.api_key_hint, row.active, usage, row.poll_minutes,
-        settings_from_dict(kind, json.loads(row.settings or "{}")),
+        settings_from_dict(kind, json.loads(row.settings or "{}")), row.version,
     )
 
 
@@ -327,10 +328,13 @@ def save_connection(
     draft: ConnectionDraft,
     connection_id: int | None = None,
     api_key: str | None = None,
+    expected_version: int | None = None,
 ) -> ConnectionView:
     """Create (``connection_id`` None) or change a connection; ``api_key`` sets/replaces the key.
 
-    The row, its audit entry and the keyring write succeed together or not at all.
+    The row, its audit entry and the keyring write succeed together or not at all. With
+    ``expected_version`` (the version the form showed) a save over someone else's newer one
+    raises EditConflict instead (pctui.store.versions).
     """
     actor.require_admin("Insurance Payers")
     if api_key is not None and secrets.locked:
@@ -352,6 +356,12 @@ def save_connection(
                     raise NotFound(f"connection {connection_id} does not exist")
                 row = found
                 before = {k: getattr(row, k) for k in values}
+                old_payer = session.get(Payer, row.payer_id)
+                versions.check(
+                    session, version=row.version, expected=expected_version,
+                    what=f"the connection {old_payer.code if old_payer else '?'} / {row.name}",
+                    entity="connection", entity_id=row.id,
+                    stored=_shown(session, before), yours=_shown(session, values))
                 for k, v in values.items():
                     setattr(row, k, v)
                 row.updated_at = now
@@ -388,6 +398,9 @@ def save_connection(
                 session.add(row)
             payer = session.get(Payer, row.payer_id)
             assert payer is not None
+            if changes and connection_id is not None:
+                versions.bump(row)
+                session.add(row)
             if changes:
                 action = "created" if connection_id is None else "changed"
                 audit.record(session, actor.login, "connection", row.id,
@@ -398,6 +411,15 @@ def save_connection(
             undo_key()
         raise
     return view
+
+
+def _shown(session: Session, values: dict[str, object]) -> dict[str, object]:
+    """Connection fields as a person reads them (payer code, rules as a list)."""
+    shown = dict(values)
+    payer = session.get(Payer, shown.pop("payer_id")) if shown.get("payer_id") else None
+    shown["payer"] = payer.code if payer else None
+    shown["compliance_rules"] = json.loads(str(shown.get("compliance_rules") or "[]"))
+    return shown
 
 
 def _key_restorer(secrets: SecretStore, connection_id: int,
@@ -420,6 +442,7 @@ def set_active(store: Store, actor: Actor, connection_id: int, active: bool) -> 
         if row.active != active:
             row.active = active
             row.updated_at = audit.now()
+            versions.bump(row)
             session.add(row)
             audit.record(session, actor.login, "connection", row.id, f"{payer.code} / {row.name}",
                          "reactivated" if active else "deactivated",

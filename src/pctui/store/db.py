@@ -31,7 +31,8 @@ A writer that finds another session writing waits for it, and says so: the store
 stderr, the app shows progress). After ``PCTUI_WRITE_WAIT`` seconds (default 120) it gives up
 with :class:`StoreBusy`, a plain message — never a raw "database is locked".
 
-Opening: ``Store.open(path, create=False)`` is for commands that only read — a missing file is
+Opening: ``Store.open(path, create=False)`` is for commands that only read or act on what is
+there (everything but the app, import, demo, users add, config import, share) — a missing file is
 an error, never a new database or folder; on PostgreSQL, a database without pctui's tables is
 named as such rather than set up. A new database file is made whole (initialised
 under a temporary name, then linked into place), so pctui never leaves or meets a 0-byte one;
@@ -346,7 +347,7 @@ class Store:
 
         ``path`` is a SQLite file or a ``postgresql://`` URL (default: ``PCTUI_DB``, else the
         file in the user's data directory). ``create``: make a new database (and its folder) if
-        there is none; commands that only read pass False and get a StoreError naming the
+        there is none; commands that only read (or act on what is there) pass False and get a StoreError naming the
         missing file — or, on PostgreSQL, the database without pctui's tables — instead."""
         location = str(path) if path else default_location()
         if is_server_url(location):
@@ -357,8 +358,8 @@ class Store:
         if not db_path.exists():
             if not create:
                 raise StoreError(
-                    f"{db_path} does not exist: check --db or PCTUI_DB (a command that only "
-                    "reads never creates a database)")
+                    f"{db_path} does not exist: check --db or PCTUI_DB (this command never "
+                    "creates a database)")
             _create_database_file(db_path)
         elif _is_empty_file(db_path):
             raise StoreError(
@@ -386,9 +387,9 @@ class Store:
 
             if not create and self.on_server and schema_revision(self) is None:
                 raise StoreError(
-                    f"{self.label} has no pctui tables: a command that only reads never sets up "
-                    "a database (start pctui, or run a command that changes something, on it "
-                    "first — or check --db / PCTUI_DB)")
+                    f"{self.label} has no pctui tables: this command never sets up a database "
+                    "(start pctui, or import something, on it first — or check --db / "
+                    "PCTUI_DB)")
             upgrade(self)
             self.database_id = self._ensure_reference_data()
         except Exception as exc:  # noqa: BLE001 - any open failure becomes one clear message
@@ -399,6 +400,13 @@ class Store:
             if (self.path is not None and "disk i/o" in detail.lower()
                     and _nearly_full(self.path.parent)):
                 detail = "the disk is full"
+            if self.path is not None and _no_room_for_wal(self.path, detail):
+                what = ("its folder is read-only for you" if os.access(self.path, os.W_OK) else
+                        "it is read-only for you, and so is its folder")
+                raise StoreError(
+                    f"cannot open {self.path}: {what}, where SQLite keeps the -wal and -shm "
+                    "files every reader needs; an admin makes both group-writable (`pctui share "
+                    "GROUP`, README: a database shared by several accounts)") from exc
             raise StoreError(f"cannot open database {self.label}: {detail}") from exc
         return self
 
@@ -486,6 +494,15 @@ def _no_access(db_path: Path) -> str:
     return (f"cannot open {db_path}: permission denied (it belongs to {owner}, group {group}, "
             f"mode {stat.S_IMODE(st.st_mode):04o}); to share it, an admin puts every user in "
             "its group (README: a database shared by several accounts)")
+
+
+def _no_room_for_wal(path: Path, detail: str) -> bool:
+    """The open failed because this account may not create the -wal/-shm files beside the
+    database (a folder it may only read), which SQLite needs even to read a WAL database."""
+    words = detail.lower()
+    if "readonly" not in words and "read-only" not in words and "unable to open" not in words:
+        return False
+    return not os.access(path.parent, os.W_OK | os.X_OK) and not Path(f"{path}-shm").exists()
 
 
 def _nearly_full(folder: Path) -> bool:

@@ -122,3 +122,29 @@ def write_private(target: Path, data: bytes, *, mode: int | None = None) -> None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def share_with_group(db_path: Path, group: str) -> list[str]:
+    """Set up the database's folder and files for every member of ``group`` (README, "A
+    database shared by several accounts"): the folder group-owned with the setgid bit (2770),
+    so what pctui creates inside later belongs to the group too, and the database, its
+    ``-wal``/``-shm`` and keyring files group read/write (0660), never world. Returns what was
+    done, one line each; raises OSError (e.g. not the owner, not a member of the group)."""
+    import grp
+
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise FileNotFoundError(f"there is no group named {group!r} on this server") from None
+    done: list[str] = []
+    folder = db_path.parent
+    os.chown(folder, -1, gid)
+    os.chmod(folder, 0o2770)
+    done.append(f"{folder}: group {group}, mode 2770 (setgid: new files belong to {group})")
+    for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm"),
+                 Path(f"{db_path}.keyring.cfg"), Path(f"{db_path}.keyring.cfg.lock")):
+        if path.exists():
+            os.chown(path, -1, gid)
+            os.chmod(path, SHARED_MODE)
+            done.append(f"{path}: group {group}, mode 0660")
+    return done

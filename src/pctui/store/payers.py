@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from pctui.core.codes import InsuranceClass
-from pctui.store import audit
+from pctui.store import audit, versions
 from pctui.store.db import Store
 from pctui.store.errors import NotFound, ValidationFailed
 from pctui.store.tables import Payer, PayerInboundId
@@ -38,6 +38,7 @@ class PayerView:
     outbound_id: str
     inbound_ids: tuple[str, ...]
     active: bool
+    version: int = 1  # what a form shows; saving passes it back (pctui.store.versions)
 
     @property
     def label(self) -> str:
@@ -47,7 +48,7 @@ class PayerView:
 def _view(payer: Payer, inbound: list[str]) -> PayerView:
     assert payer.id is not None
     return PayerView(payer.id, payer.code, payer.name, InsuranceClass(payer.insurance_class),
-                     payer.outbound_id, tuple(sorted(inbound)), payer.active)
+                     payer.outbound_id, tuple(sorted(inbound)), payer.active, payer.version)
 
 
 def list_payers(
@@ -164,9 +165,11 @@ def check_payer(store: Store, draft: PayerDraft, payer_id: int | None = None) ->
 
 
 def save_payer(
-    session: Session, actor: Actor, draft: PayerDraft, payer_id: int | None = None
+    session: Session, actor: Actor, draft: PayerDraft, payer_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Payer:
-    """Create or change a payer inside the caller's write transaction (validates first)."""
+    """Create or change a payer inside the caller's write transaction (validates first).
+    ``expected_version``: see pctui.store.versions."""
     actor.require_admin("Payers")
     errors = validate_payer(session, draft, payer_id)
     if errors:
@@ -189,6 +192,13 @@ def save_payer(
             raise NotFound(f"payer {payer_id} does not exist")
         payer = found
         before = {k: getattr(payer, k) for k in values}
+        stored_ids = sorted(session.exec(select(PayerInboundId.value).where(
+            PayerInboundId.payer_id == payer.id)).all())
+        versions.check(session, version=payer.version, expected=expected_version,
+                       what=f"the payer {payer.code}", entity="payer", entity_id=payer.id,
+                       stored={**before, "inbound_ids": stored_ids},
+                       yours={**values, "inbound_ids": sorted(
+                           {v.strip() for v in draft.inbound_ids if v.strip()})})
         for k, v in values.items():
             setattr(payer, k, v)
         session.add(payer)
@@ -209,18 +219,22 @@ def save_payer(
         action = "created" if payer_id is None else "changed"
         if payer_id is not None and set(changes) == {"active"}:
             action = "reactivated" if draft.active else "deactivated"
+        if payer_id is not None:
+            versions.bump(payer)
+            session.add(payer)
         audit.record(session, actor.login, "payer", payer.id, values["code"], action, changes)
     session.flush()
     return payer
 
 
 def store_payer(
-    store: Store, actor: Actor, draft: PayerDraft, payer_id: int | None = None
+    store: Store, actor: Actor, draft: PayerDraft, payer_id: int | None = None,
+    expected_version: int | None = None,
 ) -> PayerView:
     """Add or change a payer in its own write transaction (admin only, validated, audited)."""
     actor.require_admin("Payers")
     with store.write() as session:
-        payer = save_payer(session, actor, draft, payer_id)
+        payer = save_payer(session, actor, draft, payer_id, expected_version)
         assert payer.id is not None
         return payer_view(session, payer.id)
 
@@ -254,5 +268,7 @@ def add_inbound_id(session: Session, actor: Actor, payer_id: int, value: str) ->
     if payer is None:
         raise NotFound(f"payer {payer_id} does not exist")
     session.add(PayerInboundId(value=value, payer_id=payer_id))
+    versions.bump(payer)  # an open Edit payer form shows the old Inbound IDs
+    session.add(payer)
     audit.record(session, actor.login, "payer", payer_id, payer.code, "changed",
                  {"inbound_ids": ["", f"added {value}"]})

@@ -29,7 +29,7 @@ from pctui.core.codes import (
     default_codes,
 )
 from pctui.core.posting import CarcExclusions, RuleLevelSettings
-from pctui.store import audit, payers
+from pctui.store import audit, payers, versions
 from pctui.store.carc import exclusions_for
 from pctui.store.codes import CodeView, code_use_problem, codes_in, normalize_code
 from pctui.store.db import Store
@@ -92,6 +92,7 @@ class RuleView:
     active: bool
     levels: dict[PayerLevel, RuleLevelDraft]
     inbound_id_attached: bool  # the Inbound ID belongs to a payer (this one or another)
+    version: int = 1  # what a form shows; saving passes it back (pctui.store.versions)
 
     @property
     def label(self) -> str:
@@ -230,7 +231,7 @@ def _views(session: Session, pairs: list[tuple[PayerRule, Payer]]) -> list[RuleV
                    if lvl in levels.get(rule.id, {})}
         views.append(RuleView(rule.id, rule.inbound_id, payer.id, payer.code, payer.name,
                               InsuranceClass(payer.insurance_class), rule.description,
-                              rule.active, ordered, rule.inbound_id in owned))
+                              rule.active, ordered, rule.inbound_id in owned, rule.version))
     return views
 
 
@@ -327,7 +328,7 @@ def _flat(description: str, active: bool, inbound: str, payer_code: str,
 
 def write_rule(
     session: Session, actor: Actor, draft: RuleDraft, rule_id: int | None = None,
-    attach_inbound_id: bool = False,
+    attach_inbound_id: bool = False, expected_version: int | None = None,
 ) -> tuple[int, str | None]:
     """Validate and save a rule inside the caller's write transaction, audited.
 
@@ -361,11 +362,16 @@ def write_rule(
         old_levels = _levels_of(session, [rule_id]).get(rule_id, {})
         before = _flat(rule.description, rule.active, rule.inbound_id,
                        old_payer.code if old_payer else "", old_levels)
+        versions.check(session, version=rule.version, expected=expected_version,
+                       what=f"the rule {rule.inbound_id} + {old_payer.code if old_payer else '?'}",
+                       entity="rule", entity_id=rule.id, stored=before, yours=after)
     changes = audit.diff(before, after)
     assert rule.id is not None
     if changes:
         rule.inbound_id, rule.payer_id = inbound, payer.id
         rule.description, rule.active, rule.updated_at = after["description"], draft.active, now
+        if rule_id is not None:
+            versions.bump(rule)
         session.add(rule)
         for level, settings in levels.items():
             row = existing.get(level) or PayerRuleLevel(rule_id=rule.id, level=level.value,
@@ -388,13 +394,14 @@ def write_rule(
 
 def save_rule(
     store: Store, actor: Actor, draft: RuleDraft, rule_id: int | None = None,
-    attach_inbound_id: bool = False,
+    attach_inbound_id: bool = False, expected_version: int | None = None,
 ) -> RuleView:
     """Add (``rule_id`` None) or change a rule. Admin only; audited. With ``attach_inbound_id``
     an Inbound ID attached to no payer is attached to the rule's payer in the same transaction."""
     actor.require_admin("Payer Rules")
     with store.write() as session:
-        saved_id, _ = write_rule(session, actor, draft, rule_id, attach_inbound_id)
+        saved_id, _ = write_rule(session, actor, draft, rule_id, attach_inbound_id,
+                                 expected_version)
         return _get(session, saved_id)
 
 

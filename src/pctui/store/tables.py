@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+def version_field() -> int:
+    """Raised by one with each saved change; a form saves only over the version it showed
+    (a second editor is told, never silently overwritten)."""
+    return Field(default=1, sa_column_kwargs={"server_default": text("1")})
 
 
 class Meta(SQLModel, table=True):
@@ -48,6 +54,7 @@ class Payer(SQLModel, table=True):
     insurance_class: str = "commercial"  # InsuranceClass
     outbound_id: str = ""  # payer ID used on outgoing claims (837 NM109)
     active: bool = True
+    version: int = version_field()
 
 
 class PayerInboundId(SQLModel, table=True):
@@ -77,6 +84,7 @@ class PayerConnection(SQLModel, table=True):
     poll_minutes: int = 0  # the running app polls this often; 0 = only when asked
     # JSON: the sftp or https object of core.connection_settings (never a secret)
     settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    version: int = version_field()
 
 
 class PostingCode(SQLModel, table=True):
@@ -87,6 +95,7 @@ class PostingCode(SQLModel, table=True):
     description: str = ""
     standard: bool = False
     active: bool = True
+    version: int = version_field()
 
 
 class PayerRule(SQLModel, table=True):
@@ -99,6 +108,7 @@ class PayerRule(SQLModel, table=True):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    version: int = version_field()
 
 
 class PayerRuleLevel(SQLModel, table=True):
@@ -128,6 +138,7 @@ class CarcOverride(SQLModel, table=True):
     group_code: str = ""  # "" means any group
     excluded: bool = True
     active: bool = True
+    version: int = version_field()
 
 
 class ImportedFile(SQLModel, table=True):

@@ -5,20 +5,26 @@ or ``USER``, which anyone can set. A uid with no passwd entry (a container, a de
 is the user ``uid<number>`` (``uid1234``) — stable, and an admin can register it like any
 other name. Looking a user up never takes the write lock: only the very first user of a new
 database is written (as its admin).
+
+Rights are checked against the database at the moment of each change, not against what they
+were when the session started: an ``Actor`` from :func:`identify` carries its store, and
+``require_admin``/``require_release`` read the user's role as it is now. A user an admin
+deactivates (or demotes) while their app is open loses the rights with their next change.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from pctui.core.codes import Role
+from pctui.core.text import unsafe_characters, visible
 from pctui.store import audit
 from pctui.store.db import Store
-from pctui.store.errors import PermissionDenied, ValidationFailed
+from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.store.tables import User
 
 
@@ -36,8 +42,9 @@ class Actor:
     """The person using pctui right now. ``role`` is None for a login not registered here."""
 
     login: str
-    role: Role | None
+    role: Role | None  # as it was when the session started (what the screens show)
     first_admin: bool = False  # became admin because the database had no users yet
+    store: Store | None = field(default=None, compare=False, repr=False)  # to check rights now
 
     @property
     def is_admin(self) -> bool:
@@ -50,12 +57,24 @@ class Actor:
     def describe(self) -> str:
         return f"{self.login} ({self.role.value if self.role else 'not registered: read-only'})"
 
+    def now(self) -> Actor:
+        """This user with the role the database gives them at this moment (a lookup, never
+        the write lock): an admin may have changed it since the session started."""
+        if self.store is None:
+            return self
+        with self.store.read() as session:
+            user = session.exec(select(User).where(User.login == self.login)).first()
+        role = Role(user.role) if user is not None and user.active else None
+        return self if role is self.role else replace(self, role=role, first_admin=False)
+
     def require_admin(self, what: str) -> None:
-        if not self.is_admin:
-            raise PermissionDenied(admin_only_reason(self, what))
+        current = self.now()
+        if not current.is_admin:
+            raise PermissionDenied(admin_only_reason(current, what))
 
     def require_release(self) -> None:
-        if not self.can_release:
+        current = self.now()
+        if not current.can_release:
             raise PermissionDenied(
                 f"{self.login} is not registered in this database; an admin can add you with "
                 f"`pctui users add {self.login} --role biller`"
@@ -76,28 +95,52 @@ def identify(store: Store, login: str | None = None) -> Actor:
     with store.read() as session:  # a lookup: never the write lock
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:
-            return Actor(login, Role(user.role) if user.active else None)
+            return Actor(login, Role(user.role) if user.active else None, store=store)
         if session.exec(select(func.count()).select_from(User)).one() > 0:
-            return Actor(login, None)
+            return Actor(login, None, store=store)
     with store.write() as session:  # a new database: its first user becomes admin
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:  # another session registered this login meanwhile
-            return Actor(login, Role(user.role) if user.active else None)
+            return Actor(login, Role(user.role) if user.active else None, store=store)
         if session.exec(select(func.count()).select_from(User)).one() == 0:
             session.add(User(login=login, role=Role.ADMIN, created_at=audit.now(),
                              created_by=login))
             audit.record(session, login, "user", None, login, "created",
                          {"role": [None, "admin"], "reason": "first user of this database"})
-            return Actor(login, Role.ADMIN, first_admin=True)
-    return Actor(login, None)
+            return Actor(login, Role.ADMIN, first_admin=True, store=store)
+    return Actor(login, None, store=store)
+
+
+def _login_problem(login: str) -> str | None:
+    if not login or any(c.isspace() for c in login):
+        return "a login name without spaces is required"
+    bad = unsafe_characters(login)
+    if bad:
+        return f"a login name cannot contain {', '.join(bad)}"
+    if len(login) > 64:
+        return "64 characters at most"
+    return None
+
+
+def _keep_an_admin(session: Session, user: User, role: Role, active: bool) -> None:
+    """Refuse the change that would leave the database without an active admin."""
+    if not (user.role == Role.ADMIN and user.active) or (role is Role.ADMIN and active):
+        return
+    others = session.exec(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active == True, User.id != user.id)).one()  # noqa: E712
+    if others == 0:
+        raise ValidationFailed({"name": f"{user.login} is the last active admin of this "
+                                        "database; make another user admin first"})
 
 
 def add_user(store: Store, actor: Actor, login: str, role: Role | str) -> User:
-    """Add or change a user. Only an admin may."""
+    """Add a user, or change a user's role (reactivating a deactivated one). Only an admin
+    may; the last active admin cannot stop being one."""
     actor.require_admin("Users")
     login = login.strip()
-    if not login or any(c.isspace() for c in login):
-        raise ValidationFailed({"name": "a login name without spaces is required"})
+    problem = _login_problem(login)
+    if problem:
+        raise ValidationFailed({"name": problem})
     role = Role(role)
     with store.write() as session:
         user = session.exec(select(User).where(User.login == login)).first()
@@ -107,10 +150,49 @@ def add_user(store: Store, actor: Actor, login: str, role: Role | str) -> User:
             audit.record(session, actor.login, "user", None, login, "created",
                          {"role": [None, role.value]})
         elif user.role != role or not user.active:
-            audit.record(session, actor.login, "user", user.id, login, "changed",
-                         {"role": [user.role, role.value]})
+            _keep_an_admin(session, user, role, True)
+            changes: dict[str, object] = {}
+            if user.role != role:
+                changes["role"] = [user.role, role.value]
+            if not user.active:
+                changes["active"] = [False, True]
+            audit.record(session, actor.login, "user", user.id, login,
+                         "changed" if "role" in changes else "reactivated", changes)
             user.role, user.active = role, True
             session.add(user)
+    return user
+
+
+def set_role(store: Store, actor: Actor, login: str, role: Role | str) -> User:
+    """Change a registered user's role (admin only, audited)."""
+    actor.require_admin("Users")
+    _existing(store, login)
+    return add_user(store, actor, login, role)
+
+
+def set_active(store: Store, actor: Actor, login: str, active: bool) -> User:
+    """Deactivate a user (they keep read-only access, like an unregistered login; their name
+    stays on everything they did) or reactivate one. Admin only, audited; the last active
+    admin cannot be deactivated."""
+    actor.require_admin("Users")
+    with store.write() as session:
+        user = session.exec(select(User).where(User.login == login.strip())).first()
+        if user is None:
+            raise NotFound(f"{visible(login)} is not a user of this database (`pctui users list`)")
+        if user.active != active:
+            _keep_an_admin(session, user, Role(user.role), active)
+            user.active = active
+            session.add(user)
+            audit.record(session, actor.login, "user", user.id, user.login,
+                         "reactivated" if active else "deactivated", {"active": [not active, active]})
+        return user
+
+
+def _existing(store: Store, login: str) -> User:
+    with store.read() as session:
+        user = session.exec(select(User).where(User.login == login.strip())).first()
+    if user is None:
+        raise NotFound(f"{visible(login)} is not a user of this database (`pctui users list`)")
     return user
 
 

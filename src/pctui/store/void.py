@@ -66,6 +66,7 @@ def _check_reason(reason: str) -> str:
 
 def void_release(store: Store, actor: Actor, era_id: int, reason: str) -> VoidResult:
     """Void the standing release of payment ``era_id`` in one transaction (module notes)."""
+    actor = actor.now()  # the role as it is now, not when the session started
     if not actor.is_admin:
         raise PermissionDenied(
             f"Only an admin may void a release ({actor.login} is "

@@ -369,6 +369,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.release_dialog import ReleaseDialog
     from pctui.ui.screens.rule_drawer import RuleDrawer
     from pctui.ui.screens.void_dialog import VoidDialog
+    from pctui.ui.widgets.conflict import EditConflictModal
     from pctui.ui.widgets.list_table import ExportDialog, ListPanel, ListTable, SortPicker
     from pctui.ui.widgets.modals import ConfirmationModal
 
@@ -397,6 +398,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
         ("Test connection", ConnectionTestScreen),
         ("Audit log", AuditLogScreen),
         ("Keyring unlock", KeyringUnlockModal),
+        ("Someone else saved the same record (a form's edit conflict)", EditConflictModal),
         ("Questions (yes / no)", ConfirmationModal),
         ("Sort picker", SortPicker),
         ("CSV export", ExportDialog),

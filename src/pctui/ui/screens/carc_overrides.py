@@ -31,6 +31,7 @@ class OverrideForm(RecordForm[OverrideView]):
     def __init__(self, override: OverrideView | None, payer_id: int | None = None) -> None:
         super().__init__()
         self.override = override
+        self.expected_version = override.version if override else None
         self.payer_id = override.payer_id if override else payer_id
 
     def compose(self) -> ComposeResult:
@@ -124,6 +125,7 @@ class OverrideForm(RecordForm[OverrideView]):
         self.show_errors(errors)
         if errors or payer_id is None:
             return
+        version = self.expected_version
         self.save_in_background(lambda: carc.save_override(
             app.store, app.actor, payer_id, code, group_code, excluded=excluded, active=active,
-            override_id=override_id))
+            override_id=override_id, expected_version=version))

@@ -28,7 +28,8 @@ from pctui.core.gateway import parse_compliance_rules
 from pctui.secrets import KeyringLocked
 from pctui.store import audit, compliance, connections, faults, payers
 from pctui.store.connections import ConnectionDraft, ConnectionView
-from pctui.store.errors import PermissionDenied, ValidationFailed
+from pctui.store.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
+from pctui.ui.widgets.conflict import ConflictChoice, EditConflictModal
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
 from pctui.ui.widgets.text import plain
@@ -73,6 +74,8 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         self.existing = existing
         self.key_only = key_only and existing is not None
         self._initial: tuple[object, ...] = ()
+        # the version this form shows; a save over a newer one is an EditConflict
+        self.expected_version = existing.version if existing else None
         self._errors: dict[str, str] = {}
 
     # -- layout ---------------------------------------------------------------------------
@@ -333,7 +336,19 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             "change" if self.existing else "add")
         target = f"{self.existing.payer_code} / {self.existing.name}" if self.existing else (
             f"the connection {draft.name.strip()}")
-        message = (f"You are about to {what} {target}.\n{self._change_summary(draft, api_key)}\n"
+        stored = None
+        if self.existing is not None:  # the "before" is what is saved now, never the form's copy
+            try:
+                stored = connections.get_connection(store, self.existing.id)
+            except NotFound:
+                stored = None
+        if self.key_only and stored is not None:  # only the key changes: keep what is saved
+            draft, self.expected_version = stored.draft(), stored.version
+        if stored is not None and stored.version != self.expected_version:
+            self._save(draft, api_key, connection_id)  # refused as a conflict: shows both
+            return
+        message = (f"You are about to {what} {target}.\n"
+                   f"{self._change_summary(draft, api_key, stored)}\n"
                    "Changes to payer connections may affect live claims submission. "
                    "Save this change?")
         self.app.push_screen(
@@ -342,11 +357,13 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             lambda ok: self._save(draft, api_key, connection_id) if ok else None,
         )
 
-    def _change_summary(self, draft: ConnectionDraft, api_key: str | None) -> str:
-        """What the confirmation lists: each changed field, old → new (a key only as set/replaced)."""
-        if self.existing is None:
+    def _change_summary(self, draft: ConnectionDraft, api_key: str | None,
+                        stored: ConnectionView | None) -> str:
+        """What the confirmation lists: each changed field, saved now → new (a key only as
+        set/replaced)."""
+        if stored is None:
             return ""
-        before = self.existing.draft()
+        before = stored.draft()
         lines = []
         for field in ("payer_id", "name", "gateway_type", "endpoint", "submitter_id",
                       "receiver_id", "compliance_rules", "active", "usage", "poll_minutes"):
@@ -379,7 +396,10 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
         app = self.app
         try:
             return "saved", connections.save_connection(
-                app.store, app.secrets, app.actor, draft, connection_id, api_key)  # type: ignore[attr-defined]
+                app.store, app.secrets, app.actor, draft, connection_id, api_key,  # type: ignore[attr-defined]
+                self.expected_version)
+        except EditConflict as exc:
+            return "conflict", exc
         except ValidationFailed as exc:
             return "errors", exc.errors
         except (PermissionDenied, KeyringLocked) as exc:
@@ -399,8 +419,25 @@ class ConnectionForm(ModalScreen[ConnectionView | None]):
             self.dismiss(value)
         elif outcome == "errors":
             self._show_errors(value)
+        elif outcome == "conflict":
+            self._edit_conflict(value)
         else:
             self.query_one("#form-status", Static).update(plain(value))
+
+    def _edit_conflict(self, conflict: EditConflict) -> None:
+        self.query_one("#form-status", Static).update(plain(f"Not saved: {conflict}"))
+
+        def chosen(choice: ConflictChoice | None) -> None:
+            if choice == "overwrite":
+                self.expected_version = conflict.version
+                self.action_save()
+            elif choice == "reload":
+                self.dismiss(None)
+                self.app.current_section.refresh_data()  # type: ignore[attr-defined]
+                self.app.notify(f"Your changes were discarded; the list shows {conflict.what} "
+                                f"as {conflict.by} saved it.", title="Reloaded", markup=False)
+
+        self.app.push_screen(EditConflictModal(conflict), chosen)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -26,6 +26,7 @@ class PayerForm(RecordForm[PayerView]):
     def __init__(self, payer: PayerView | None, prefill: PayerDraft | None = None) -> None:
         super().__init__()
         self.payer = payer
+        self.expected_version = payer.version if payer else None
         self.prefill = prefill
 
     def compose(self) -> ComposeResult:
@@ -82,8 +83,9 @@ class PayerForm(RecordForm[PayerView]):
         errors = payers.check_payer(app.store, draft, payer_id)
         self.show_errors(errors)
         if not errors:
+            version = self.expected_version
             self.save_in_background(
-                lambda: payers.store_payer(app.store, app.actor, draft, payer_id))
+                lambda: payers.store_payer(app.store, app.actor, draft, payer_id, version))
 
 
 class InboundIdForm(RecordForm[PayerView]):

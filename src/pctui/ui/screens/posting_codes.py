@@ -20,6 +20,7 @@ class CodeForm(RecordForm[CodeView]):
     def __init__(self, code: CodeView | None) -> None:
         super().__init__()
         self.code = code
+        self.expected_version = code.version if code else None
 
     def compose(self) -> ComposeResult:
         c = self.code
@@ -64,6 +65,7 @@ class CodeForm(RecordForm[CodeView]):
         if errors:
             return
         is_new = self.code is None
+        version = self.expected_version
         self.save_in_background(lambda: codes.save_code(
             app.store, app.actor, code, str(kind), description, active=active,
-            must_be_new=is_new))
+            must_be_new=is_new, expected_version=version))

@@ -13,7 +13,8 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from pctui.store import faults
-from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
+from pctui.store.errors import EditConflict, NotFound, PermissionDenied, ValidationFailed
+from pctui.ui.widgets.conflict import ConflictChoice, EditConflictModal
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
 from pctui.ui.widgets.text import plain
@@ -40,6 +41,9 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
     def __init__(self, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._initial: tuple[object, ...] = ()
+        # The version of the record this form shows (None: a new record). Saving passes it
+        # back; another session's save in between is an EditConflict (pctui.store.versions).
+        self.expected_version: int | None = None
         self._errors: dict[str, str] = {}  # what show_errors last showed
 
     @property
@@ -136,6 +140,8 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
             return "errors", exc.errors
         except (PermissionDenied, NotFound) as exc:
             return "status", f"Not saved: {exc}"
+        except EditConflict as exc:
+            return "conflict", exc
         except Exception as exc:  # a busy, read-only or full database: said, form kept
             message = faults.explain(exc, self.pctui.store.label)
             if message is None:
@@ -151,5 +157,24 @@ class RecordForm(ModalScreen[T | None], Generic[T]):
             self.dismiss(value)
         elif outcome == "errors":
             self.show_errors(value)
+        elif outcome == "conflict":
+            self.edit_conflict(value)
         else:
             self.set_status(value)
+
+    def edit_conflict(self, conflict: EditConflict) -> None:
+        """Someone saved this record since the form opened: show the difference and let the
+        user keep theirs (reload) or save theirs over it."""
+        self.set_status(f"Not saved: {conflict}")
+
+        def chosen(choice: ConflictChoice | None) -> None:
+            if choice == "overwrite":
+                self.expected_version = conflict.version
+                self.action_save()
+            elif choice == "reload":
+                self.dismiss(None)
+                self.pctui.current_section.refresh_data()
+                self.app.notify(f"Your changes were discarded; the list shows {conflict.what} "
+                                f"as {conflict.by} saved it.", title="Reloaded", markup=False)
+
+        self.app.push_screen(EditConflictModal(conflict), chosen)

@@ -117,6 +117,7 @@ class RuleDrawer(RecordForm[RuleView]):
                  payer_name: str = "") -> None:
         super().__init__(classes="drawer")
         self.rule = rule
+        self.expected_version = rule.version if rule else None
         self.start_inbound_id = rule.inbound_id if rule else (inbound_id or "").strip()
         self.payer_name = payer_name.strip()  # the 835's own payer name (N1*PR), if known
         self._choices: dict[str, InboundIdChoice] = {}
@@ -520,5 +521,7 @@ class RuleDrawer(RecordForm[RuleView]):
 
     def _save(self, draft: RuleDraft, rule_id: int | None, attach: bool) -> None:
         app = self.pctui
+        version = self.expected_version
         self.save_in_background(lambda: rules.save_rule(app.store, app.actor, draft, rule_id,
-                                                        attach_inbound_id=attach))
+                                                        attach_inbound_id=attach,
+                                                        expected_version=version))
