@@ -376,21 +376,29 @@ def cmd_release(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_void(args: argparse.Namespace, store: Store) -> int:
     from pctui.store import users
-    from pctui.store.void import VoidRefused, void_release
+    from pctui.store.void import VoidRefused, void_releases
 
     actor = users.identify(store)
+    ids = list(dict.fromkeys(args.ids))
+    named = ", ".join(f"#{i}" for i in ids)
     try:
-        result = void_release(store, actor, args.id, args.reason)
+        results = void_releases(store, actor, ids, args.reason)
     except VoidRefused as exc:
-        _err(f"payment #{args.id}: {exc}")
+        _err(f"payment {named}: {exc}")
+        if exc.together:
+            _err("to void them together: pctui void " + " ".join(map(str, exc.together))
+                 + " --reason TEXT")  # fmt: skip
         if args.json:
-            _print_json({"id": args.id, "status": "refused", "errors": [str(exc)]})
+            refused: dict[str, object] = {"status": "refused", "errors": [str(exc)],
+                                          "together": list(exc.together)}  # fmt: skip
+            _print_json({"id": ids[0], **refused} if len(ids) == 1 else {"ids": ids, **refused})
         return EXIT_FAILED
-    if args.json:
-        _print_json(result.to_json())
+    if args.json:  # one payment: an object (as before); several: an array of them
+        _print_json(results[0].to_json() if len(ids) == 1 else [r.to_json() for r in results])
     else:
-        _out(f"#{result.era_id} voided (release #{result.release_id}, batch {result.batch}): "
-              f"{result.message}")
+        for result in results:
+            _out(f"#{result.era_id} voided (release #{result.release_id}, batch {result.batch}): "
+                  f"{result.message}")
     return EXIT_OK
 
 
@@ -1180,9 +1188,11 @@ def build_parser() -> argparse.ArgumentParser:
         "void", parents=[json_parent], help="void a released payment (admin)",
         description="Undo a release with exact negating ledger entries (its rework too); the "
         "payment is Ready again. Refused while a later posting on the same claims depends on "
-        "it (they are named: void those first).",
+        "it (they are named: void those first). Payments that depend on each other (each the "
+        "earlier level on a claim of the other) are voided together: name them all.",
     )  # fmt: skip
-    void.add_argument("id", type=int, metavar="ID", help="payment id")
+    void.add_argument("ids", type=int, nargs="+", metavar="ID",
+                      help="payment id (several: voided together, in one transaction)")
     void.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit log)")
     void.set_defaults(handler=cmd_void, creates=False)
 

@@ -175,36 +175,42 @@ def test_reworking_before_the_cause_is_fixed_posts_nothing_and_keeps_the_line_op
     assert [row["id"] for row in json.loads(biller.run("errors", "--json")[1])] == [line["id"]]
 
 
+OPPOSITE_CLAIMS = file_837(
+    claim_837(2, "X1", ["BCBS", "AETNA"], [("99213", "100.00", "1", None, "X1L1")]),
+    claim_837(3, "Y1", ["AETNA", "BCBS"], [("99213", "100.00", "1", None, "Y1L1")]),
+)
+# Blue Cross (paid the 3rd): X1 as primary (60, PR-2 40 to Aetna), Y1 as secondary (30).
+OPPOSITE_BCBS = file_835("BC300", "90.00", [
+    "LX*1",
+    "CLP*X1*1*100.00*60.00*40.00*12*BCX", "SVC*HC:99213*100.00*60.00**1",
+    "DTM*472*20261001", "CAS*PR*2*40.00", "REF*6R*X1L1",
+    "CLP*Y1*2*100.00*30.00*0.00*12*BCY", "SVC*HC:99213*100.00*30.00**1",
+    "DTM*472*20261001", "CAS*OA*23*70.00", "REF*6R*Y1L1",
+], paid="20261103")  # fmt: skip
+# Aetna (paid the 5th): Y1 as primary (70, PR-2 30 to Blue Cross), X1 as secondary (40).
+OPPOSITE_AETNA = file_835("AE300", "110.00", [
+    "LX*1",
+    "CLP*Y1*1*100.00*70.00*30.00*12*AEY", "SVC*HC:99213*100.00*70.00**1",
+    "DTM*472*20261001", "CAS*PR*2*30.00", "REF*6R*Y1L1",
+    "CLP*X1*2*100.00*40.00*0.00*12*AEX", "SVC*HC:99213*100.00*40.00**1",
+    "DTM*472*20261001", "CAS*OA*23*60.00", "REF*6R*X1L1",
+], payer="AETNA", control=3)  # fmt: skip
+
+
+def opposite_practice(biller: Biller) -> None:
+    biller.configure(config())
+    biller.import_file("claims.837", OPPOSITE_CLAIMS)
+    biller.import_file("bcbs.835", OPPOSITE_BCBS)
+    biller.import_file("aetna.835", OPPOSITE_AETNA)
+
+
 def test_two_payments_needing_opposite_orders_still_post_everything_in_one_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    claims_text = file_837(
-        claim_837(2, "X1", ["BCBS", "AETNA"], [("99213", "100.00", "1", None, "X1L1")]),
-        claim_837(3, "Y1", ["AETNA", "BCBS"], [("99213", "100.00", "1", None, "Y1L1")]),
-    )
-    # Blue Cross (paid the 3rd): X1 as primary (60, PR-2 40 to Aetna), Y1 as secondary (30).
-    bcbs = file_835("BC300", "90.00", [
-        "LX*1",
-        "CLP*X1*1*100.00*60.00*40.00*12*BCX", "SVC*HC:99213*100.00*60.00**1",
-        "DTM*472*20261001", "CAS*PR*2*40.00", "REF*6R*X1L1",
-        "CLP*Y1*2*100.00*30.00*0.00*12*BCY", "SVC*HC:99213*100.00*30.00**1",
-        "DTM*472*20261001", "CAS*OA*23*70.00", "REF*6R*Y1L1",
-    ], paid="20261103")  # fmt: skip
-    # Aetna (paid the 5th): Y1 as primary (70, PR-2 30 to Blue Cross), X1 as secondary (40).
-    aetna = file_835("AE300", "110.00", [
-        "LX*1",
-        "CLP*Y1*1*100.00*70.00*30.00*12*AEY", "SVC*HC:99213*100.00*70.00**1",
-        "DTM*472*20261001", "CAS*PR*2*30.00", "REF*6R*Y1L1",
-        "CLP*X1*2*100.00*40.00*0.00*12*AEX", "SVC*HC:99213*100.00*40.00**1",
-        "DTM*472*20261001", "CAS*OA*23*60.00", "REF*6R*X1L1",
-    ], payer="AETNA", control=3)  # fmt: skip
     outcomes = []
     for name, order in (("ab", ("BC300", "AE300")), ("ba", ("AE300", "BC300"))):
         biller = second_biller(tmp_path, capsys, name)
-        biller.configure(config())
-        biller.import_file("claims.837", claims_text)
-        biller.import_file("bcbs.835", bcbs)
-        biller.import_file("aetna.835", aetna)
+        opposite_practice(biller)
 
         results = {r["id"]: r for r in release(biller, *order)}
 
@@ -219,6 +225,35 @@ def test_two_payments_needing_opposite_orders_still_post_everything_in_one_run(
         assert biller.claim("X1") == ("100.00", "100.00", "0.00", owes())
         assert biller.claim("Y1") == ("100.00", "100.00", "0.00", owes())
     assert outcomes[0] == outcomes[1]
+
+
+def test_payments_that_depend_on_each_other_are_refused_alone_and_voided_together(
+    biller: Biller,
+) -> None:
+    opposite_practice(biller)
+    release(biller, "BC300", "AE300")
+    settled = biller.claims()
+    bc, ae = ids(biller, "BC300", "AE300")
+
+    for alone in (bc, ae):  # each is the earlier level on a claim of the other: neither goes first
+        code, out, err = biller.run("void", alone, "--reason", "wrong deposit", "--json")
+        assert code == 1
+        refused = json.loads(out)
+        assert (refused["status"], refused["together"]) == ("refused", sorted([int(bc), int(ae)]))
+        assert "on it in turn (they were posted together)" in err
+        assert f"pctui void {min(bc, ae, key=int)} {max(bc, ae, key=int)} --reason" in err
+    assert biller.claims() == settled  # nothing moved
+
+    code, out, err = biller.run("void", bc, ae, "--reason", "wrong deposit", "--json")
+
+    assert code == 0, err
+    assert sorted((v["id"], v["status"]) for v in json.loads(out)) == sorted(
+        [(int(bc), "voided"), (int(ae), "voided")])
+    assert biller.claim("X1") == ("100.00", "0.00", "0.00", owes(primary="100.00"))
+    assert biller.claim("Y1") == ("100.00", "0.00", "0.00", owes(primary="100.00"))
+    assert {e["status"] for e in biller.eras().values()} == {"ready"}
+    release(biller, "AE300", "BC300")
+    assert biller.claims() == settled
 
 
 # -- 2. Patient Balances = Adjust ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from textual.widgets import Button
 
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
@@ -312,6 +313,58 @@ async def test_void_asks_a_reason_names_what_depends_on_it_and_makes_the_payment
         await settle(pilot)
         assert row_of(app, "CHK-AET")[STATUS] == "Ready"
     assert owed(store, "PCN200") == {"secondary": D("30.00")}
+
+
+async def test_payments_posted_together_that_depend_on_each_other_are_voided_together(
+        make_app, store, admin) -> None:
+    """CHK-BC is primary on PCN200 and secondary on PCN500; CHK-AET the reverse."""
+    add_bcbs_with_rule(store, admin)
+    add_aetna_with_rule(store, admin)
+    add_claim(store, "PCN200", {PayerLevel.PRIMARY: BCBS, PayerLevel.SECONDARY: AETNA})
+    add_claim(store, "PCN500", {PayerLevel.PRIMARY: AETNA, PayerLevel.SECONDARY: BCBS})
+    primary = {"PCN200": "CHK-BC", "PCN500": "CHK-AET"}
+    paid = {check: [ClaimPayment(claim_id, "1" if primary[claim_id] == check else "2",
+                                 D("100.00"), D("60.00" if primary[claim_id] == check else "30.00"),
+                                 service_lines=[line(claim_id, 1, "99213", "100.00",
+                                                     "60.00", ("CO", "45", "10.00"),
+                                                     ("PR", "2", "30.00"))
+                                                if primary[claim_id] == check else
+                                                line(claim_id, 1, "99213", "100.00", "30.00",
+                                                     ("OA", "23", "70.00"))])
+                    for claim_id in primary]
+            for check in ("CHK-BC", "CHK-AET")}  # fmt: skip
+    bc = import_era(store, admin, remittance("CHK-BC", BCBS_IN, "BLUE CROSS", *paid["CHK-BC"]),
+                    datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    aet = import_era(store, admin, remittance("CHK-AET", AETNA_IN, "AETNA", *paid["CHK-AET"]),
+                     datetime(2026, 11, 21, 9, 5, tzinfo=UTC))
+    intake.validate_pending(store)
+    release.release_eras(store, admin, [bc, aet], DEPOSIT)
+    assert owed(store, "PCN200") == owed(store, "PCN500") == {}
+    app = make_app()  # alice, an admin
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_released(pilot)
+        await highlight(pilot, "CHK-BC")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        await type_text(pilot, "wrong deposit")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = " ".join(screen_text(pilot).split())
+        assert f"payment #{aet} (CHK-AET) on PCN200" in text
+        assert f"Void them together: payments #{bc}, #{aet}." in text
+        assert "Press ^S again to void them all together." in text
+        assert str(app.screen.query_one("#void", Button).label) == "Void 2 together (^S)"
+        assert owed(store, "PCN200") == {}  # nothing voided yet
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EraDetailScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert row_of(app, "CHK-BC")[STATUS] == row_of(app, "CHK-AET")[STATUS] == "Ready"
+    assert owed(store, "PCN200") == owed(store, "PCN500") == {"primary": D("100.00")}
 
 
 async def test_a_biller_cannot_void(make_app, store, admin, crossover) -> None:

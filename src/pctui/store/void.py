@@ -10,12 +10,17 @@
 - **Refused while a later posting on the same claims depends on it**: any posting (a release, a
   rework, a reversal) of another payment made on one of its claims after it. The refusal names
   those payments and claims; void them first, newest first.
+- **Payments that depend on each other are voided together.** Two payments released together
+  can each be the earlier level on a claim of the other (one pays P1 as primary and P2 as
+  secondary, the other the reverse): neither can go first. The refusal then says so and lists
+  the whole group; ``void_releases`` (``pctui void 2 1``, or "Void together" in the dialog after
+  the refusal) voids them in one transaction. Postings of payments outside the group still
+  refuse it. Nothing is voided without the biller naming, or confirming, every payment.
 - The batch report lists the voided release as voided, outside the batch total.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import insert, literal, update
@@ -48,7 +53,14 @@ class VoidResult:
 
 
 class VoidRefused(Exception):
-    """The release cannot be voided now; the message says why (and what to void first)."""
+    """The release cannot be voided now; the message says why (and what to void first).
+
+    ``together`` holds the payments (ids) that depend on each other and can only be voided
+    together — empty when voiding the named payments first, newest first, is the way."""
+
+    def __init__(self, message: str, together: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.together = together
 
 
 def _check_reason(reason: str) -> str:
@@ -66,6 +78,13 @@ def _check_reason(reason: str) -> str:
 
 def void_release(store: Store, actor: Actor, era_id: int, reason: str) -> VoidResult:
     """Void the standing release of payment ``era_id`` in one transaction (module notes)."""
+    return void_releases(store, actor, [era_id], reason)[0]
+
+
+def void_releases(store: Store, actor: Actor, era_ids: list[int], reason: str) -> list[VoidResult]:
+    """Void the standing releases of ``era_ids`` together, in one transaction: postings of one
+    on the others' claims do not hold it back, postings of any other payment do (module notes).
+    """
     actor = actor.now()  # the role as it is now, not when the session started
     if not actor.is_admin:
         raise PermissionDenied(
@@ -73,77 +92,125 @@ def void_release(store: Store, actor: Actor, era_id: int, reason: str) -> VoidRe
             f"{'not registered' if actor.role is None else 'a ' + actor.role.value})"
         )
     text = _check_reason(reason)
+    ids = list(dict.fromkeys(era_ids))
+    if not ids:
+        raise ValidationFailed({"id": "name at least one payment to void"})
+    results: list[VoidResult] = []
     with store.write() as session:
-        era = session.exec(select(Era).where(Era.id == era_id).with_for_update()).first()
-        if era is None:
-            raise NotFound(f"Payment #{era_id} is not on file")
-        release = session.exec(
-            select(Release).where(Release.standing_era_id == era_id).with_for_update()
-        ).first()
-        if release is None or release.id is None:
-            raise VoidRefused(f"Payment #{era_id} is not released; there is nothing to void")
-        release_id = release.id
-        postings = session.exec(
-            select(ClaimPosting.id, ClaimPosting.claim_pk).where(
-                ClaimPosting.release_id == release_id, col(ClaimPosting.voided).is_(False))
-        ).all()  # fmt: skip
-        _refuse_dependents(session, release_id, postings)
+        standing: list[tuple[Era, Release]] = []
+        for era_id in ids:
+            era = session.exec(select(Era).where(Era.id == era_id).with_for_update()).first()
+            if era is None:
+                raise NotFound(f"Payment #{era_id} is not on file")
+            release = session.exec(
+                select(Release).where(Release.standing_era_id == era_id).with_for_update()
+            ).first()
+            if release is None or release.id is None:
+                raise VoidRefused(f"Payment #{era_id} is not released; there is nothing to void")
+            standing.append((era, release))
+        release_ids = {release.id for _, release in standing if release.id is not None}
+        _refuse_dependents(session, release_ids, ids)
         now = audit.now()
-        entries = _negate(session, release_id, f"Void of payment #{era_id}: {text}", now,
-                          actor.login)  # fmt: skip
-        session.exec(update(ClaimPosting).where(ClaimPosting.release_id == release_id)
-                     .values(voided=True))  # type: ignore[call-overload]
-        session.exec(update(ErrorReportLine).where(  # type: ignore[call-overload]
-            ErrorReportLine.release_id == release_id, ErrorReportLine.state == "open",
-        ).values(state="voided", closed_at=now, closed_by=actor.login,
-                 note=f"Release voided: {text}"))  # fmt: skip
-        release.voided_at, release.voided_by, release.void_reason = now, actor.login, text
-        # Claims out (SPEC 6): each claim back to what any payment still standing gives it, or
-        # to where it was before this one (accepted, submitted, ...).
-        claim_status.restate_from_postings(session, {pk for _, pk in postings}, actor.login,
-                                           now, voided=(era_id, text))  # fmt: skip
-        release.standing_era_id = None
-        era.status = "pending"
-        session.add_all([release, era])
-        claims = len({pk for _, pk in postings})
-        audit.record(session, actor.login, "release", release_id,
-                     f"payment #{era_id} ({era.check_number})", "voided",
-                     {"era_id": era_id, "batch": release.batch, "reason": text,
-                      "entries": entries, "claims": claims})  # fmt: skip
-        batch = release.batch
+        for era, release in standing:
+            assert era.id is not None and release.id is not None
+            results.append(_void_one(session, actor, era, release, text, now))
+    return results
+
+
+def _void_one(session, actor: Actor, era: Era, release: Release, text: str, now) -> VoidResult:  # noqa: ANN001
+    era_id, release_id = era.id, release.id
+    assert era_id is not None and release_id is not None
+    claim_pks = set(session.exec(
+        select(ClaimPosting.claim_pk).where(ClaimPosting.release_id == release_id,
+                                            col(ClaimPosting.voided).is_(False))
+    ).all())  # fmt: skip
+    claims = len(claim_pks)
+    entries = _negate(session, release_id, f"Void of payment #{era_id}: {text}", now, actor.login)
+    session.exec(update(ClaimPosting).where(ClaimPosting.release_id == release_id)
+                 .values(voided=True))  # type: ignore[call-overload]
+    session.exec(update(ErrorReportLine).where(  # type: ignore[call-overload]
+        ErrorReportLine.release_id == release_id, ErrorReportLine.state == "open",
+    ).values(state="voided", closed_at=now, closed_by=actor.login,
+             note=f"Release voided: {text}"))  # fmt: skip
+    release.voided_at, release.voided_by, release.void_reason = now, actor.login, text
+    # Claims out (SPEC 6): each claim back to what any payment still standing gives it, or
+    # to where it was before this one (accepted, submitted, ...).
+    claim_status.restate_from_postings(session, claim_pks, actor.login, now,
+                                       voided=(era_id, text))  # fmt: skip
+    release.standing_era_id = None
+    era.status = "pending"
+    session.add_all([release, era])
+    audit.record(session, actor.login, "release", release_id,
+                 f"payment #{era_id} ({era.check_number})", "voided",
+                 {"era_id": era_id, "batch": release.batch, "reason": text,
+                  "entries": entries, "claims": claims})  # fmt: skip
     message = (f"Voided: {plural(entries, 'ledger entry', 'ledger entries')} negated on "
                f"{plural(claims, 'claim')}; payment #{era_id} is Ready again")
-    return VoidResult(era_id, release_id, batch, entries, claims, message)
+    return VoidResult(era_id, release_id, release.batch, entries, claims, message)
 
 
-def _refuse_dependents(session, release_id: int, postings) -> None:  # noqa: ANN001
-    """VoidRefused naming every later posting of another payment on this release's claims."""
+_Dependents = dict[int, tuple[int, str, set[str]]]  # release id -> (era id, check, claim ids)
+
+
+def _dependents(session, release_ids: set[int]) -> _Dependents:  # noqa: ANN001
+    """Releases outside ``release_ids`` with a standing posting on one of their claims made
+    after the first posting of theirs on it."""
+    mine = session.exec(
+        select(ClaimPosting.id, ClaimPosting.claim_pk).where(
+            col(ClaimPosting.release_id).in_(list(release_ids)),
+            col(ClaimPosting.voided).is_(False))
+    ).all()  # fmt: skip
     first: dict[int, int] = {}
-    for posting_id, claim_pk in postings:
+    for posting_id, claim_pk in mine:
         first[claim_pk] = min(posting_id, first.get(claim_pk, posting_id))
     if not first:
-        return
+        return {}
     later = session.exec(
-        select(ClaimPosting.id, ClaimPosting.claim_pk, ClaimPosting.era_id, Era.check_number,
-               Claim.claim_id)
+        select(ClaimPosting.id, ClaimPosting.claim_pk, ClaimPosting.release_id,
+               ClaimPosting.era_id, Era.check_number, Claim.claim_id)
         .join(Era, col(Era.id) == ClaimPosting.era_id)
         .join(Claim, col(Claim.id) == ClaimPosting.claim_pk)
         .where(col(ClaimPosting.claim_pk).in_(list(first)), col(ClaimPosting.voided).is_(False),
-               ClaimPosting.release_id != release_id)
+               col(ClaimPosting.release_id).not_in(list(release_ids)))
     ).all()  # fmt: skip
-    blocking: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for posting_id, claim_pk, era_id, check, claim_id in later:
+    found: _Dependents = {}
+    for posting_id, claim_pk, release_id, era_id, check, claim_id in later:
         if posting_id > first[claim_pk]:
-            blocking[(era_id, check)].add(claim_id)
-    if blocking:
-        named = "; ".join(
-            f"payment #{era} ({check}) on {', '.join(sorted(claims))}"
-            for (era, check), claims in sorted(blocking.items(), key=lambda kv: -kv[0][0])
-        )
+            found.setdefault(release_id, (era_id, check, set()))[2].add(claim_id)
+    return found
+
+
+def _refuse_dependents(session, release_ids: set[int], era_ids: list[int]) -> None:  # noqa: ANN001
+    """VoidRefused naming every later posting of another payment on these releases' claims;
+    when those payments in turn depend on one being voided, they can only go together."""
+    blocking = _dependents(session, release_ids)
+    if not blocking:
+        return
+    named = "; ".join(
+        f"payment #{era} ({check}) on {', '.join(sorted(claims))}"
+        for era, check, claims in sorted(blocking.values(), key=lambda v: -v[0])
+    )
+    group, circular = dict(blocking), False
+    while True:  # everything that depends, directly or not, on what is being voided
+        more = _dependents(session, set(group))
+        circular = circular or any(r in release_ids for r in more)
+        new = {r: v for r, v in more.items() if r not in group and r not in release_ids}
+        if not new:
+            break
+        group.update(new)
+    if circular:
+        together = tuple(sorted({*era_ids, *(v[0] for v in group.values())}))
+        listed = ", ".join(f"#{i}" for i in together)
         raise VoidRefused(
-            f"Not voided: later postings depend on this release — {named}. Void "
-            f"{'that payment' if len(blocking) == 1 else 'those payments'} first."
+            f"Not voided: later postings depend on this release — {named} — and "
+            f"{'that payment depends' if len(blocking) == 1 else 'those payments depend'} on it "
+            f"in turn (they were posted together). Void them together: payments {listed}.",
+            together,
         )
+    raise VoidRefused(
+        f"Not voided: later postings depend on this release — {named}. Void "
+        f"{'that payment' if len(blocking) == 1 else 'those payments'} first."
+    )
 
 
 def _negate(session, release_id: int, memo: str, now, user: str) -> int:  # noqa: ANN001

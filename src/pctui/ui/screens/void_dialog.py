@@ -1,6 +1,8 @@
 """Void a released payment (SPEC 2.4): an admin gives the reason; every entry the release (and its
 rework) posted is negated exactly and the payment is Ready again. Refused while a later posting
-on the same claims depends on it — the dialog names them."""
+on the same claims depends on it — the dialog names them. When those payments depend on this one
+in turn (posted together, each the earlier level on a claim of the other), the dialog lists the
+group and the button becomes "Void N together": a second ^S voids them all in one transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
-from pctui.store.void import VoidRefused, VoidResult, void_release
+from pctui.store.void import VoidRefused, VoidResult, void_releases
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.text import plain
 
@@ -26,6 +28,7 @@ class VoidDialog(ModalScreen[VoidResult | None]):
     def __init__(self, era_id: int, label: str, batch: str) -> None:
         super().__init__()
         self.era_id = era_id
+        self.era_ids = [era_id]  # what ^S voids: this payment, or the group it must go with
         self.label = label
         self.batch = batch
         self.running = False
@@ -76,23 +79,32 @@ class VoidDialog(ModalScreen[VoidResult | None]):
     def _void(self, reason: str) -> None:
         app = self.app
         try:
-            result = void_release(app.store, app.actor, self.era_id, reason)  # type: ignore[attr-defined]
-        except (VoidRefused, PermissionDenied, NotFound) as exc:
+            results = void_releases(app.store, app.actor, self.era_ids, reason)  # type: ignore[attr-defined]
+        except VoidRefused as exc:
+            app.call_from_thread(self._refused, str(exc), exc.together)
+            return
+        except (PermissionDenied, NotFound) as exc:
             app.call_from_thread(self._refused, str(exc))
             return
         except ValidationFailed as exc:
             app.call_from_thread(self._refused, "; ".join(exc.errors.values()))
             return
-        app.call_from_thread(self._voided, result)
+        app.call_from_thread(self._voided, results)
 
-    def _refused(self, message: str) -> None:
+    def _refused(self, message: str, together: tuple[int, ...] = ()) -> None:
         self.running = False
+        if together and set(together) != set(self.era_ids):
+            self.era_ids = list(together)
+            message += " Press ^S again to void them all together."
+            self.query_one("#void", Button).label = f"Void {len(together)} together (^S)"
         self.query_one("#form-status", Static).update(plain(message))
 
-    def _voided(self, result: VoidResult) -> None:
+    def _voided(self, results: list[VoidResult]) -> None:
         self.running = False
-        self.app.notify(f"{self.label}: {result.message}", title="Voided")
-        self.dismiss(result)
+        for result in results:
+            label = self.label if result.era_id == self.era_id else f"payment #{result.era_id}"
+            self.app.notify(f"{label}: {result.message}", title="Voided")
+        self.dismiss(next(r for r in results if r.era_id == self.era_id))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
