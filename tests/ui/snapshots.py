@@ -30,12 +30,17 @@ def section_key(section_id: str) -> str:
     return f"f{[s.SECTION_ID for s in SECTIONS].index(section_id) + 2}"
 
 
-def keys(*pressed: str, wait: bool = False):
-    """A run_before that presses keys (and waits for background reads when asked)."""
+def keys(*pressed: str, wait: bool = False, quiet: bool = False):
+    """A run_before that presses keys (and waits for background reads when asked). ``quiet``
+    takes away the toasts the keys raised: whether one is still up when the picture is taken
+    depends on how busy the machine is, not on the screen being pinned."""
     async def run_before(pilot) -> None:
         await pilot.press(*pressed)
         if wait:
             await pilot.app.workers.wait_for_complete()
+        if quiet:
+            await pilot.pause()
+            pilot.app.clear_notifications()
         await pilot.pause()
 
     return run_before

@@ -57,12 +57,12 @@ async def _release_dialog(pilot) -> None:
 
 SCREENS = {
     "list": keys("f4", "down"),
-    "with_released": keys("f4", "h"),
+    "with_released": keys("f4", "h", quiet=True),
     "filter_bar": keys("f4", "f"),
     "find_a_claim": keys("f4", "slash", "p", "c", "n", "4", "0", "4", "enter"),
     "rejected_files": keys("f4", "v"),
     "payment_detail": keys("f4", "enter", wait=True),
-    "payment_detail_posting": keys("f4", "h", "end", "d", wait=True),
+    "payment_detail_posting": keys("f4", "h", "end", "d", wait=True, quiet=True),
     "release_dialog": _release_dialog,
     "import_dialog": keys("f4", "i"),
     "rule_drawer_from_a_blocked_835": keys("f4", "down", "enter"),
