@@ -370,7 +370,8 @@ def cmd_release(args: argparse.Namespace, store: Store) -> int:
         if not r.released:
             hint = (" (add --confirm-early-deposit if that date is right)"
                     if "before the payment date" in r.message else "")
-            _err(f"payment #{r.era_id} was not released: {r.message}{hint}")
+            said = r.message.removeprefix(f"Payment #{r.era_id} was not released: ")
+            _err(f"payment #{r.era_id} was not released: {said}{hint}")
     return EXIT_OK if all(r.released for r in results) else EXIT_FAILED
 
 
