@@ -790,7 +790,8 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
         if report.ledger_problems > len(report.ledger):
             _out(f"ledger: ... and {report.ledger_problems - len(report.ledger)} more claims")
         if report.ok:
-            _out(f"{store.label}: the file is sound and every claim adds up "
+            sound = "" if store.on_server else "the file is sound and "  # a server: no file
+            _out(f"{store.label}: {sound}every claim adds up "
                  f"({plural(report.claims_checked, 'claim')} checked).")
         else:
             _out(f"{store.label}: PROBLEMS FOUND — restore the latest good backup "
