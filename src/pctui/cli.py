@@ -370,7 +370,8 @@ def cmd_release(args: argparse.Namespace, store: Store) -> int:
         if not r.released:
             hint = (" (add --confirm-early-deposit if that date is right)"
                     if "before the payment date" in r.message else "")
-            _err(f"payment #{r.era_id} was not released: {r.message}{hint}")
+            said = r.message.removeprefix(f"Payment #{r.era_id} was not released: ")
+            _err(f"payment #{r.era_id} was not released: {said}{hint}")
     return EXIT_OK if all(r.released for r in results) else EXIT_FAILED
 
 
@@ -789,7 +790,8 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
         if report.ledger_problems > len(report.ledger):
             _out(f"ledger: ... and {report.ledger_problems - len(report.ledger)} more claims")
         if report.ok:
-            _out(f"{store.label}: the file is sound and every claim adds up "
+            sound = "" if store.on_server else "the file is sound and "  # a server: no file
+            _out(f"{store.label}: {sound}every claim adds up "
                  f"({plural(report.claims_checked, 'claim')} checked).")
         else:
             _out(f"{store.label}: PROBLEMS FOUND — restore the latest good backup "

@@ -10,14 +10,16 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from tests.accounts import run_pctui
 
 from pctui.store import demo
 
-pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
+# Backups are of SQLite files (PostgreSQL: pg_dump, and pctui says so); `pctui check` runs on both.
 
 WRITER = """
 import sqlite3, sys
@@ -33,6 +35,7 @@ for i in range(1, 100_000):
 """
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_taken_while_another_session_writes_is_consistent(store, db_path: Path,
                                                                    tmp_path: Path) -> None:
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path)],
@@ -56,6 +59,7 @@ def test_a_backup_taken_while_another_session_writes_is_consistent(store, db_pat
     raw.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_keeps_what_is_only_in_the_wal_which_copying_the_file_loses(
     store, admin, secrets, db_path: Path, tmp_path: Path
 ) -> None:
@@ -78,6 +82,7 @@ def test_a_backup_keeps_what_is_only_in_the_wal_which_copying_the_file_loses(
         pass  # or the plain copy is not even readable
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_never_replaces_a_file(store, db_path: Path, tmp_path: Path) -> None:
     existing = tmp_path / "monday.db"
     existing.write_text("last week's backup")
@@ -96,24 +101,26 @@ def test_backup_of_a_missing_database_creates_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_check_passes_a_sound_database(store, admin, secrets, db_path: Path) -> None:
+def test_check_passes_a_sound_database(store, admin, secrets, db_path: Path, backend) -> None:
     demo.build_demo(store, admin, secrets)
     done = run_pctui("--db", str(db_path), "check")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith(f"{db_path}: the file is sound and every claim adds up (")
+    sound = {"sqlite": "the file is sound and every claim adds up (",
+             "postgresql": "every claim adds up ("}[backend]  # no file to speak of on a server
+    assert done.stdout.startswith(f"{db_path}: {sound}")
 
 
 def test_check_finds_a_claim_whose_ledger_does_not_add_up(store, admin, secrets,
                                                          db_path: Path) -> None:
     demo.build_demo(store, admin, secrets)
-    raw = sqlite3.connect(db_path)
-    claim_pk, claim_id = raw.execute("select id, claim_id from claim order by claim_id").fetchone()
-    raw.execute("insert into ledgerentry (claim_pk, kind, party, amount_cents, code, group_code, "
-                "reason_code, batch, memo, created_at, created_by) values "
-                "(?, 'transfer', 'secondary', 100, '', '', '', '', '', '2026-12-01', 'x')",
-                (claim_pk,))  # half of a transfer: the other half lost
-    raw.commit()
-    raw.close()
+    with store.engine.begin() as conn:
+        claim_pk, claim_id = conn.execute(
+            text("select id, claim_id from claim order by claim_id")).first()
+        conn.execute(text(
+            "insert into ledgerentry (claim_pk, kind, party, amount_cents, code, group_code, "
+            "reason_code, batch, memo, created_at, created_by) values "
+            "(:pk, 'transfer', 'secondary', 100, '', '', '', '', '', :at, 'x')"),
+            {"pk": claim_pk, "at": datetime(2026, 12, 1, tzinfo=UTC)})  # half of a transfer
     done = run_pctui("--db", str(db_path), "check", "--json")
     assert done.returncode == 1
     report = json.loads(done.stdout)
@@ -121,6 +128,15 @@ def test_check_finds_a_claim_whose_ledger_does_not_add_up(store, admin, secrets,
     assert report["ledger"][0].startswith(f"claim {claim_id}: charge ")
 
 
+def test_backup_of_a_postgresql_database_points_to_pg_dump(pg_url: str, tmp_path: Path) -> None:
+    done = run_pctui("--db", pg_url, "backup", str(tmp_path / "b.db"))
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == ("pctui: pctui backup copies SQLite databases; back a PostgreSQL "
+                           "database up with pg_dump\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.sqlite_only
 def test_check_finds_damaged_pages_without_a_traceback(store, admin, secrets,
                                                       db_path: Path) -> None:
     demo.build_demo(store, admin, secrets)

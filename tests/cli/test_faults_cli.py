@@ -1,6 +1,9 @@
 """A bad day on the billing server: another session holds the write lock, the database file is
 read-only, the disk is full, the file is damaged, a bug. Each is one plain line on stderr —
-never a traceback, never "database is locked", never the 835's patient data."""
+never a traceback, never "database is locked", never the 835's patient data.
+
+The lock and reading tests run on SQLite and on PostgreSQL (``db_path``); the file faults are
+about a SQLite file (``tmp_path``, or ``sqlite_only``)."""
 
 from __future__ import annotations
 
@@ -21,8 +24,6 @@ from pctui import cli
 from pctui.core.codes import Role
 from pctui.store import users
 from pctui.store.db import Store
-
-pytestmark = pytest.mark.sqlite_only  # files, WAL, locks and modes of a SQLite database
 
 PATIENT = "BUDD"  # a patient named in the 835 used here
 
@@ -75,6 +76,19 @@ def test_a_writer_gives_up_with_a_message_after_its_bounded_wait(
     assert done.stderr.splitlines()[-1].startswith(
         f"pctui: the database {db_path} is busy: another session has been writing for more "
         "than 2 s, so this change was not made")
+    no_leak(done.stderr)
+
+
+def test_a_release_that_gives_up_waiting_says_why_once(db_path: Path) -> None:
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "import", str(ERA)).returncode == 0
+    with write_lock_held(db_path):
+        done = run_pctui("--db", str(db_path), "release", "1", "--deposit-date", "2026-12-01",
+                         env={"PCTUI_WRITE_WAIT": "2"}, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        f"pctui: payment #1 was not released: the database {db_path} is busy: another session "
+        "has been writing for more than 2 s, so this change was not made — try again later")
     no_leak(done.stderr)
 
 

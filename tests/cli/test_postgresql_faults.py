@@ -146,3 +146,18 @@ def test_a_read_only_reporting_role_reads_but_its_import_is_refused_in_words(
     assert "lacks a privilege" in err, err
     no_sql(err)
     assert rows(pg_url, "select count(*) from importedfile") == before
+
+
+@pytest.mark.parametrize("url", ["postgresql://billing:pw-x9y8@db.internal:54x2/pctui",
+                                 "postgresql://billing:pw-x9y8@[::1/pctui"])
+def test_a_mistyped_url_is_named_as_such_without_its_password(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in the port or the host (in PCTUI_DB or --db) is a wrong address, not an
+    "internal error"; nothing is tried, and the password is not shown."""
+    code, out, err = run("--db", url, "eras", capsys=capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("pctui: not a valid PostgreSQL URL: postgresql://billing:***@"), err
+    assert "expected postgresql://user@host:port/dbname" in err
+    assert "pw-x9y8" not in err and "internal error" not in err
+    no_sql(err)

@@ -82,7 +82,7 @@ def server_url(location: str) -> URL:
     """The SQLAlchemy URL for a PostgreSQL location, always through psycopg 3."""
     try:
         url = make_url(location.strip())
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise StoreError(f"not a valid PostgreSQL URL: {shown_location(location)} "
                          "(expected postgresql://user@host:port/dbname)") from exc
     return url.set(drivername="postgresql+psycopg")
