@@ -251,8 +251,9 @@ async def test_the_audit_log_says_what_was_set_not_every_setting_left_empty(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l")
         await pilot.pause()
-        text = rendered(app)
-        assert "Name: — → BCBS TX direct API" in text
+        # the entry whole, one change a line (Tab into it to read the lines below the fold)
+        text = str(app.screen.query_one("#audit-detail-text").render())
+        assert "\n  Name: — → BCBS TX direct API" in text
         assert "CA bundle" not in text  # left empty: nothing changed, nothing said
         assert "— → —" not in text
 
