@@ -4,6 +4,8 @@ versions and keeps the claim on file (k) or takes the new one (t)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
@@ -14,7 +16,7 @@ from pctui.store import claims, intake, tables, users
 from pctui.store.claim_intake import ConflictStatus, count_open_conflicts
 from pctui.ui.screens.claim_conflicts import ClaimConflictsScreen
 from pctui.ui.widgets.modals import ConfirmationModal
-from tests.ui.helpers import screen_text
+from tests.ui.helpers import rendered, screen_text
 from tests.ui.snapshots import SIZES
 from tests.ui.test_claims import POSTED
 from tests.x12.claim_samples import ClaimSpec, Line, build_837
@@ -164,3 +166,22 @@ async def test_a_conflict_resolved_elsewhere_meanwhile_is_refused_with_who(
 @pytest.mark.parametrize("size", SIZES)
 def test_claim_conflicts(snap_compare, make_app, conflict, size) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=open_conflicts)
+
+
+async def test_the_file_a_conflict_came_in_is_named_whole_from_a_deep_folder(
+        make_app, store, admin) -> None:
+    deep = "/srv/billing/clearinghouse/inbound/2026/december/week-49/"
+    intake.import_bytes(store, deep + "monday.837", _file("100.00", 1), admin)
+    intake.import_bytes(store, deep + "tuesday-batch-0042.837", _file("125.00", 2, "ROE*RICHARD"),
+                        admin)
+    for size in ((80, 24), (120, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await open_conflicts(pilot)
+            table = app.screen.query_one("#conflicts-table")
+            shown = rendered(app).splitlines()[table.region.y:table.region.bottom]
+            row = next(line for line in shown if "CLM2001" in line)
+            # the file's name, not the folder everyone's files come from, and the day found
+            assert "tuesday-batch-0042.837" in row and "/srv/billing" not in row, (size, row)
+            if size == (120, 40):  # at 80 columns the day found may go to the right
+                assert f"{datetime.now():%Y-%m-%d}" in row, (size, row)

@@ -16,7 +16,7 @@ from pctui.ui.screens.claim_out_detail import ClaimOutDetail
 from pctui.ui.screens.claims_out import ClaimsOutSection
 from tests.exchange.test_claims_out_e2e import practice, sftp  # noqa: F401 - fixtures
 from tests.store.test_scrub import configure, import_claims
-from tests.ui.helpers import listed, screen_text
+from tests.ui.helpers import listed, rendered, screen_text
 
 
 @pytest.fixture
@@ -248,3 +248,18 @@ async def test_a_rejected_claim_shows_the_payers_words_is_corrected_and_sent_aga
         await pilot.pause()
         story = screen_text(pilot)
         assert first.name in story and second.name in story
+
+
+async def test_the_failed_edit_beside_a_field_goes_once_the_field_is_changed(make_app, day) -> None:
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert "✗ Billing provider ZIP code must have 9 digits" in rendered(app)
+        await pilot.press("end", *"1234")  # 627011234: what the edit asked for
+        await pilot.pause()
+        screen = rendered(app)
+        assert "627011234" in screen
+        assert "✗ Billing provider ZIP code" not in screen  # no stale error under a fixed field
+        assert "2010AA N4 03" in screen  # the field's X12 place instead

@@ -7,7 +7,7 @@ import pytest
 
 from pctui.store import demo
 from pctui.ui.widgets.key_footer import KeyFooter
-from tests.ui.helpers import rendered
+from tests.ui.helpers import choose, rendered
 from tests.ui.snapshots import section_key
 
 # (where, the keys that get there)
@@ -81,3 +81,44 @@ async def test_every_footer_key_does_something(make_app, demo_practice, where, k
                 await pilot.press("escape")  # a search line opened: close it
                 await pilot.pause()
         assert len(tried) >= 4, f"{where}: only {tried} in the footer"
+
+
+def footer_line(app) -> str:
+    return str(app.screen_stack[0].query_one(KeyFooter).render())
+
+
+async def test_under_a_dialog_the_footer_shows_the_dialogs_keys_not_the_sections(
+        make_app, demo_practice) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Mark" in footer_line(app)
+        await pilot.press("m", "r")  # mark every Ready payment, open the release dialog
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        line = footer_line(app)
+        assert "^s Release" in line and "esc Close" in line, line
+        assert "Mark" not in line and "Filters" not in line, line  # the section's keys are gone
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Mark" in footer_line(app)  # back on the list: its keys again
+
+
+async def test_a_dialog_over_the_rule_drawer_is_not_footed_by_the_drawers_keys(
+        make_app, demo_practice) -> None:
+    from pctui.ui.screens.payer_form import PayerForm
+    from pctui.ui.screens.rule_drawer import RuleDrawer
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "a")
+        await pilot.pause()
+        drawer = app.screen
+        assert isinstance(drawer, RuleDrawer)
+        assert "Next level" in str(drawer.query_one(KeyFooter).render())
+        await choose(pilot, "payer", "+ New payer")  # the picker's last entry
+        assert isinstance(app.screen, PayerForm)
+        line = str(drawer.query_one(KeyFooter).render())
+        assert "Next level" not in line and "^s Save" in line, line

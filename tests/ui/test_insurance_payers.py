@@ -10,7 +10,7 @@ from pctui.store.connections import ConnectionDraft
 from pctui.ui.screens.connection_form import ConnectionForm
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
-from tests.ui.helpers import choose, listed, screen_text, type_text
+from tests.ui.helpers import choose, listed, rendered, screen_text, type_text
 
 KEY = "sk_live_9c1e55aa03bd7742"
 
@@ -331,3 +331,25 @@ async def test_compliance_rules_come_from_the_catalogue_and_older_labels_are_kep
     (saved,) = connections.list_connections(store)
     assert saved.endpoint == "https://edi.bcbs.example/v2"
     assert saved.compliance_rules == ("LEGACY-LABEL", "BILLING-ZIP-9")
+
+
+async def test_every_change_of_a_long_audit_entry_can_be_read_at_80x24(
+    make_app, store, admin, secrets, bcbs
+) -> None:
+    connections.save_connection(store, secrets, admin, ConnectionDraft(
+        bcbs, "BCBS direct", "https", "https://edi.bcbs.example/claims", submitter_id="PCTUI0001",
+        receiver_id="BCBSTX", compliance_rules=["5010-SNIP2", "BCBS-ATT"], poll_minutes=30),
+        api_key=KEY)
+    [entry] = audit.entries(store, "connection")
+    changes = entry.change_lines()
+    assert len(changes) > 6  # a connection added: more settings than the strip has lines
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert "Tab: whole entry" in screen_text(pilot)
+        assert changes[0] in rendered(app)  # one change a line, the first ones in sight
+        assert changes[-1] not in rendered(app)
+        await pilot.press("tab", "end")  # into the entry, to its end
+        await pilot.pause()
+        assert changes[-1] in rendered(app)

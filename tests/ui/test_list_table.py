@@ -126,3 +126,27 @@ async def test_n_on_the_last_page_says_so(make_app, store, admin) -> None:
         await pilot.press("f5", "n")
         await pilot.pause()
         assert any("last page" in n.message for n in app._notifications)
+
+
+async def test_escape_closes_a_search_opened_by_mistake_and_the_footer_says_how(
+        make_app, populated) -> None:  # noqa: F811
+    from pctui.ui.widgets.key_footer import KeyFooter
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = connections_table(app)
+        await pilot.pause()
+        await pilot.press("slash")  # opened, nothing typed
+        await pilot.pause()
+        footer = str(app.screen.query_one(KeyFooter).render())
+        assert "⏎ To the list" in footer and "esc Clear search" in footer, footer
+        await pilot.press("escape")  # changed my mind: back to the list, the line gone
+        await pilot.pause()
+        assert app.focused is table
+        assert not table.parent.query_one(".list-search").display
+        await pilot.press("slash")
+        await type_text(pilot, "sftp")
+        await pilot.press("escape")  # typed, then Escape: cleared and closed at once
+        await pilot.pause()
+        assert app.focused is table and len(table.shown) == 2
+        assert not table.parent.query_one(".list-search").display

@@ -11,6 +11,7 @@ from pctui.store import connections, eras, mailbox, payers
 from pctui.store.connections import ConnectionDraft
 from pctui.ui.screens.mailbox import MailboxFileViewer, MailboxSection
 from pctui.ui.screens.poll_progress import ConnectionTestScreen, PollScreen
+from pctui.ui.widgets.key_footer import KeyFooter
 from pctui.ui.widgets.modals import ConfirmationModal
 from tests.exchange.samples import ack_999, era_835
 from tests.servers import SftpServer
@@ -58,6 +59,8 @@ async def test_test_connection_says_each_step_in_words(make_app, store, admin, s
         assert "✓ Host key: the server shows the pinned key" in text
         assert "✓ Login: logged in as acme" in text
         assert "The connection works." in text
+        footer = str(app.screen_stack[0].query_one(KeyFooter).render())
+        assert "Pin host key" not in footer and "esc Close" in footer  # nothing to pin here
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ConnectionTestScreen)
@@ -73,6 +76,7 @@ async def test_an_unpinned_host_key_is_shown_and_an_admin_pins_it(make_app, stor
         text = screen_text(pilot)
         assert "✗ Host key: no host key is pinned" in text and box.fingerprint in text
         assert box.logins == []  # no password went to an unverified server
+        assert "h Pin host key" in str(app.screen_stack[0].query_one(KeyFooter).render())
         await pilot.press("h")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmationModal)

@@ -18,7 +18,7 @@ from pctui.ui.screens.posting_codes import CodeForm
 from pctui.ui.screens.rule_drawer import RuleDrawer
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
-from tests.ui.helpers import listed, screen_text, type_text
+from tests.ui.helpers import listed, rendered, screen_text, type_text
 
 RULE_KEYS = ["inbound", "payer", "active", "primary", "secondary", "tertiary"]
 
@@ -563,3 +563,13 @@ def test_every_palette_entry_runs_a_real_action() -> None:
         if name == "palette":
             inner = args.rstrip(")").split(",")[1].strip(" '")
             assert hasattr(PayerRulesSection, f"action_{inner}"), entry.title
+
+
+async def test_an_override_for_any_group_shows_its_carc_whole_at_80_columns(
+        make_app, store, admin, bcbs) -> None:
+    carc.save_override(store, admin, bcbs.id, "253", "")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "3")
+        await pilot.pause()
+        assert "253 (any group)" in rendered(app)

@@ -455,3 +455,29 @@ def test_batch_report(snap_compare, make_app, store, admin, crossover, size) -> 
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=open_batches)
+
+
+async def test_rework_and_void_are_offered_on_a_released_payment_and_explained_on_another(
+        make_app, store, admin, crossover) -> None:
+    release.release_eras(store, admin, [crossover["bc"]], DEPOSIT)
+    told: list[str] = []
+    app = make_app()
+    notify = app.notify
+    app.notify = lambda message, **kw: (told.append(str(message)), notify(message, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_released(pilot)
+        await highlight(pilot, "CHK-AET")  # not released
+        await pilot.press("d")
+        await settle(pilot)
+        keys = str(app.screen.query_one(".dialog-keys").render())
+        assert "v void" not in keys and "w rework" not in keys, keys
+        await pilot.press("v")  # pressed anyway: told why, not silence
+        await pilot.pause()
+        assert told and "not released: nothing to void" in told[-1]
+        await pilot.press("escape")
+        await settle(pilot)
+        await highlight(pilot, "CHK-BC")  # released
+        await pilot.press("d")
+        await settle(pilot)
+        keys = str(app.screen.query_one(".dialog-keys").render())
+        assert "w rework" in keys and "v void" in keys, keys

@@ -251,8 +251,9 @@ async def test_the_audit_log_says_what_was_set_not_every_setting_left_empty(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l")
         await pilot.pause()
-        text = rendered(app)
-        assert "Name: — → BCBS TX direct API" in text
+        # the entry whole, one change a line (Tab into it to read the lines below the fold)
+        text = str(app.screen.query_one("#audit-detail-text").render())
+        assert "\n  Name: — → BCBS TX direct API" in text
         assert "CA bundle" not in text  # left empty: nothing changed, nothing said
         assert "— → —" not in text
 
@@ -292,3 +293,61 @@ async def test_poll_now_and_test_connection_are_as_tall_as_what_they_say(
             assert dialog.region.height <= 10, (key, dialog.region)  # not 40 rows of nothing
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_once_released_the_dialog_offers_no_second_release(make_app, store, admin) -> None:
+    from datetime import UTC, datetime
+
+    from pctui.ui.widgets.key_footer import KeyFooter
+    from tests.ui.test_release_835 import (
+        BCBS_IN,
+        add_bcbs_with_rule,
+        import_era,
+        pays_unknown_claim,
+        remittance,
+    )
+
+    add_bcbs_with_rule(store, admin)
+    import_era(store, admin, remittance("CHK-1", BCBS_IN, "BLUE CROSS", pays_unknown_claim()),
+               datetime(2026, 11, 10, 9, 0, tzinfo=UTC))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "m", "r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        footer = app.screen_stack[0].query_one(KeyFooter)
+        assert "^s Release" in str(footer.render())
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 of 1 released" in rendered(app)
+        # done: no Release button or ^s left to press, only Close
+        assert not app.screen.query_one("#release", Button).display
+        assert "Release (^S)" not in rendered(app)
+        line = str(footer.render())
+        assert "Release" not in line and "esc Close" in line, line
+
+
+async def test_an_import_reason_wraps_under_the_file_name_and_does_not_repeat_its_path(
+        make_app, tmp_path) -> None:
+    inbox = tmp_path / "era-inbox"
+    inbox.mkdir()
+    (inbox / "scan-of-a-letter.txt").write_text("Dear provider, please find enclosed " * 4)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "i")
+        await pilot.pause()
+        await type_text(pilot, str(inbox))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        box = app.screen.query_one("#import-results-text").content_region
+        lines = [line[box.x:box.right] for line in rendered(app).splitlines()[box.y:box.bottom]]
+        assert lines[0].startswith("✗ rejected ")
+        name_at = lines[0].index("scan-of-a-letter.txt")
+        reason = [line for line in lines[1:] if line.strip()]
+        assert reason[0][name_at:].startswith("not an X12 file"), reason
+        assert len(reason) >= 2  # long enough to wrap
+        for line in reason:  # every line of the reason starts under the file name
+            assert line[:name_at].strip() == "" and line[name_at] != " ", (name_at, line)
+        assert str(inbox) not in "\n".join(lines)  # the file is named once, above

@@ -56,6 +56,10 @@ class AuditLine:
 
     def describe(self) -> str:
         """One line for the screen, e.g. 'Endpoint: https://a → https://b; API key replaced'."""
+        return "; ".join(self.change_lines())
+
+    def change_lines(self) -> list[str]:
+        """Each change in words, e.g. ['Endpoint: https://a → https://b', 'API key replaced']."""
         parts = []
         for field, value in self.changes.items():
             label = field_label(field)
@@ -67,7 +71,7 @@ class AuditLine:
                 parts.append(str(value))  # "API key set" / "API key replaced", never a value
             else:
                 parts.append(f"{label}: {_shown(value)}")
-        return "; ".join(parts)
+        return parts
 
 
 FIELD_LABELS = {

@@ -370,7 +370,13 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     from pctui.ui.screens.rule_drawer import RuleDrawer
     from pctui.ui.screens.void_dialog import VoidDialog
     from pctui.ui.widgets.conflict import EditConflictModal
-    from pctui.ui.widgets.list_table import ExportDialog, ListPanel, ListTable, SortPicker
+    from pctui.ui.widgets.list_table import (
+        ExportDialog,
+        ListPanel,
+        ListTable,
+        SearchInput,
+        SortPicker,
+    )
     from pctui.ui.widgets.modals import ConfirmationModal
 
     sections: list[tuple[str, type[DOMNode]]] = [
@@ -378,6 +384,7 @@ def help_groups() -> list[tuple[str, Sequence[Binding]]]:
     others: list[tuple[str, type[DOMNode]]] = [
         ("Every list", ListTable),
         ("Every list: searching", ListPanel),
+        ("Every list: typing a search", SearchInput),
         ("Release 835: filters", FilterBar),
         ("Release 835: payment detail", EraDetailScreen),
         ("Release 835: release dialog", ReleaseDialog),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -54,8 +54,10 @@ class AuditLogScreen(ModalScreen[None]):
             yield ListPanel(ListTable(COLUMNS, key=lambda a: (a.at, a.user, a.label, a.action),
                                       export_name="audit-log", noun="change", id="audit"),
                             placeholder="Search who, what, changes")
-            # the Changes column is cut at 80 columns: the highlighted entry in full
-            yield Static("", id="audit-detail", markup=False)
+            # the Changes column is cut at 80 columns: the highlighted entry in full, one change
+            # a line; a long one (a connection added: every setting) is read with Tab and ↑↓
+            with VerticalScroll(id="audit-detail"):
+                yield Static("", id="audit-detail-text", markup=False)
             yield Static("", classes="dialog-keys", id="audit-keys", markup=False)
 
     def on_mount(self) -> None:
@@ -76,12 +78,12 @@ class AuditLogScreen(ModalScreen[None]):
             f"{title} · times in {local_zone()}"))
         table = self.query_one("#audit", ListTable)
         table.show(lines)
-        keys = "f: this item / all · " if self.entity_id is not None else ""
+        keys = "f: item/all · " if self.entity_id is not None else ""
         self.query_one("#audit-keys", Static).update(
-            f"{keys}/ search · s sort · ^e export · Escape: close")
+            f"{keys}/ search · s sort · ^e export · Tab: whole entry · Esc: close")
         self._show_detail()
         if not lines:
-            self.query_one("#audit-detail", Static).update("No changes recorded yet.")
+            self.query_one("#audit-detail-text", Static).update("No changes recorded yet.")
 
     @on(DataTable.RowHighlighted, "#audit")
     def _highlighted(self) -> None:
@@ -89,13 +91,17 @@ class AuditLogScreen(ModalScreen[None]):
 
     def _show_detail(self) -> None:
         line = self.query_one("#audit", ListTable).highlighted
-        detail = self.query_one("#audit-detail", Static)
+        detail = self.query_one("#audit-detail-text", Static)
         if line is None:
             detail.update("")
             return
-        detail.update(plain(f"{local_time(line.at)} · {line.user} · {line.label} · "
-                            f"{action_words(line.action)}\n", keep_newlines=True)
-                      + plain(line.describe() or "no field changes recorded"))
+        text = plain(f"{local_time(line.at)} · {line.user} · {line.label} · "
+                     f"{action_words(line.action)}")
+        for change in line.change_lines() or ["no field changes recorded"]:
+            text.append("\n  ")
+            text.append_text(plain(change))
+        detail.update(text)
+        self.query_one("#audit-detail", VerticalScroll).scroll_home(animate=False)
 
     def action_toggle_filter(self) -> None:
         if self.entity_id is not None:

@@ -9,6 +9,8 @@ conflict another biller resolved meanwhile is refused with who did it.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.money import display, from_cents
-from pctui.core.wording import plural
+from pctui.core.wording import local_time, plural
 from pctui.store import claim_intake
 from pctui.store.claim_intake import ConflictView
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
@@ -86,7 +88,8 @@ class ClaimConflictsScreen(ModalScreen[None]):
             table.add_row(
                 Text(str(row.id)), plain(row.claim_id), plain(row.patient_name or "—"),
                 _amount(row.charge_on_file_cents), _amount(row.charge_new_cents),
-                plain(row.filename), Text(f"{row.found_at:%Y-%m-%d}"),
+                # the file's name (the detail below gives its folder), the local day it came
+                plain(PurePath(row.filename).name), Text(local_time(row.found_at)[:10]),
             )  # fmt: skip
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))

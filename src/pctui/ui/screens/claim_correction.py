@@ -64,16 +64,21 @@ class CorrectionForm(RecordForm[ClaimCheck]):
                              classes="dialog-keys")  # fmt: skip
             with VerticalScroll(id="form-body"):
                 for field in self.fields:
-                    hint = (f"✗ {self.failing[field.id]}" if field.id in self.failing
-                            else ", ".join(field.places))
                     yield FormField(field.label, Input(self.values[field.id],
                                                        id=f"input-{field_key(field.id)}"),
-                                    hint=hint, field_name=field_key(field.id))  # fmt: skip
+                                    hint=", ".join(field.places),
+                                    field_name=field_key(field.id))  # fmt: skip
             yield Static("", id="form-status")
             yield Static("Ctrl+S save and check again · Escape cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         super().on_mount()
+        # what failed, as the field's error: it goes as soon as the biller changes the field
+        # (the X12 place shows again), and the check after Ctrl+S says whether it is fixed
+        for field in self.fields:
+            if field.id in self.failing:
+                self.query_one(f"#field-{field_key(field.id)}", FormField).set_error(
+                    self.failing[field.id])
         inputs = list(self.query(Input))
         if inputs:
             inputs[0].focus()

@@ -357,8 +357,12 @@ class EraDetailScreen(ModalScreen[bool]):
                     yield Log(id="era-findings", classes="detail-log")
                 with TabPane("Posting", id="tab-posting"):
                     yield Log(id="era-posting", classes="detail-log")
-            yield Static("Esc · 1-4 tabs · o raw 835 · ^e claims CSV · e error CSV · w rework · "
-                         "v void", classes="dialog-keys", markup=False)  # one line at 80
+            yield Static(self._keys_line(), classes="dialog-keys", markup=False)
+
+    def _keys_line(self) -> str:
+        """The keys of this payment, on one line at 80: rework and void once it is released."""
+        keys = "Esc · 1-4 tabs · o raw 835 · ^e claims CSV · e error CSV"
+        return keys + (" · w rework · v void" if self._standing() is not None else "")
 
     @staticmethod
     def _summary(detail: EraDetail) -> str:
@@ -383,6 +387,8 @@ class EraDetailScreen(ModalScreen[bool]):
 
     def _show(self, detail: EraDetail, posted: ReleaseDetail | None) -> None:
         self.detail, self.posted = detail, posted
+        self.query_one(".dialog-keys", Static).update(self._keys_line())
+        self.refresh_bindings()
         row, r = detail.row, detail.remittance
         self.query_one("#dialog-title", Static).update(plain(
             f"Payment {row.check_number or '(no trace number)'} · {row.payer or row.payer_code} "
@@ -477,11 +483,6 @@ class EraDetailScreen(ModalScreen[bool]):
     def _standing(self) -> ReleaseDetail | None:
         posted = self.posted
         return posted if posted is not None and posted.voided_at is None else None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("rework", "void"):
-            return self._standing() is not None or None  # shown dimmed until released
-        return True
 
     def action_rework(self) -> None:
         from pctui.ui.screens.error_worklist import ErrorWorklistScreen

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,32 +42,46 @@ def path_problem(text: str) -> str | None:
     return None
 
 
-def result_text(result: FileResult) -> Text:
-    """One file's result: what happened, the file, and why (rejected) or what (imported)."""
+def result_rows(result: FileResult) -> list[tuple[Text, Text]]:
+    """One file's result as (mark, text) rows: what happened to the file and what it holds,
+    then each reason (rejected) or the first findings (duplicate) on rows of their own, so a
+    long reason wraps under the file name, not under the mark."""
     mark, style = RESULT_MARK[result.status]
-    text = Text()
-    text.append(mark, style=style)
-    text.append(f"  {visible(Path(result.file).name)}")
+    head = Text(visible(Path(result.file).name))
     if result.kind:
-        text.append(f"  ({result.kind})", style="dim")
+        head.append(f"  ({result.kind})", style="dim")
     if result.status is ImportStatus.IMPORTED:
         what = "payment" if result.kind == "835" else "claim"
-        text.append(f"  {plural(len(result.created), what)} stored")
+        head.append(f"  {plural(len(result.created), what)} stored")
         if result.replaced:
-            text.append(f", {plural(len(result.replaced), 'claim')} replaced")
+            head.append(f", {plural(len(result.replaced), 'claim')} replaced")
         if result.voided:
-            text.append(f", {plural(len(result.voided), 'claim')} voided")
+            head.append(f", {plural(len(result.voided), 'claim')} voided")
         if result.conflicts:
-            text.append(f", {plural(len(result.conflicts), 'conflict')} kept apart (Claims → c)",
+            head.append(f", {plural(len(result.conflicts), 'conflict')} kept apart (Claims → c)",
                         style="yellow")  # fmt: skip
         if result.findings:
-            text.append(f", {plural(len(result.findings), 'finding')}", style="yellow")
+            head.append(f", {plural(len(result.findings), 'finding')}", style="yellow")
+    rows = [(Text(mark, style=style), head)]
     for reason in result.errors:
-        text.append(f"\n    {visible(reason)}", style="red")
+        # the command line names the file in each reason; here the row above already does
+        reason = reason.removeprefix(f"{result.file}: ")
+        rows.append((Text(""), Text(visible(reason), style="red")))
     if result.status is ImportStatus.DUPLICATE:
         for finding in result.findings[:3]:
-            text.append(f"\n    {visible(finding.text)}", style="dim")
-    return text
+            rows.append((Text(""), Text(visible(finding.text), style="dim")))
+    return rows
+
+
+def results_table(results: list[FileResult]) -> Table:
+    """Every file's rows in one grid: the marks in a column of their own."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for result in results:
+        for mark, text in result_rows(result):
+            grid.add_row(mark, text)
+    return grid
 
 
 class EraImportDialog(ModalScreen[int | None]):
@@ -166,15 +181,17 @@ class EraImportDialog(ModalScreen[int | None]):
         self.results += results
         counts = {s: sum(1 for r in results if r.status is s) for s in ImportStatus}
         payments = sum(len(r.created) for r in results if r.kind == "835")
+        claims = sum(len(r.created) for r in results if r.kind == "837")
+        stored = ", ".join([plural(payments, "payment")] * bool(payments or not claims)
+                           + [plural(claims, "claim")] * bool(claims))
         summary = (f"{plural(len(results), 'file')}: {counts[ImportStatus.IMPORTED]} imported "
-                   f"({plural(payments, 'payment')}), "
+                   f"({stored}), "
                    f"{plural(counts[ImportStatus.DUPLICATE], 'duplicate')}, "
                    f"{counts[ImportStatus.REJECTED]} rejected.")
         if any(r.kind == "835" and r.status is ImportStatus.IMPORTED for r in results):
             summary += " Full 5010 validation runs in the background."
         self.query_one("#import-current", Static).update(summary + " ↑↓ scroll the results.")
-        body = Text("\n").join(result_text(r) for r in results)
-        self.query_one("#import-results-text", Static).update(body)
+        self.query_one("#import-results-text", Static).update(results_table(results))
         # The results need the room now: the path and the bar fold away, and the results take
         # the keys, so every file's reason can be read with ↑↓ / PgDn.
         self.query_one("#field-path", FormField).display = False

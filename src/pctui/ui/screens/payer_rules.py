@@ -103,7 +103,7 @@ COLUMNS: dict[str, list[Column[Any]]] = {
     ],
     "overrides": [
         Column("payer", "Payer", lambda o: o.payer_code, max_width=10),
-        Column("carc", "CARC", lambda o: o.label, max_width=10),
+        Column("carc", "CARC", lambda o: o.label, max_width=16),  # "253 (any group)" whole
         Column("excluded", "Excluded", lambda o: o.excluded),
         Column("active", "Active", lambda o: o.active),
         Column("reason", "Reason", lambda o: o.description, priority=2, min_width=12,

@@ -71,6 +71,7 @@ class _WorkDialog(ModalScreen[bool]):
     def finished(self, state: str) -> None:
         self.running = False
         self.set_state(state)
+        self.refresh_bindings()  # keys that wait for the work (h: pin) show now
 
     def action_close(self) -> None:
         if self.running:
@@ -163,6 +164,11 @@ class ConnectionTestScreen(_WorkDialog):
             app.call_from_thread(self.finished, "The test stopped. Escape closes.")
             return
         app.call_from_thread(self._show, report)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pin_host_key":  # only once the server has offered a key to pin
+            return bool(not self.running and self.report and self.report.offered_host_key)
+        return True
 
     def _show(self, report: TestReport) -> None:
         self.report = report

@@ -248,13 +248,17 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
     def _early(self, deposit: date) -> list[EraRow]:
         return [r for r in self.rows if r.payment_date and deposit < r.payment_date]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "release" and self.results:
+            return False  # released: only Close is left
+        return True
+
     @on(Button.Pressed, "#release")
     def action_release(self) -> None:
         if self.running:
             return
         if self.results:
-            self.notify("These payments have been released; close this window to see them.")
-            return
+            return  # released: the button and ^s are gone (check_action)
         read = self._read()
         if read is None:
             return
@@ -332,6 +336,8 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
                  if first and first.deposit_date else "")
         self._say("#release-current", plain(summary_text(results) + where))
         self.query_one("#release-progress", ProgressBar).display = False
+        self.query_one("#release", Button).display = False  # nothing is left to release
+        self.refresh_bindings()
         self.query_one("#release-results", VerticalScroll).focus()  # ↑↓ read every result
 
     @on(Button.Pressed, "#close")

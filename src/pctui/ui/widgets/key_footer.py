@@ -6,6 +6,10 @@ key (a stray character in the last column at 80 columns). This one renders one l
 the keys of the screen or section first (in their BINDINGS order), then those of the widget in
 focus (a list's Sort, Export), then the app's; a key that does not fit whole is left out, and
 the right end always says ``F1 all keys`` and ``^p palette``, so nothing is ever cut mid-word.
+
+It follows the screen on top: under a dialog (a release, a confirmation, a form) the footer
+below it shows the dialog's keys, not the section's keys the dialog has taken away; when a
+screen above has a footer of its own (the rule drawer), that one speaks and this one is blank.
 """
 
 from __future__ import annotations
@@ -34,22 +38,53 @@ class KeyFooter(Widget, can_focus=False):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []
+        self._followed: Screen | None = None
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+        self._follow(self.app.screen)
 
     def on_unmount(self) -> None:
-        self.screen.bindings_updated_signal.unsubscribe(self)
+        self.app.screen_change_signal.unsubscribe(self)
+        self._follow(None)
+
+    def _follow(self, screen: Screen | None) -> None:
+        if self._followed is not None:
+            self._followed.bindings_updated_signal.unsubscribe(self)
+        self._followed = screen
+        if screen is not None:
+            screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def _screen_changed(self, _screen: Screen) -> None:
+        self._follow(self.shown_screen)
+        self.refresh()
 
     def _bindings_changed(self, _screen: Screen) -> None:
         self.refresh()
+
+    @property
+    def speaks(self) -> bool:
+        """False when a screen above this footer's own has a footer of its own."""
+        stack = self.app.screen_stack
+        if self.screen not in stack:
+            return True
+        above = stack[stack.index(self.screen) + 1:]
+        return not any(screen.query(KeyFooter) for screen in above)
+
+    @property
+    def shown_screen(self) -> Screen:
+        """Whose keys are shown: the screen on top when it lies over this footer's screen."""
+        stack = self.app.screen_stack
+        if self.screen in stack:
+            return stack[-1]
+        return self.screen
 
     def entries(self) -> list[tuple[Binding, bool, str]]:
         """(binding, enabled, key shown) for each key to show, most important first."""
         ranked: list[tuple[int, int, Binding, bool]] = []
         seen_actions: set[tuple[int, str]] = set()
         order = 0
-        for _key, active in self.screen.active_bindings.items():
+        for _key, active in self.shown_screen.active_bindings.items():
             binding, node = active.binding, active.node
             if not binding.show:
                 continue
@@ -69,6 +104,9 @@ class KeyFooter(Widget, can_focus=False):
 
     def render(self) -> Text:
         width = self.size.width
+        if not self.speaks:
+            self._spans = []
+            return Text(" " * width)
         key_style = f"bold {self.app.theme_variables.get('footer-key-foreground', '')}".strip()
         right = Text()
         right_keys: list[tuple[str, str]] = [("f1", "F1"), ("ctrl+p", "^p")]

@@ -571,6 +571,12 @@ def id_of(item: object) -> object:
     return item.id
 
 
+class SearchInput(Input):
+    """The search line of a list: Enter goes back to the list (the footer says so)."""
+
+    BINDINGS = [Binding("enter", "submit", "To the list", id="list.search_done")]
+
+
 class ListPanel(Vertical):
     """A :class:`ListTable` with its search line above it: ``/`` searches, ``Enter`` goes back
     to the list, ``Escape`` clears the search. It posts :class:`ListPanel.SearchChanged` when
@@ -601,7 +607,7 @@ class ListPanel(Vertical):
     BINDINGS = [
         # priority: acted on when read, so "/garcia" typed ahead lands in the search
         Binding("slash", "search", "Search", id="list.search", priority=True),
-        Binding("escape", "clear_search", "Clear search", show=False, id="list.clear_search"),
+        Binding("escape", "clear_search", "Clear search", id="list.clear_search"),
     ]
 
     class SearchChanged(Message):
@@ -623,8 +629,9 @@ class ListPanel(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="list-search") as line:
             line.display = False
-            yield Input(placeholder=f"{self.placeholder} · Enter: to the list · Esc: clear",
-                        compact=True, classes="list-search-input")
+            # the footer says Enter and Escape; the placeholder keeps the room for what to type
+            yield SearchInput(placeholder=self.placeholder, compact=True,
+                              classes="list-search-input")
             yield Static("", classes="list-search-count", markup=False)
         yield self.table
 
@@ -636,8 +643,10 @@ class ListPanel(Vertical):
         if action == "search":
             return self.screen.focused is not self.search_input  # in the search, / is text
         if action == "clear_search":
-            # Escape clears a search; with none it belongs to the screen (closing a dialog)
-            return bool(self.table.search or self.search_input.value)
+            # Escape clears a search, or closes a search line opened by mistake; with neither
+            # it belongs to the screen (closing a dialog)
+            return bool(self.table.search or self.search_input.value
+                        or self.query_one(".list-search").display)
         return True
 
     def action_search(self) -> None:
