@@ -116,7 +116,8 @@ CASES: list[tuple[str, Callable[[Claim], Claim], Callable[[Claim], Claim],
     ("CLAIM-COMPLETE", lambda c: dataclasses.replace(c, billing_provider=None), lambda c: c,
      [("Claim has no billing provider", "2010AA NM1*85", None)]),
     ("NPI-CHECK-DIGIT", lambda c: billing(c, identifier="1234567890"), lambda c: c,
-     [("Every NPI passes its check digit (Luhn with prefix 80840)", "NM109", "1234567890")]),
+     [("Every NPI passes its check digit (Luhn with prefix 80840)", "2010AA NM109",
+       "1234567890")]),
     ("BILLING-NO-PO-BOX",
      lambda c: billing(c, address=Address("P.O. Box 4410", "", "SPRINGFIELD", "IL", "627011234")),
      lambda c: billing(c, address=Address("4410 BOXWOOD RD", "", "SPRINGFIELD", "IL",
@@ -127,7 +128,7 @@ CASES: list[tuple[str, Callable[[Claim], Claim], Callable[[Claim], Claim],
      lambda c: c,
      [("Billing provider ZIP code must have 9 digits", "2010AA N403", "62701")]),
     ("TAXONOMY-FORMAT", lambda c: billing(c, taxonomy="207Q0000"), lambda c: c,
-     [("Taxonomy code is not 10 characters ending in X", "PRV03", "207Q0000")]),
+     [("Taxonomy code is not 10 characters ending in X", "2000A PRV03", "207Q0000")]),
     ("BILLING-TAXONOMY", lambda c: billing(no_rendering(c), taxonomy=""), no_rendering,
      [("Billing provider taxonomy (PRV) is missing and there is no rendering provider",
        "2000A PRV03", None)]),
@@ -181,6 +182,23 @@ def test_an_edit_passes_a_good_claim_and_names_what_a_bad_one_lacks(
     assert failures(good(), rule_id) == []
     assert failures(fixes(good()), rule_id) == []
     assert failures(breaks(good()), rule_id) == expected
+
+
+def test_an_edit_that_looks_in_every_loop_names_the_loop_of_the_value_that_failed() -> None:
+    """NPI-CHECK-DIGIT reads every NM109: the biller must be told which provider's NPI is
+    wrong (billing 2010AA, rendering 2310B, a line's 2420A), not only "NM109"."""
+    claim = good()
+    [rendering] = [p for p in claim.providers if p.code == "82"]
+    claim.providers = [dataclasses.replace(p, identifier="1234567890") if p is rendering else p
+                       for p in claim.providers]  # fmt: skip
+    billing(claim, identifier="1999996666")
+
+    assert failures(claim, "NPI-CHECK-DIGIT") == [
+        ("Every NPI passes its check digit (Luhn with prefix 80840)", "2010AA NM109",
+         "1999996666"),
+        ("Every NPI passes its check digit (Luhn with prefix 80840)", "2310B NM109",
+         "1234567890"),
+    ]  # fmt: skip
 
 
 def test_a_good_claim_passes_every_edit_of_the_catalogue() -> None:
