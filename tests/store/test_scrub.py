@@ -10,6 +10,7 @@ import pytest
 
 from pctui.core.claim import Address, Claim
 from pctui.core.claim_status import ClaimStatus
+from pctui.core.codes import PayerLevel
 from pctui.core.sample_claims import sample_claim
 from pctui.store import claim_status, claims, config_doc, scrub
 from pctui.store.db import Store
@@ -188,3 +189,24 @@ def test_checking_named_claims_reports_unknown_ids_and_claims_already_sent(
     assert [c.claim_id for c in run.checks] == ["A-1"]
     assert run.missing == ["NOPE"]
     assert run.not_open == [("A-2", ClaimStatus.SUBMITTED)]
+
+
+def test_a_claim_imported_before_its_payer_was_set_up_goes_once_the_payer_is(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    """The day's 837P often arrives before an admin has set up a new payer: import warns that
+    the payer is not set up; once it is, the claim is routed to its connection (and the claim
+    records its payer, for the queue and for posting) instead of staying held for good."""
+    import_claims(store, biller, sample_claim("EARLY-1"))
+    assert scrub.check_claims(store, biller).checks[0].status is ClaimStatus.HELD
+    configure(store, admin)
+
+    run = scrub.check_claims(store, biller)
+
+    [check] = run.checks
+    assert (check.status, check.connection, check.failures) == (
+        ClaimStatus.READY, "BCBS via Claim.MD", [])
+    assert status_of(store, "EARLY-1") == ("ready", "Every edit passed")
+    [row] = claims.list_claims(store, "EARLY-1")
+    detail = claims.claim_detail(store, row.pk)
+    assert detail is not None and detail.payers[PayerLevel.PRIMARY].payer_code == "BCBS"
