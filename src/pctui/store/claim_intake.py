@@ -45,7 +45,7 @@ from sqlmodel import Session, col, select
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
 from pctui.core.claim_change import Frequency, claim_differences, frequency_of
-from pctui.core.claim_json import claim_from_data, claim_to_data
+from pctui.core.claim_json import apply_claim_detail, claim_from_data, claim_to_data
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.ledger import EntryKind
@@ -287,8 +287,9 @@ def load_on_file(session: Session, claim_ids: Iterable[str],
 
 
 def stored_claim(row: Claim, lines: list[ServiceLine]) -> ClaimModel:
+    """The claim on file with its whole 837P content (what an incoming claim is compared to)."""
     written: dict[str, dict] = json.loads(row.payer_names or "{}")
-    return ClaimModel(
+    claim = ClaimModel(
         claim_id=row.claim_id,
         charge=from_cents(row.charge_cents),
         patient_name=row.patient_name,
@@ -298,6 +299,7 @@ def stored_claim(row: Claim, lines: list[ServiceLine]) -> ClaimModel:
         service_date=row.service_date,
         frequency_code=row.frequency_code,
     )
+    return apply_claim_detail(claim, json.loads(row.detail or "{}"))
 
 
 def _service_line(line: ClaimLine) -> ServiceLine:
