@@ -80,3 +80,18 @@ def test_a_277ca_gives_each_claim_the_payers_verdict_and_words() -> None:
 def test_a_file_that_is_no_acknowledgment_is_refused() -> None:
     with pytest.raises(AckError, match="no TA1, 999 or 277"):
         read_ack(ta1("1", "A", "000").replace("TA1*", "XYZ*"))
+
+
+def test_the_places_a_rejection_points_at_are_read_back_from_its_words() -> None:
+    """The correction form puts first the fields a rejection points at: a 999 error's place and
+    a 277CA status's entity, read from the words pctui wrote for them."""
+    from pctui.core.acknowledgment import rejection_places
+
+    error = read_ack(nine_nine_nine("1", [("0001", "R", [
+        "IK3*DMG*20*2010BA*8", "IK4*2*1251*8*19500115X"])], "R")).groups[0].sets[0].errors[0]
+    [claim] = read_ack(two_seventy_seven("1", [("C-1", "A7:33:IL", "")])).claims
+
+    assert rejection_places(f"999: rejected; {error.message} at {error.location}") == [
+        ("2010BA", "DMG", "02")]
+    assert rejection_places(f"277CA: {claim.message}") == [("2010BA", "NM1", "")]
+    assert rejection_places("277CA: Returned as unprocessable claim (A3)") == []
