@@ -210,3 +210,21 @@ def test_a_claim_imported_before_its_payer_was_set_up_goes_once_the_payer_is(
     [row] = claims.list_claims(store, "EARLY-1")
     detail = claims.claim_detail(store, row.pk)
     assert detail is not None and detail.payers[PayerLevel.PRIMARY].payer_code == "BCBS"
+
+
+def test_a_claim_that_names_no_payer_is_held_saying_so_in_plain_words(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    from tests.conftest import FIXTURES
+
+    configure(store, admin)
+    data = (FIXTURES / "realworld" / "837" / "clawd-sample_837_prof_rich.edi").read_bytes()
+    assert b"NM1*PR" not in data  # an EHR export without the payer's loop
+    import_bytes(store, "no-payer.837", data, biller)
+
+    run = scrub.check_claims(store, biller)
+
+    assert {c.status for c in run.checks} == {ClaimStatus.HELD}
+    assert [(f.rule, f.message, f.where) for f in run.checks[0].failures][0] == (
+        "ROUTING", "The claim names no primary payer (2010BB NM1*PR: no name, no payer ID); fix "
+        "it in the EHR and import it again", "2010BB NM109")

@@ -236,6 +236,10 @@ def _route(row: Claim, claim: ClaimModel, payers: dict[int | None, Payer],
         elif match.problem and "several" in match.problem:
             return _Route(chosen if chosen else None, f"The {level.value} payer {named} "
                           f"{match.problem}")
+    if payer_pk is None and (written is None or not (written.name or written.payer_id)):
+        return _Route(chosen if chosen else None, f"The claim names no {level.value} payer "
+                      "(2010BB NM1*PR: no name, no payer ID); fix it in the EHR and import it "
+                      "again")
     if payer_pk is None:
         return _Route(chosen if chosen else None, f"The {level.value} payer {named} is not set "
                       "up in pctui (Payer Rules → Payers, with its outbound ID)")
