@@ -35,7 +35,7 @@ class CorrectionForm(RecordForm[ClaimCheck]):
         self.claim_id = claim.claim_id
         # A rejected claim: the places the payer's words point at (999 IK3/IK4, the 277CA's
         # entity: the subscriber's fields for "entity: Insured or subscriber") come first too.
-        rejected = [EditFailure("REJECTED", "the payer rejected this", Location(*place))
+        rejected = [EditFailure("REJECTED", "named in the payer's rejection", Location(*place))
                     for place in rejection_places(self.rejection)]  # fmt: skip
         first = fields_for_failures(claim, [*check.holds, *rejected])
         for failure in [*check.holds, *rejected]:
