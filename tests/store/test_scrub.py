@@ -228,3 +228,23 @@ def test_a_claim_that_names_no_payer_is_held_saying_so_in_plain_words(
     assert [(f.rule, f.message, f.where) for f in run.checks[0].failures][0] == (
         "ROUTING", "The claim names no primary payer (2010BB NM1*PR: no name, no payer ID); fix "
         "it in the EHR and import it again", "2010BB NM109")
+
+
+def test_a_missing_loop_is_named_where_it_belongs_not_where_pyx12_noticed_it(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    """837p-cob-example3a's secondary payer (2320) has no 2330B payer name: pyx12 notices it at
+    the next segment, the first service line's LX; the biller must be told 2330B."""
+    from tests.conftest import FIXTURES
+
+    key = {"code": "KEY", "name": "Key Insurance Company", "insurance_class": "commercial",
+           "inbound_ids": ["999996666"], "outbound_id": "999996666"}
+    config_doc.import_config(store, admin, {"payers": [key], "connections": [
+        {**CONNECTION, "payer_code": "KEY", "compliance_rules": []}]})
+    data = (FIXTURES / "837p-cob-example3a.837").read_bytes()
+    import_bytes(store, "cob.837", data, biller)
+
+    [check] = scrub.check_claims(store, biller).checks
+
+    snip2 = [(f.message, f.where) for f in check.failures if f.rule == "5010-SNIP2"]
+    assert ("Required segment NM1 (Other Payer Name) is missing", "2330B NM1") in snip2

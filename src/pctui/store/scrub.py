@@ -332,6 +332,8 @@ def validate_claims(checks: list[ClaimCheck], envelope: Envelope, rules: dict[st
     for problem in validate_837(written.text):
         position = problem.position or 0
         loop, line = written.place(position)
+        if problem.loop:  # a missing loop: where it belongs, not where pyx12 noticed it
+            loop, line = problem.loop, line if problem.loop.startswith("24") else None
         targets = written.claims_at(position) or tuple(by_id)
         for claim_id in targets:
             check = by_id.get(claim_id)
