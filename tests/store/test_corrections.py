@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.store.test_scrub import configure, import_claims
+from tests.store.test_scrub import configure, import_claims, status_of
 
 from pctui.core.claim import Address
 from pctui.core.claim_fields import fields_for_failures
@@ -114,9 +114,18 @@ def test_a_claim_corrected_in_the_ehr_and_imported_again_is_a_conflict_never_a_d
         [claim], Envelope("EHR2", "PRACTICE", 79)).text.encode(), biller)  # fmt: skip
     assert again.status.value == "duplicate"  # the same claim from another file: a duplicate
 
+    with store.write() as session:  # the payer rejected the claim with the wrong member ID
+        from pctui.store.claim_status import Change, set_status
+
+        [row] = claims.list_claims(store, "MEMBER-1")
+        set_status(session, row.pk, Change(ClaimStatus.REJECTED, "277CA: member ID", "test"),
+                   "bob")
     resolve_conflict(store, biller, conflict.id, take_new=True)
 
     [check] = scrub.check_claims(store, biller, ["MEMBER-1"], record=False).checks
     assert check.claim is not None and check.claim.subscriber is not None
     assert check.claim.subscriber.subscriber is not None
     assert check.claim.subscriber.subscriber.identifier == "XYZ999999999"
+    # never adjudicated: it goes out again as an original, and is ready to be sent
+    assert check.claim.frequency_code == "1"
+    assert status_of(store, "MEMBER-1") == ("ready", "corrected: taken from tuesday.837")
