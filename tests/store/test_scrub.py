@@ -227,7 +227,7 @@ def test_a_claim_that_names_no_payer_is_held_saying_so_in_plain_words(
     assert {c.status for c in run.checks} == {ClaimStatus.HELD}
     assert [(f.rule, f.message, f.where) for f in run.checks[0].failures][0] == (
         "ROUTING", "The claim names no primary payer (2010BB NM1*PR: no name, no payer ID); fix "
-        "it in the EHR and import it again", "2010BB NM109")
+        "it in the EHR and import it again", "2010BB NM1*PR NM109")
 
 
 def test_a_missing_loop_is_named_where_it_belongs_not_where_pyx12_noticed_it(

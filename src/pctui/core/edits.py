@@ -93,7 +93,11 @@ class Location:
         return ",".join(f"{self.segment_id}{e}" for e in self.elements)
 
     def __str__(self) -> str:
+        """``2010AA N403``; with a qualifier, which segment too: ``2300 REF*G1 REF02`` (a claim
+        has several REFs), ``2310B NM1*82 NM109``."""
         where = self.element_text or self.segment
+        if self.qualifier and self.element_text:
+            where = f"{self.segment} {self.element_text}"
         return f"{self.loop} {where}" if self.loop not in ("", "*") else where
 
     def to_json(self) -> dict[str, str]:
