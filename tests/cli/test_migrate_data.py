@@ -77,7 +77,7 @@ def test_the_demo_practice_moves_whole_and_balances_to_the_cent(
     code, out, err = run("migrate-data", str(demo_db), str(target))
     assert (code, err) == (0, "")
     assert out.startswith(f"Copied {demo_db} to ")
-    assert "Checked on arrival: every table's row count, and 11 claims balanced to the cent" in out
+    assert "Checked on arrival: every table's row count, and 13 claims balanced to the cent" in out
     assert "  ledger entries" in out and "  835 payments" in out
 
     after = counts(target)

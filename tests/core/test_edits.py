@@ -116,7 +116,8 @@ CASES: list[tuple[str, Callable[[Claim], Claim], Callable[[Claim], Claim],
     ("CLAIM-COMPLETE", lambda c: dataclasses.replace(c, billing_provider=None), lambda c: c,
      [("Claim has no billing provider", "2010AA NM1*85", None)]),
     ("NPI-CHECK-DIGIT", lambda c: billing(c, identifier="1234567890"), lambda c: c,
-     [("Every NPI passes its check digit (Luhn with prefix 80840)", "NM109", "1234567890")]),
+     [("Every NPI passes its check digit (Luhn with prefix 80840)", "2010AA NM109",
+       "1234567890")]),
     ("BILLING-NO-PO-BOX",
      lambda c: billing(c, address=Address("P.O. Box 4410", "", "SPRINGFIELD", "IL", "627011234")),
      lambda c: billing(c, address=Address("4410 BOXWOOD RD", "", "SPRINGFIELD", "IL",
@@ -127,13 +128,13 @@ CASES: list[tuple[str, Callable[[Claim], Claim], Callable[[Claim], Claim],
      lambda c: c,
      [("Billing provider ZIP code must have 9 digits", "2010AA N403", "62701")]),
     ("TAXONOMY-FORMAT", lambda c: billing(c, taxonomy="207Q0000"), lambda c: c,
-     [("Taxonomy code is not 10 characters ending in X", "PRV03", "207Q0000")]),
+     [("Taxonomy code is not 10 characters ending in X", "2000A PRV03", "207Q0000")]),
     ("BILLING-TAXONOMY", lambda c: billing(no_rendering(c), taxonomy=""), no_rendering,
      [("Billing provider taxonomy (PRV) is missing and there is no rendering provider",
-       "2000A PRV03", None)]),
+       "2000A PRV*BI PRV03", None)]),
     ("RENDERING-NPI",
      lambda c: dataclasses.replace(c, providers=[Entity("82", "1", "NGUYEN", "ANH")]),
-     lambda c: c, [("Rendering provider has no NPI", "2310B NM109", None)]),
+     lambda c: c, [("Rendering provider has no NPI", "2310B NM1*82 NM109", None)]),
     ("REFERRING-FOR-LINE", with_line_referring, lambda c: claim_referring(with_line_referring(c)),
      [("A line names a referring provider (2420F) but the claim does not (2310A)",
        "2310A NM1", None)]),
@@ -143,12 +144,12 @@ CASES: list[tuple[str, Callable[[Claim], Claim], Callable[[Claim], Claim],
        None)]),
     ("CORRECTED-CLAIM-F8", replacement,
      lambda c: dataclasses.replace(replacement(c), payer_claim_number="PAYER123"),
-     [("Replacement or void claim without the payer's claim number (REF*F8)", "2300 REF02",
+     [("Replacement or void claim without the payer's claim number (REF*F8)", "2300 REF*F8 REF02",
        None)]),
     ("MEDICARE-LAB-CLIA", lambda c: medicare(with_lab_line(c)),
      lambda c: dataclasses.replace(medicare(with_lab_line(c)),
                                    references=[Reference("X4", "14D0123456")]),
-     [("Medicare laboratory service without a CLIA number (REF*X4)", "2300 REF02", None)]),
+     [("Medicare laboratory service without a CLIA number (REF*X4)", "2300 REF*X4 REF02", None)]),
     ("NOC-DESCRIPTION", noc_line,
      lambda c: (lambda x: (setattr(x.service_lines[1], "description", "INJ ONDANSETRON"), x)[1])(
          noc_line(c)),
@@ -161,7 +162,7 @@ CASES: list[tuple[str, Callable[[Claim], Claim], Callable[[Claim], Claim],
     ("SECONDARY-PAID-AMOUNT", secondary_with_adjudication,
      lambda c: (lambda x: (x.other_coverages[0].extra.insert(0, Segment("AMT", ("D", "40"))),
                            x)[1])(secondary_with_adjudication(c)),
-     [("Prior payer's paid amount (2320 AMT*D) is missing", "2320 AMT02", None)]),
+     [("Prior payer's paid amount (2320 AMT*D) is missing", "2320 AMT*D AMT02", None)]),
 ]  # fmt: skip
 
 
@@ -181,6 +182,23 @@ def test_an_edit_passes_a_good_claim_and_names_what_a_bad_one_lacks(
     assert failures(good(), rule_id) == []
     assert failures(fixes(good()), rule_id) == []
     assert failures(breaks(good()), rule_id) == expected
+
+
+def test_an_edit_that_looks_in_every_loop_names_the_loop_of_the_value_that_failed() -> None:
+    """NPI-CHECK-DIGIT reads every NM109: the biller must be told which provider's NPI is
+    wrong (billing 2010AA, rendering 2310B, a line's 2420A), not only "NM109"."""
+    claim = good()
+    [rendering] = [p for p in claim.providers if p.code == "82"]
+    claim.providers = [dataclasses.replace(p, identifier="1234567890") if p is rendering else p
+                       for p in claim.providers]  # fmt: skip
+    billing(claim, identifier="1999996666")
+
+    assert failures(claim, "NPI-CHECK-DIGIT") == [
+        ("Every NPI passes its check digit (Luhn with prefix 80840)", "2010AA NM109",
+         "1999996666"),
+        ("Every NPI passes its check digit (Luhn with prefix 80840)", "2310B NM109",
+         "1234567890"),
+    ]  # fmt: skip
 
 
 def test_a_good_claim_passes_every_edit_of_the_catalogue() -> None:
@@ -239,7 +257,7 @@ def test_an_administrators_rule_runs_like_a_catalogue_edit() -> None:
     assert check_claim(good(), claim_view(good()), [rule]) == []
     [failure] = check_claim(mri, claim_view(mri), [rule])
     assert (failure.rule, failure.message, failure.where) == (
-        "ACME-AUTH-FOR-MRI", "MRI without prior authorization (REF*G1)", "2300 REF02")
+        "ACME-AUTH-FOR-MRI", "MRI without prior authorization (REF*G1)", "2300 REF*G1 REF02")
     mri.references.append(Reference("G1", "AUTH-778"))
     assert check_claim(mri, claim_view(mri), [rule]) == []
     assert rule_from_data(rule_to_data(rule)) == rule

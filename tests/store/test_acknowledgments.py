@@ -60,7 +60,8 @@ def test_a_999_then_a_277ca_take_claims_to_accepted_and_rejected_with_the_payers
     second = receive(store, "status.277", two_seventy_seven(control, [
         ("C-1", "A2:20:PR", "PAYER0001"), ("C-2", "A7:585:85", "")]))
 
-    assert second.kind == "277CA" and second.verdict == "rejected"
+    # one claim accepted, one rejected: the file is partly accepted, as a 999's AK9 P says
+    assert second.kind == "277CA" and second.verdict == "partially_accepted"
     assert status(store, "C-1") == (
         "accepted", "277CA: Acknowledgement/Acceptance into adjudication system (A2) — Accepted "
         "for processing (20) — entity: Payer")

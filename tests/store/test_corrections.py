@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.store.test_scrub import configure, import_claims
+from tests.store.test_scrub import configure, import_claims, status_of
 
 from pctui.core.claim import Address
 from pctui.core.claim_fields import fields_for_failures
@@ -85,3 +85,47 @@ def test_a_submitted_claim_cannot_be_corrected_here(store: Store, biller: Actor,
             ClaimStatus.SUBMITTED, "sent", "submission"), "bob")
     with pytest.raises(ValidationFailed, match="is submitted; only a ready, held or rejected"):
         corrections.correct_claim(store, biller, held, {"billing.zip": "627011234"})
+
+
+def test_a_claim_corrected_in_the_ehr_and_imported_again_is_a_conflict_never_a_duplicate(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    """The payer rejected the member ID; the biller fixes it in the EHR, which exports the claim
+    again under the same CLM01 (an original). pctui must not drop it as a duplicate: the biller
+    sees what changed and takes the corrected claim, which is then what goes out."""
+    from pctui.store.claim_intake import list_conflicts, resolve_conflict
+
+    configure(store, admin)
+    claim = sample_claim("MEMBER-1")
+    import_claims(store, biller, claim, name="monday.837")
+    corrected = sample_claim("MEMBER-1")
+    assert corrected.subscriber is not None and corrected.subscriber.subscriber is not None
+    corrected.subscriber.subscriber.identifier = "XYZ999999999"
+    from pctui.store.intake import import_bytes
+    from pctui.x12.write837 import Envelope, write_837
+
+    text = write_837([corrected], Envelope("EHR", "PRACTICE", 78)).text
+    result = import_bytes(store, "tuesday.837", text.encode(), biller)
+
+    assert result.status.value == "imported", result.errors
+    [conflict] = list_conflicts(store)
+    assert conflict.differences == ["subscriber member ID XYZ000000000 → XYZ999999999"]
+    again = import_bytes(store, "monday-again.837", write_837(
+        [claim], Envelope("EHR2", "PRACTICE", 79)).text.encode(), biller)  # fmt: skip
+    assert again.status.value == "duplicate"  # the same claim from another file: a duplicate
+
+    with store.write() as session:  # the payer rejected the claim with the wrong member ID
+        from pctui.store.claim_status import Change, set_status
+
+        [row] = claims.list_claims(store, "MEMBER-1")
+        set_status(session, row.pk, Change(ClaimStatus.REJECTED, "277CA: member ID", "test"),
+                   "bob")
+    resolve_conflict(store, biller, conflict.id, take_new=True)
+
+    [check] = scrub.check_claims(store, biller, ["MEMBER-1"], record=False).checks
+    assert check.claim is not None and check.claim.subscriber is not None
+    assert check.claim.subscriber.subscriber is not None
+    assert check.claim.subscriber.subscriber.identifier == "XYZ999999999"
+    # never adjudicated: it goes out again as an original, and is ready to be sent
+    assert check.claim.frequency_code == "1"
+    assert status_of(store, "MEMBER-1") == ("ready", "corrected: taken from tuesday.837")

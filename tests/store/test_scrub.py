@@ -10,6 +10,7 @@ import pytest
 
 from pctui.core.claim import Address, Claim
 from pctui.core.claim_status import ClaimStatus
+from pctui.core.codes import PayerLevel
 from pctui.core.sample_claims import sample_claim
 from pctui.store import claim_status, claims, config_doc, scrub
 from pctui.store.db import Store
@@ -188,3 +189,62 @@ def test_checking_named_claims_reports_unknown_ids_and_claims_already_sent(
     assert [c.claim_id for c in run.checks] == ["A-1"]
     assert run.missing == ["NOPE"]
     assert run.not_open == [("A-2", ClaimStatus.SUBMITTED)]
+
+
+def test_a_claim_imported_before_its_payer_was_set_up_goes_once_the_payer_is(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    """The day's 837P often arrives before an admin has set up a new payer: import warns that
+    the payer is not set up; once it is, the claim is routed to its connection (and the claim
+    records its payer, for the queue and for posting) instead of staying held for good."""
+    import_claims(store, biller, sample_claim("EARLY-1"))
+    assert scrub.check_claims(store, biller).checks[0].status is ClaimStatus.HELD
+    configure(store, admin)
+
+    run = scrub.check_claims(store, biller)
+
+    [check] = run.checks
+    assert (check.status, check.connection, check.failures) == (
+        ClaimStatus.READY, "BCBS via Claim.MD", [])
+    assert status_of(store, "EARLY-1") == ("ready", "Every edit passed")
+    [row] = claims.list_claims(store, "EARLY-1")
+    detail = claims.claim_detail(store, row.pk)
+    assert detail is not None and detail.payers[PayerLevel.PRIMARY].payer_code == "BCBS"
+
+
+def test_a_claim_that_names_no_payer_is_held_saying_so_in_plain_words(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    from tests.conftest import FIXTURES
+
+    configure(store, admin)
+    data = (FIXTURES / "realworld" / "837" / "clawd-sample_837_prof_rich.edi").read_bytes()
+    assert b"NM1*PR" not in data  # an EHR export without the payer's loop
+    import_bytes(store, "no-payer.837", data, biller)
+
+    run = scrub.check_claims(store, biller)
+
+    assert {c.status for c in run.checks} == {ClaimStatus.HELD}
+    assert [(f.rule, f.message, f.where) for f in run.checks[0].failures][0] == (
+        "ROUTING", "The claim names no primary payer (2010BB NM1*PR: no name, no payer ID); fix "
+        "it in the EHR and import it again", "2010BB NM1*PR NM109")
+
+
+def test_a_missing_loop_is_named_where_it_belongs_not_where_pyx12_noticed_it(
+    store: Store, admin: Actor, biller: Actor
+) -> None:
+    """837p-cob-example3a's secondary payer (2320) has no 2330B payer name: pyx12 notices it at
+    the next segment, the first service line's LX; the biller must be told 2330B."""
+    from tests.conftest import FIXTURES
+
+    key = {"code": "KEY", "name": "Key Insurance Company", "insurance_class": "commercial",
+           "inbound_ids": ["999996666"], "outbound_id": "999996666"}
+    config_doc.import_config(store, admin, {"payers": [key], "connections": [
+        {**CONNECTION, "payer_code": "KEY", "compliance_rules": []}]})
+    data = (FIXTURES / "837p-cob-example3a.837").read_bytes()
+    import_bytes(store, "cob.837", data, biller)
+
+    [check] = scrub.check_claims(store, biller).checks
+
+    snip2 = [(f.message, f.where) for f in check.failures if f.rule == "5010-SNIP2"]
+    assert ("Required segment NM1 (Other Payer Name) is missing", "2330B NM1") in snip2

@@ -225,7 +225,11 @@ async def test_a_rejected_claim_shows_the_payers_words_is_corrected_and_sent_aga
         await pilot.pause()
         assert isinstance(app.screen, CorrectionForm)
         assert words in screen_text(pilot)
-        app.screen.query_one("#input-subscriber-member_id", Input).value = "XYZ999888777"
+        # The 277CA names the subscriber (entity IL): their fields come first, the cursor in
+        # the member ID, not in the billing provider's name at the top of an 80x24 form.
+        member = app.screen.query_one("#input-subscriber-member_id", Input)
+        assert app.focused is member
+        member.value = "XYZ999888777"
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -44,6 +44,19 @@ def test_a_999_accepting_one_set_and_rejecting_another_keeps_each_error_with_its
     assert missing_ref.location == "2010AA REF (segment 15 of the transaction)"
 
 
+def test_a_999_naming_the_claim_right_after_ik3_keeps_it_on_the_element_error() -> None:
+    """The 999 guide puts the segment's context (CTX*CLM01, which claim) right after IK3, before
+    its IK4s: the biller must still be told which claim of the set the error is in."""
+    text = nine_nine_nine("123456789", [
+        ("0001", "R", ["IK3*NM1*17*2010BA*8", "CTX*CLM01:WALK003", "IK4*9*67*7*JS00111223333"]),
+    ], "R")  # fmt: skip
+
+    [error] = read_ack(text).groups[0].sets[0].errors
+
+    assert (error.location, error.bad_value, error.context) == (
+        "2010BA NM109 (segment 17 of the transaction)", "JS00111223333", "CLM01:WALK003")
+
+
 def test_a_277ca_gives_each_claim_the_payers_verdict_and_words() -> None:
     ack = read_ack(two_seventy_seven("123456789", [
         ("CLAIM-1", "A2:20:PR", "PAYER0001"),
@@ -67,3 +80,18 @@ def test_a_277ca_gives_each_claim_the_payers_verdict_and_words() -> None:
 def test_a_file_that_is_no_acknowledgment_is_refused() -> None:
     with pytest.raises(AckError, match="no TA1, 999 or 277"):
         read_ack(ta1("1", "A", "000").replace("TA1*", "XYZ*"))
+
+
+def test_the_places_a_rejection_points_at_are_read_back_from_its_words() -> None:
+    """The correction form puts first the fields a rejection points at: a 999 error's place and
+    a 277CA status's entity, read from the words pctui wrote for them."""
+    from pctui.core.acknowledgment import rejection_places
+
+    error = read_ack(nine_nine_nine("1", [("0001", "R", [
+        "IK3*DMG*20*2010BA*8", "IK4*2*1251*8*19500115X"])], "R")).groups[0].sets[0].errors[0]
+    [claim] = read_ack(two_seventy_seven("1", [("C-1", "A7:33:IL", "")])).claims
+
+    assert rejection_places(f"999: rejected; {error.message} at {error.location}") == [
+        ("2010BA", "DMG", "02")]
+    assert rejection_places(f"277CA: {claim.message}") == [("2010BA", "NM1", "")]
+    assert rejection_places("277CA: Returned as unprocessable claim (A3)") == []

@@ -15,6 +15,7 @@ missing from a table is shown as its code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -165,6 +166,37 @@ ENTITY_CODES = {
     "DQ": "Supervising physician", "IL": "Insured or subscriber", "PR": "Payer",
     "QC": "Patient", "1P": "Provider", "03": "Dependent",
 }  # fmt: skip
+
+
+# Where in the 837P each entity of a 277CA STC01-3 is written: (loop, segment).
+ENTITY_PLACES = {
+    "IL": ("2010BA", "NM1"), "QC": ("2010CA", "NM1"), "03": ("2010CA", "NM1"),
+    "85": ("2010AA", "NM1"), "87": ("2010AB", "NM1"), "82": ("2310B", "NM1"),
+    "DN": ("2310A", "NM1"), "77": ("2310C", "NM1"), "DQ": ("2310D", "NM1"), "PR": ("2010BB", "NM1"),
+}  # fmt: skip
+_ENTITY_BY_WORDS = {words: code for code, words in ENTITY_CODES.items()}
+_AT_PLACE = re.compile(r" at ([0-9]{4}[A-Z]{0,2}) ([A-Z][A-Z0-9]{1,2}?)([0-9]{2}(?:-[0-9]{1,2})?)? "
+                       r"\(segment ")  # fmt: skip
+_ENTITY = re.compile(r"entity: ([^;—]+?)(?: —|;|$)")
+
+
+def rejection_places(reason: str) -> list[tuple[str, str, str]]:
+    """The 837P places (loop, segment, element) a rejection's words point at, in order: a 999
+    error's IK3/IK4 place (``... at 2010BA NM109 (segment 17 ...)``) and a 277CA status's entity
+    (``entity: Insured or subscriber`` → the subscriber, 2010BA NM1). Reads pctui's own wording
+    of acknowledgments (``SetError.location``, ``StatusInfo.message``); [] when it names none."""
+    found: list[tuple[str, str, str]] = []
+    for match in _AT_PLACE.finditer(reason):
+        place = (match.group(1), match.group(2), match.group(3) or "")
+        if place not in found:
+            found.append(place)
+    for match in _ENTITY.finditer(reason):
+        code = _ENTITY_BY_WORDS.get(match.group(1).strip())
+        if code in ENTITY_PLACES:
+            loop, segment = ENTITY_PLACES[code]
+            if (loop, segment, "") not in found:
+                found.append((loop, segment, ""))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

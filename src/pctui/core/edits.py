@@ -93,7 +93,11 @@ class Location:
         return ",".join(f"{self.segment_id}{e}" for e in self.elements)
 
     def __str__(self) -> str:
+        """``2010AA N403``; with a qualifier, which segment too: ``2300 REF*G1 REF02`` (a claim
+        has several REFs), ``2310B NM1*82 NM109``."""
         where = self.element_text or self.segment
+        if self.qualifier and self.element_text:
+            where = f"{self.segment} {self.element_text}"
         return f"{self.loop} {where}" if self.loop not in ("", "*") else where
 
     def to_json(self) -> dict[str, str]:
@@ -459,6 +463,10 @@ class _ViewIndex:
         self.lines = sorted({line for _, _, line in self.view if line is not None})
 
     def segments(self, location: Location, line: int | None = None) -> list[Segment]:
+        return [seg for _, seg in self.placed(location, line)]
+
+    def placed(self, location: Location, line: int | None = None) -> list[tuple[str, Segment]]:
+        """The segments at ``location``, each with the loop it is written in."""
         found = []
         for loop, seg, seg_line in self.view:
             if not _loop_matches(location.loop, loop):
@@ -469,7 +477,7 @@ class _ViewIndex:
                 continue
             if line is not None and seg_line is not None and seg_line != line:
                 continue
-            found.append(seg)
+            found.append((loop, seg))
         return found
 
 
@@ -511,17 +519,24 @@ def _check_data_rule(rule: Rule, index: _ViewIndex, claim: Claim) -> Iterable[Ed
     for line in scopes:
         if not all(_condition_holds(c, index, line) for c in rule.when):
             continue
-        segments = index.segments(rule.location, line)
-        yield from _judge(rule, segments, line)
+        yield from _judge(rule, index.placed(rule.location, line), line)
 
 
-def _failure(rule: Rule, line: int | None, value: str | None = None) -> EditFailure:
-    return EditFailure(rule.id, rule.message or rule.description, rule.location, rule.severity,
+def _failure(rule: Rule, line: int | None, value: str | None = None,
+             loop: str | None = None) -> EditFailure:  # fmt: skip
+    """``loop``: where the failing value was found, when the rule names several loops (``*``,
+    or a prefix such as ``2010``) — so the biller is told which NPI, not just "NM109"."""
+    location = rule.location
+    if loop and loop != location.loop:
+        location = Location(loop, location.segment, location.element)
+    return EditFailure(rule.id, rule.message or rule.description, location, rule.severity,
                        line, value)  # fmt: skip
 
 
-def _judge(rule: Rule, segments: list[Segment], line: int | None) -> Iterable[EditFailure]:
+def _judge(rule: Rule, placed: list[tuple[str, Segment]], line: int | None
+           ) -> Iterable[EditFailure]:  # fmt: skip
     location = rule.location
+    segments = [seg for _, seg in placed]
     if rule.kind is EditKind.REQUIRED:
         if not segments:
             yield _failure(rule, line)
@@ -531,17 +546,18 @@ def _judge(rule: Rule, segments: list[Segment], line: int | None) -> Iterable[Ed
             yield _failure(rule, line)
         return
     if rule.kind is EditKind.FORBIDDEN:
-        found = [v for seg in segments for v in _values_at(seg, location) if v] if (
-            location.elements) else [seg.id for seg in segments]
+        found = [(loop, v) for loop, seg in placed for v in _values_at(seg, location) if v] if (
+            location.elements) else [(loop, seg.id) for loop, seg in placed]
         if found:
-            yield _failure(rule, line, found[0] if location.elements else None)
+            loop, value = found[0]
+            yield _failure(rule, line, value if location.elements else None, loop)
         return
-    for seg in segments:
+    for loop, seg in placed:
         if rule.kind is EditKind.NPI and seg.id == "NM1" and seg.value(8) != "XX":
             continue
         for value in _values_at(seg, location):
             if value and not _passes(rule, value):
-                yield _failure(rule, line, value)
+                yield _failure(rule, line, value, loop)
 
 
 def _passes(rule: Rule, value: str) -> bool:

@@ -236,8 +236,15 @@ class _Applier:
 
     def _claim_ack(self, claim_id: str, verdict: AckVerdict, reason: str,
                    payer_number: str) -> None:  # fmt: skip
-        if not self.result.verdict or verdict is AckVerdict.REJECTED:
+        # The file's verdict: rejected or accepted when every claim is; partially accepted
+        # when the payer accepted some claims and rejected others (as a 999's AK9 P).
+        if not self.result.verdict or self.result.verdict == AckVerdict.PENDING.value:
             self.result.verdict = verdict.value
+        elif verdict is not AckVerdict.PENDING and verdict.value != self.result.verdict and (
+            {verdict.value, self.result.verdict} <= {AckVerdict.ACCEPTED.value,
+                                                      AckVerdict.REJECTED.value,
+                                                      AckVerdict.PARTIAL.value}):
+            self.result.verdict = AckVerdict.PARTIAL.value
         member = self.session.exec(
             select(SubmissionClaim).where(SubmissionClaim.claim_id == claim_id)
             .order_by(col(SubmissionClaim.id).desc())).first()  # fmt: skip

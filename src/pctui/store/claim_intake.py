@@ -45,12 +45,14 @@ from sqlmodel import Session, col, select
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
 from pctui.core.claim_change import Frequency, claim_differences, frequency_of
-from pctui.core.claim_json import claim_from_data, claim_to_data
+from pctui.core.claim_json import apply_claim_detail, claim_from_data, claim_to_data
+from pctui.core.claim_status import OPEN, ClaimStatus
 from pctui.core.codes import Party, PayerLevel
 from pctui.core.era import Finding, FindingSource, Severity
 from pctui.core.ledger import EntryKind
 from pctui.core.money import from_cents, to_cents
 from pctui.store import audit
+from pctui.store.claim_status import Change, set_status
 from pctui.store.claims import (
     SOURCE_837,
     SOURCE_DEMO,
@@ -287,8 +289,9 @@ def load_on_file(session: Session, claim_ids: Iterable[str],
 
 
 def stored_claim(row: Claim, lines: list[ServiceLine]) -> ClaimModel:
+    """The claim on file with its whole 837P content (what an incoming claim is compared to)."""
     written: dict[str, dict] = json.loads(row.payer_names or "{}")
-    return ClaimModel(
+    claim = ClaimModel(
         claim_id=row.claim_id,
         charge=from_cents(row.charge_cents),
         patient_name=row.patient_name,
@@ -298,6 +301,7 @@ def stored_claim(row: Claim, lines: list[ServiceLine]) -> ClaimModel:
         service_date=row.service_date,
         frequency_code=row.frequency_code,
     )
+    return apply_claim_detail(claim, json.loads(row.detail or "{}"))
 
 
 def _service_line(line: ClaimLine) -> ServiceLine:
@@ -455,6 +459,23 @@ def replace_claim(
                  {"by": source, "differences": differences})  # fmt: skip
 
 
+def _still_an_original(session: Session, pk: int, incoming: ClaimModel, file_row: ImportedFile,
+                       login: str, now: datetime) -> None:  # fmt: skip
+    """A corrected claim taken before any payer adjudicated it (ready, held or rejected) goes
+    out again as what it is — an original (CLM05-3 1), not a replacement of a claim the payer
+    never accepted; a rejected one is ready to be sent again, with why."""
+    claim = session.get(Claim, pk)
+    assert claim is not None
+    status = ClaimStatus(claim.status)
+    if status not in OPEN or frequency_of(incoming.frequency_code) is not Frequency.ORIGINAL:
+        return
+    claim.frequency_code = Frequency.ORIGINAL.value
+    session.add(claim)
+    if status is ClaimStatus.REJECTED:
+        set_status(session, pk, Change(ClaimStatus.READY, f"corrected: taken from "
+                                       f"{file_row.filename}", "correction"), login, now)
+
+
 def void_claim(session: Session, pk: int, file_row: ImportedFile, login: str) -> None:
     """Cancel what anyone still owes on the claim and mark it voided (see the module notes)."""
     row = _locked_claim(session, pk)
@@ -594,6 +615,7 @@ def resolve_conflict(store: Store, actor: Actor, conflict_id: int, take_new: boo
                           actor.login, differences, _payer_shown_on_claim,
                           why=f"conflict #{conflict_id} from {file_row.filename} taken by "
                               f"{actor.login}")  # fmt: skip
+            _still_an_original(session, row.claim_pk, incoming, file_row, actor.login, now)
         row.status = ConflictStatus.TAKEN if take_new else ConflictStatus.KEPT
         row.resolved_at, row.resolved_by = now, actor.login
         session.add(row)

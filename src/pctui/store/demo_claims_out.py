@@ -5,8 +5,12 @@ What a newcomer finds after ``pctui demo`` (PAYMENTS → Claims Out):
 - ``DEMOOUT01`` ready to submit; ``DEMOOUT02`` held by edits (a 5-digit billing ZIP, which
   the BCBS connection's ``BILLING-ZIP-9`` edit refuses) — correct it with ``e``;
 - ``DEMOOUT03`` submitted, ``DEMOOUT04`` accepted by the payer's 277CA, ``DEMOOUT05`` rejected by
-  it ("subscriber and subscriber id not found"), all three in one real 837P file pctui wrote
-  (its history shows the file and each step);
+  it ("subscriber and subscriber id not found"), ``DEMOOUT06`` acknowledged (its file passed the
+  999, no 277CA yet) and ``DEMOOUT07`` accepted and then paid, all five in one real 837P file
+  pctui wrote (its history shows the file and each step);
+- ``DEMOOUT07`` is paid by a real 835 (written by pctui's 835 writer, imported through intake
+  and released, batch ``DEMO-PAID``): its ledger holds the payment, Release 835 lists the
+  payment released, so the ladder ends where it does in real life;
 - the claims the demo 835s pay (DEMO1001 ...) stand accepted, waiting for their 835's release,
   which makes them paid, partially paid or denied.
 
@@ -38,7 +42,9 @@ from pctui.store.users import Actor
 from pctui.x12.write837 import write_837
 
 BCBS_CONNECTION = "BCBS TX direct API"
-_IDS = ("DEMOOUT01", "DEMOOUT02", "DEMOOUT03", "DEMOOUT04", "DEMOOUT05")
+_IDS = ("DEMOOUT01", "DEMOOUT02", "DEMOOUT03", "DEMOOUT04", "DEMOOUT05", "DEMOOUT06",
+        "DEMOOUT07")
+_PAID_BATCH = "DEMO-PAID"
 
 
 def _claims(today: date, payer: Payer) -> list[Claim]:
@@ -72,7 +78,42 @@ def add_demo_claims_out(store: Store, actor: Actor, today: date) -> dict[str, An
     scrub.check_claims(store, actor, [_IDS[0], _IDS[1]])  # ready, and held by BILLING-ZIP-9
     _sent(store, actor, connection, payer, claims[2:], pks, today)
     _accept_835_claims(store, actor)
+    _pay(store, actor, payer, claims[6], today)
     return added
+
+
+def _pay(store: Store, actor: Actor, payer: Payer, claim: Claim, today: date) -> None:
+    """DEMOOUT07's 835, imported and released as a biller would: the claim is paid by posting,
+    never by setting its status. If the practice's own setup keeps it from releasing (a rule
+    changed), the payment waits on Release 835 and the claim stays accepted."""
+    from decimal import Decimal
+
+    from pctui.core.era import Adjustment, ClaimPayment, Remittance, ServicePayment
+    from pctui.store import intake, release
+    from pctui.x12.write835 import write_835
+
+    paid_on = today - timedelta(days=1)
+    inbound = payer.outbound_id or "84980"
+    cent = Decimal("0.01")
+    lines = []
+    for line in claim.service_lines:
+        allowed = (line.charge * Decimal("0.8")).quantize(cent)
+        lines.append(ServicePayment(line.procedure, charge=line.charge, paid=allowed,
+                                    units=line.units, service_date=line.service_date,
+                                    control_number=line.control_number,
+                                    adjustments=[Adjustment("CO", "45", line.charge - allowed)]))
+    paid = sum((line.paid for line in lines), Decimal("0"))
+    remittance = Remittance(
+        control_number="0001", interchange_control="000000707", sender_id=inbound,
+        amount=paid, payment_method="ACH", payment_date=paid_on, check_number="EFT707001",
+        trn_originator="1840980000", payer_name=payer.name.upper(), payer_id=inbound,
+        payee_name="SUNRISE PHYSICAL THERAPY",
+        claims=[ClaimPayment(claim.claim_id, "1", claim.charge, paid, service_lines=lines)])
+    text = write_835([remittance], sender=inbound, receiver="SUNRISEPT", interchange_control=707)
+    result = intake.import_bytes(store, "demo-paid-DEMOOUT07.835", text.encode("ascii"), actor)
+    if result.status.value != "imported" or not result.created:
+        return
+    release.release_eras(store, actor, result.created, today, _PAID_BATCH)
 
 
 def _sent(store: Store, actor: Actor, connection: PayerConnection, payer: Payer,
@@ -97,8 +138,13 @@ def _sent(store: Store, actor: Actor, connection: PayerConnection, payer: Payer,
         session.flush()
         assert submission.id is not None
         words_999 = "999: transaction set 0001 accepted"
+        accepted = ("accepted", ClaimStatus.ACCEPTED, "277CA: Acknowledgement/"
+                    "Acceptance into adjudication system (A2) — Accepted for "
+                    "processing (20) — entity: Payer")  # fmt: skip
         outcomes = {
             claims[0].claim_id: None,
+            claims[3].claim_id: ("acknowledged", ClaimStatus.ACKNOWLEDGED, words_999),
+            claims[4].claim_id: accepted,
             claims[1].claim_id: ("accepted", ClaimStatus.ACCEPTED, "277CA: Acknowledgement/"
                                  "Acceptance into adjudication system (A2) — Accepted for "
                                  "processing (20) — entity: Payer"),
@@ -120,9 +166,10 @@ def _sent(store: Store, actor: Actor, connection: PayerConnection, payer: Payer,
                            actor.login, sent_at + timedelta(hours=1))
                 member.status, status, reason = outcome
                 member.reason = reason
-                set_status(session, pk, Change(status, reason, "acknowledgment",
-                                               submission_id=submission.id),
-                           actor.login, sent_at + timedelta(days=1))
+                if status is not ClaimStatus.ACKNOWLEDGED:
+                    set_status(session, pk, Change(status, reason, "acknowledgment",
+                                                   submission_id=submission.id),
+                               actor.login, sent_at + timedelta(days=1))
             session.add(member)
         audit.record(session, actor.login, "submission", submission.id, name, "sent",
                      {"connection": connection.name, "claims": len(claims), "demo": True})

@@ -33,7 +33,7 @@ from pctui.core.edits import (
 )
 from pctui.store import audit
 from pctui.store.claim_status import Change, set_status
-from pctui.store.claims import load_claims
+from pctui.store.claims import PayerBook, load_claims
 from pctui.store.compliance import admin_rules, rules_for_connection
 from pctui.store.db import Store
 from pctui.store.tables import Claim, Payer, PayerConnection
@@ -63,6 +63,7 @@ class ClaimCheck:
     failures: list[EditFailure] = field(default_factory=list)
     unknown_rules: tuple[str, ...] = ()
     claim: ClaimModel | None = None
+    found_payer: tuple[str, int] | None = None
 
     @property
     def holds(self) -> list[EditFailure]:
@@ -97,6 +98,9 @@ class CheckRun:
 class _Route:
     connection: PayerConnection | None
     problem: str | None = None
+    # (column, payer pk) when the claim's payer was set up after the claim was imported: the
+    # payer as the claim names it matches one now, and the check records it on the claim.
+    found_payer: tuple[str, int] | None = None
 
 
 def check_claims(
@@ -174,6 +178,7 @@ def _load(
     claims = load_claims(session, [r.id for r in open_rows])  # type: ignore[misc]
     chosen = _chosen_connection(session, connection_name)
     payers = {p.id: p for p in session.exec(select(Payer))}
+    book = PayerBook(payers.values())
     active = session.exec(select(PayerConnection)
                           .where(PayerConnection.active == True)  # noqa: E712
                           .order_by(PayerConnection.id)).all()  # fmt: skip
@@ -184,13 +189,14 @@ def _load(
     for row in open_rows:
         assert row.id is not None
         claim = claims[row.id]
-        route = _route(row, claim, payers, by_payer, chosen)
+        route = _route(row, claim, payers, by_payer, chosen, book)
         if connection_name and route.connection is not None and (
             route.connection.id != chosen.id  # type: ignore[union-attr]
         ) and not claim_ids:
             continue  # submitting through one connection: only its payer's claims
         routes[row.id] = route
-        run.checks.append(ClaimCheck(row.id, row.claim_id, ClaimStatus(row.status)))
+        run.checks.append(ClaimCheck(row.id, row.claim_id, ClaimStatus(row.status),
+                                     found_payer=route.found_payer))  # fmt: skip
     return run, routes, claims
 
 
@@ -215,15 +221,35 @@ def billed_level(claim: ClaimModel) -> PayerLevel:
 
 def _route(row: Claim, claim: ClaimModel, payers: dict[int | None, Payer],
            by_payer: dict[int, list[PayerConnection]],
-           chosen: PayerConnection | None) -> _Route:  # fmt: skip
+           chosen: PayerConnection | None, book: PayerBook) -> _Route:  # fmt: skip
     level = billed_level(claim)
     payer_pk = getattr(row, _PAYER_COLUMN[level])
     written = claim.payers.get(level)
     named = f"'{written.name}'" if written and written.name else "the payer"
+    found: tuple[str, int] | None = None
+    if payer_pk is None and written is not None and (written.name or written.payer_id):
+        # Imported before its payer was set up: the payer as the claim names it may match now.
+        match = book.match(written)
+        if match.payer is not None and match.payer.id is not None:
+            payer_pk = match.payer.id
+            found = (_PAYER_COLUMN[level], payer_pk)
+        elif match.problem and "several" in match.problem:
+            return _Route(chosen if chosen else None, f"The {level.value} payer {named} "
+                          f"{match.problem}")
+    if payer_pk is None and (written is None or not (written.name or written.payer_id)):
+        return _Route(chosen if chosen else None, f"The claim names no {level.value} payer "
+                      "(2010BB NM1*PR: no name, no payer ID); fix it in the EHR and import it "
+                      "again")
     if payer_pk is None:
         return _Route(chosen if chosen else None, f"The {level.value} payer {named} is not set "
                       "up in pctui (Payer Rules → Payers, with its outbound ID)")
-    payer = payers[payer_pk]
+    route = _route_to(payers[payer_pk], payer_pk, by_payer, chosen)
+    route.found_payer = found
+    return route
+
+
+def _route_to(payer: Payer, payer_pk: int, by_payer: dict[int, list[PayerConnection]],
+              chosen: PayerConnection | None) -> _Route:  # fmt: skip
     if chosen is not None:
         if chosen.payer_id != payer_pk:
             return _Route(chosen, f"Connection '{chosen.name}' is not for {payer.code}, the "
@@ -306,6 +332,8 @@ def validate_claims(checks: list[ClaimCheck], envelope: Envelope, rules: dict[st
     for problem in validate_837(written.text):
         position = problem.position or 0
         loop, line = written.place(position)
+        if problem.loop:  # a missing loop: where it belongs, not where pyx12 noticed it
+            loop, line = problem.loop, line if problem.loop.startswith("24") else None
         targets = written.claims_at(position) or tuple(by_id)
         for claim_id in targets:
             check = by_id.get(claim_id)
@@ -344,6 +372,11 @@ def _record(store: Store, actor: Actor, checks: list[ClaimCheck]) -> None:
             row = rows.get(check.pk)
             if row is None or row.pending_submission_id is not None:
                 continue
+            if check.found_payer is not None:
+                column, payer_pk = check.found_payer
+                if getattr(row, column) is None:
+                    setattr(row, column, payer_pk)
+                    session.add(row)
             current = ClaimStatus(row.status)
             if current not in OPEN:
                 check.status = current  # submitted meanwhile by another session

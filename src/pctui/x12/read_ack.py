@@ -138,6 +138,8 @@ class _Reader:
                                            last.segment_code, last.element,
                                            last.element_reference, last.element_code,
                                            last.bad_value, context)  # fmt: skip
+            if self.error is last:  # CTX right after IK3 (the guide's order): its IK4s keep it
+                self.error = self.set.errors[-1]
         elif sid == "IK5" and self.set is not None:
             self.set.code = _el(seg, 1)
             self.set.set_error_codes = tuple(c for c in (_el(seg, i) for i in range(2, 7)) if c)

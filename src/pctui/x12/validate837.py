@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ class ValidationProblem:
     message: str
     value: str | None
     syntax: bool  # SNIP 1 (syntax) rather than SNIP 2 (implementation guide)
+    # The loop a missing segment belongs in, as pyx12 names it ("2330B"): pyx12 reports a
+    # missing loop at the next segment it found, which is often in another loop (a line's LX).
+    loop: str = ""
 
 
 def validate_837(text: str) -> list[ValidationProblem]:
@@ -110,19 +114,25 @@ def _envelope(segment_id: str, node: dict[str, Any]) -> Iterator[ValidationProbl
         yield ValidationProblem(position, segment_id, "", str(err.get("err_str")), None, False)
 
 
+_MISSING_LOOP = re.compile(r"\(([0-9]{4}[A-Z]{0,2})\) missing")
+
+
 def _segment(seg: dict[str, Any]) -> Iterator[ValidationProblem]:
     seg_id = seg.get("seg_id") or "?"
     position = seg.get("cur_line") if isinstance(seg.get("cur_line"), int) else None
     for err in seg.get("errors", []):
         code = str(err.get("err_cde"))
+        missing_loop = ""
         if code == "3":
+            found = _MISSING_LOOP.search(str(err.get("err_str") or ""))
+            missing_loop = found.group(1) if found else ""
             message = f"Required segment {seg_id} ({seg.get('name') or seg_id}) is missing"
         elif code in _SEGMENT_WORDS:
             message = f"Segment {seg_id} {_SEGMENT_WORDS[code]}"
         else:
             message = f"Segment {seg_id}: {err.get('err_str')}"
         yield ValidationProblem(position, seg_id, "", message, None,
-                                code in _SYNTAX_SEGMENT_CODES)  # fmt: skip
+                                code in _SYNTAX_SEGMENT_CODES, missing_loop)  # fmt: skip
     for ele in seg.get("elements", []):
         pos, sub = ele.get("ele_pos"), ele.get("subele_pos")
         element = f"{pos:02d}" if isinstance(pos, int) else ""

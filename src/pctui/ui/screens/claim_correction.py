@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
+from pctui.core.acknowledgment import rejection_places
 from pctui.core.claim_fields import ClaimField, fields_for, fields_for_failures
+from pctui.core.edits import EditFailure, Location
 from pctui.store import corrections, scrub
 from pctui.store.scrub import ClaimCheck
 from pctui.ui.screens.record_form import RecordForm, field_key
@@ -31,8 +33,12 @@ class CorrectionForm(RecordForm[ClaimCheck]):
         claim = check.claim
         assert claim is not None
         self.claim_id = claim.claim_id
-        first = fields_for_failures(claim, check.holds)
-        for failure in check.holds:
+        # A rejected claim: the places the payer's words point at (999 IK3/IK4, the 277CA's
+        # entity: the subscriber's fields for "entity: Insured or subscriber") come first too.
+        rejected = [EditFailure("REJECTED", "named in the payer's rejection", Location(*place))
+                    for place in rejection_places(self.rejection)]  # fmt: skip
+        first = fields_for_failures(claim, [*check.holds, *rejected])
+        for failure in [*check.holds, *rejected]:
             for field in fields_for_failures(claim, [failure]):
                 self.failing.setdefault(field.id, failure.message)
         rest = [f for f in fields_for(claim) if f not in first]
