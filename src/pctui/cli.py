@@ -193,17 +193,69 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+MAX_DOCUMENT_BYTES = 32 << 20  # a practice's whole setup is well under a megabyte
+
+
+class _DocumentRefused(Exception):
+    """The configuration document is not a regular file of modest size (message for people)."""
+
+
+def _document_bytes(name: str) -> bytes:
+    """The bytes of a configuration document: a regular file (a named pipe nobody writes to
+    would wait forever, a device such as /dev/zero never ends) or standard input, at most
+    MAX_DOCUMENT_BYTES either way."""
+    import stat
+
+    too_big = _DocumentRefused(
+        f"the file is larger than a configuration document can be "
+        f"({MAX_DOCUMENT_BYTES >> 20} MB)")  # fmt: skip
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise too_big
+        return data
+    # Non-blocking: opening a FIFO must not wait for a writer; what it is comes from the
+    # opened file itself, so a path swapped in between is caught too.
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _DocumentRefused("this is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                    "a character device" if stat.S_ISCHR(info.st_mode) else
+                    "a block device" if stat.S_ISBLK(info.st_mode) else
+                    "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise _DocumentRefused(f"this is {kind}, not a regular file: only regular files "
+                                   "are read")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            raise too_big
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > MAX_DOCUMENT_BYTES:  # it grew while being read
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _config_import(args: argparse.Namespace, store: Store) -> int:
-    from pathlib import Path
 
     from pctui.store import config_doc, users
 
     name = args.file
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+        data = _document_bytes(name)
+    except _DocumentRefused as exc:
+        _err(f"{name}: {exc}; nothing was imported")
+        return EXIT_FAILED
     except OSError as exc:
         _err(f"cannot read {name}: {exc.strerror or exc}")
         return EXIT_FAILED
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         _err(f"{name}: not UTF-8 text (byte {exc.start} cannot be read)")
         return EXIT_FAILED
