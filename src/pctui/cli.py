@@ -858,6 +858,15 @@ def _search_text(text: str) -> str:
     return text
 
 
+def _era_search_text(text: str) -> str:
+    from pctui.store.eras import MAX_SEARCH
+
+    if len(text.strip()) > MAX_SEARCH:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SEARCH} characters ({len(text.strip()):,} given)")
+    return text
+
+
 def cmd_connections(args: argparse.Namespace, store: Store) -> int:
     action = getattr(args, "connections_command", None)
     if action == "key":
@@ -1180,8 +1189,10 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd = sub.add_parser("eras", parents=[json_parent], help="list 835 payments")
     eras_cmd.add_argument("--status", choices=["ready", "no_payer_rule", "released",
                                                "released_with_errors"])
-    eras_cmd.add_argument("--check", metavar="TEXT", help="check/EFT number contains TEXT")
-    eras_cmd.add_argument("--inbound", metavar="ID", help="an Inbound ID, payer code or payer name")
+    eras_cmd.add_argument("--check", metavar="TEXT", type=_era_search_text,
+                          help="check/EFT number contains TEXT")
+    eras_cmd.add_argument("--inbound", metavar="ID", type=_era_search_text,
+                          help="an Inbound ID, payer code or payer name")
     eras_cmd.add_argument("--paid-from", type=_iso_date, metavar="YYYY-MM-DD")
     eras_cmd.add_argument("--paid-to", type=_iso_date, metavar="YYYY-MM-DD")
     eras_cmd.add_argument("--loaded-from", type=_iso_date, metavar="YYYY-MM-DD")

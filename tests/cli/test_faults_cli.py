@@ -298,3 +298,42 @@ def test_the_store_refuses_an_overlong_search_from_any_screen(db_path: Path) -> 
     with pytest.raises(ValidationFailed, match="at most 200 characters"):
         claims.list_claims(store, "x" * 60_000)
     store.close()
+
+
+@pytest.mark.parametrize("option", ["--check", "--inbound"])
+def test_a_60000_character_payment_filter_is_a_usage_error(db_path: Path, option: str) -> None:
+    """Not "the database failed: LIKE or GLOB pattern too complex" (exit 1)."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "import", str(ERA)).returncode == 0
+    done = run_pctui("--db", str(db_path), "eras", option, "x" * 60_000)
+    assert done.returncode == 2, done.stderr
+    assert f"argument {option}: at most 200 characters (60,000 given)" in done.stderr
+    assert "database" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_check_number_filter_is_taken_literally(db_path: Path) -> None:
+    """`%` and `_` are characters of a check number, not wildcards matching every payment."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "import", str(ERA)).returncode == 0
+    assert len(json.loads(run_pctui("--db", str(db_path), "eras", "--json").stdout)) == 1
+    for text in ("%", "_", "%_%"):
+        done = run_pctui("--db", str(db_path), "eras", "--check", text, "--json")
+        assert (done.returncode, json.loads(done.stdout)) == (0, []), text
+
+
+def test_the_store_refuses_an_overlong_payment_search_from_any_screen(db_path: Path) -> None:
+    from pctui.store import eras
+    from pctui.store.errors import ValidationFailed
+
+    registered(db_path)
+    store = Store.open(db_path)
+    try:
+        for filters in (eras.EraFilter(search="x" * 60_000),
+                        eras.EraFilter(check_number="x" * 60_000),
+                        eras.EraFilter(inbound="x" * 60_000)):
+            with pytest.raises(ValidationFailed, match="at most 200 characters"):
+                eras.list_eras(store, filters)
+        with pytest.raises(ValidationFailed, match="at most 200 characters"):
+            eras.payments_of_claims(store, "x" * 60_000)
+    finally:
+        store.close()

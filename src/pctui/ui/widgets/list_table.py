@@ -571,6 +571,9 @@ def id_of(item: object) -> object:
     return item.id
 
 
+SEARCH_MAX_LENGTH = 200  # pctui.store.claims.MAX_SEARCH, pctui.store.eras.MAX_SEARCH
+
+
 class ListPanel(Vertical):
     """A :class:`ListTable` with its search line above it: ``/`` searches, ``Enter`` goes back
     to the list, ``Escape`` clears the search. It posts :class:`ListPanel.SearchChanged` when
@@ -623,8 +626,11 @@ class ListPanel(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="list-search") as line:
             line.display = False
+            # A paste longer than any search (a file pasted by mistake) is refused whole: the
+            # stores refuse searches past 200 characters (SQLite's LIKE fails past 50,000).
             yield Input(placeholder=f"{self.placeholder} · Enter: to the list · Esc: clear",
-                        compact=True, classes="list-search-input")
+                        compact=True, classes="list-search-input",
+                        max_length=SEARCH_MAX_LENGTH)
             yield Static("", classes="list-search-count", markup=False)
         yield self.table
 
