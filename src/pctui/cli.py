@@ -210,7 +210,9 @@ def _document_bytes(name: str) -> bytes:
         f"the file is larger than a configuration document can be "
         f"({MAX_DOCUMENT_BYTES >> 20} MB)")  # fmt: skip
     if name == "-":
-        data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        stream = getattr(sys.stdin, "buffer", None)  # None: a text stream already (embedded)
+        data = (stream.read(MAX_DOCUMENT_BYTES + 1) if stream is not None else
+                sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogatepass"))
         if len(data) > MAX_DOCUMENT_BYTES:
             raise too_big
         return data
@@ -916,10 +918,29 @@ def _read_secret(prompt: str) -> str:
         import getpass
 
         return getpass.getpass(prompt)
-    data = sys.stdin.read()
+    # Bounded: `< /dev/zero` (a wrong redirection) must not be read forever. Past the limit the
+    # secret is too long, which the connection's own check says in words.
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream already (pctui embedded, tests)
+        data = sys.stdin.read(MAX_SECRET_BYTES + 1)
+    else:
+        raw = stream.read(MAX_SECRET_BYTES + 1)
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if len(raw) > MAX_SECRET_BYTES:  # cut inside a character: too long is the news
+                return "x" * (MAX_SECRET_BYTES + 1)
+            raise SecretNotText() from None
     if data.endswith("\r\n"):
         return data[:-2]
     return data[:-1] if data.endswith("\n") else data
+
+
+MAX_SECRET_BYTES = 64 << 10  # a key or password is at most 4,096 characters (connections)
+
+
+class SecretNotText(Exception):
+    """What was piped in as a secret is not UTF-8 text."""
 
 
 def _connections_key(args: argparse.Namespace, store: Store) -> int:
@@ -935,7 +956,12 @@ def _connections_key(args: argparse.Namespace, store: Store) -> int:
         _err("the keyring is locked: set PCTUI_KEYRING_PASSPHRASE to its passphrase "
              "(or unlock it in the app) and try again")
         return EXIT_FAILED
-    secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")
+    try:
+        secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")
+    except SecretNotText:
+        _err(f"{visible(view.label)}: the {view.secret_label} is not UTF-8 text; nothing was "
+             "stored")
+        return EXIT_FAILED
     try:
         saved = connections.save_connection(store, secrets, actor, view.draft(), view.id,
                                             api_key=secret)

@@ -337,3 +337,49 @@ def test_the_store_refuses_an_overlong_payment_search_from_any_screen(db_path: P
             eras.payments_of_claims(store, "x" * 60_000)
     finally:
         store.close()
+
+
+# --- a connection's secret piped in: endless, not UTF-8, half a character -------------------
+
+
+def test_a_secret_piped_from_an_endless_source_is_refused_not_read_forever(db_path: Path) -> None:
+    """`pctui connections key NAME < /dev/zero` (a wrong redirection) stops at a limit."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "demo").returncode == 0
+    with open("/dev/zero", "rb") as zeros:
+        try:
+            done = subprocess.run(
+                run_pctui_command("--db", str(db_path), "connections", "key",
+                                  "BCBS TX direct API"),
+                stdin=zeros, capture_output=True, text=True, timeout=60, cwd="/",
+                env=run_pctui_env())
+        except subprocess.TimeoutExpired:
+            pytest.fail("connections key read standard input forever")
+    assert done.returncode == 1
+    assert "too long for an API key; nothing was stored" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("piped", [b"\xff\xfeABCDEFGH12345678\n", b"sk-live-1234567\xe2\x82\n"])
+def test_a_secret_that_is_not_utf8_text_is_refused(db_path: Path, piped: bytes) -> None:
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "demo").returncode == 0
+
+    def bcbs_secret() -> dict:
+        listed = json.loads(run_pctui("--db", str(db_path), "connections", "--json").stdout)
+        return next(c for c in listed if c["name"] == "BCBS TX direct API")["secret"]
+
+    before = bcbs_secret()
+    done = subprocess.run(
+        run_pctui_command("--db", str(db_path), "connections", "key", "BCBS TX direct API"),
+        input=piped, capture_output=True, timeout=60, cwd="/", env=run_pctui_env())
+    assert done.returncode == 1, done.stdout
+    assert b"is not UTF-8 text; nothing was stored" in done.stderr
+    assert bcbs_secret() == before
+
+
+def test_the_store_refuses_a_secret_with_half_a_character() -> None:
+    from pctui.store.connections import secret_problem
+
+    assert secret_problem("API key", "sk-live-\udcff12345678") == (
+        "the API key has a character that is not text (\\udcff) in it")
