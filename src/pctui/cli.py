@@ -1499,10 +1499,21 @@ def _fault(exc: BaseException, where: object) -> str:
             f"data reaches the terminal (set {DEBUG_ENV}=1 to see the details)")
 
 
+def _never_fail_on_characters() -> None:
+    """A terminal whose encoding cannot show a character ("•", "→", a patient's "é" under an
+    ASCII or Latin-1 locale) gets it as a backslash escape, not an internal error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from pctui.hardening import harden_process
 
     harden_process()
+    _never_fail_on_characters()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)

@@ -383,3 +383,16 @@ def test_the_store_refuses_a_secret_with_half_a_character() -> None:
 
     assert secret_problem("API key", "sk-live-\udcff12345678") == (
         "the API key has a character that is not text (\\udcff) in it")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_terminal_that_cannot_show_a_character_gets_an_escape_not_an_error(
+    db_path: Path, encoding: str
+) -> None:
+    """The key hint's dots (and a patient's accents) under an ASCII or Latin-1 terminal."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "demo").returncode == 0
+    done = run_pctui("--db", str(db_path), "connections", env={"PYTHONIOENCODING": encoding})
+    assert done.returncode == 0, done.stderr
+    assert "BCBS TX direct API" in done.stdout and "internal error" not in done.stderr
+    assert "\\u2022\\u2022\\u2022\\u2022" in done.stdout  # the hint's dots, as escapes
