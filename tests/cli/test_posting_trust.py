@@ -490,6 +490,9 @@ def test_void_restores_the_balances_and_the_payment_can_be_released_again(
     negated = [e for e in ledger if e[0] == "reversal"]
     assert sorted((e[1], e[2]) for e in negated) == sorted(
         (e[1], f"{-Decimal(e[2]):.2f}") for e in posted)
+    # ... and the void says how many, on either database.
+    assert voided["entries"] == len(negated) > 0
+    assert f"{len(negated)} ledger entries negated" in voided["message"]
 
     (again,) = release(biller, "BC100")
 

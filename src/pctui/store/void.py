@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, literal, update
+from sqlalchemy import func, insert, literal, update
 from sqlmodel import col, select
 
 from pctui.core.text import unsafe_characters
@@ -230,5 +230,9 @@ def _negate(session, release_id: int, memo: str, now, user: str) -> int:  # noqa
     columns = ["claim_pk", "line_id", "kind", "party", "amount_cents", "code", "group_code",
                "reason_code", "era_id", "release_id", "payer_id", "reverses_id", "batch", "memo",
                "created_at", "created_by"]  # fmt: skip
-    result = session.connection().execute(insert(le).from_select(columns, source))
-    return int(result.rowcount or 0)
+    connection = session.connection()
+    # Counted, not taken from the INSERT's rowcount: psycopg reports -1 for INSERT ... SELECT.
+    entries = connection.execute(
+        select(func.count()).select_from(le).where(le.c.release_id == release_id)).scalar_one()
+    connection.execute(insert(le).from_select(columns, source))
+    return int(entries)
