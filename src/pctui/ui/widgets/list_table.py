@@ -69,6 +69,7 @@ T = TypeVar("T")
 
 GAP = 1  # blank cells between two columns (the table's own cell padding is off)
 SCROLLBAR = 1  # ListTable's vertical scrollbar, see DEFAULT_CSS
+SEARCH_MAX_LENGTH = 200  # pctui.store.claims.MAX_SEARCH, pctui.store.eras.MAX_SEARCH
 
 
 @dataclass(frozen=True)
@@ -571,9 +572,6 @@ def id_of(item: object) -> object:
     return item.id
 
 
-SEARCH_MAX_LENGTH = 200  # pctui.store.claims.MAX_SEARCH, pctui.store.eras.MAX_SEARCH
-
-
 class ListPanel(Vertical):
     """A :class:`ListTable` with its search line above it: ``/`` searches, ``Enter`` goes back
     to the list, ``Escape`` clears the search. It posts :class:`ListPanel.SearchChanged` when
@@ -626,11 +624,8 @@ class ListPanel(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="list-search") as line:
             line.display = False
-            # A paste longer than any search (a file pasted by mistake) is refused whole: the
-            # stores refuse searches past 200 characters (SQLite's LIKE fails past 50,000).
             yield Input(placeholder=f"{self.placeholder} · Enter: to the list · Esc: clear",
-                        compact=True, classes="list-search-input",
-                        max_length=SEARCH_MAX_LENGTH)
+                        compact=True, classes="list-search-input")
             yield Static("", classes="list-search-count", markup=False)
         yield self.table
 
@@ -690,6 +685,11 @@ class ListPanel(Vertical):
         count.update(f"{matching:,} of {total:,}" if self.table.sorts_itself else
                      plural(matching, self.table.noun) + " match")
         self.query_one(".list-search").display = True
+
+    def on_mount(self) -> None:
+        # A paste longer than any search (a file pasted by mistake) is refused whole: the
+        # stores refuse searches past 200 characters (SQLite's LIKE fails past 50,000).
+        self.search_input.max_length = SEARCH_MAX_LENGTH
 
 
 class SortPicker(ModalScreen[tuple[str | None, bool] | None]):
