@@ -193,17 +193,71 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+MAX_DOCUMENT_BYTES = 32 << 20  # a practice's whole setup is well under a megabyte
+
+
+class _DocumentRefused(Exception):
+    """The configuration document is not a regular file of modest size (message for people)."""
+
+
+def _document_bytes(name: str) -> bytes:
+    """The bytes of a configuration document: a regular file (a named pipe nobody writes to
+    would wait forever, a device such as /dev/zero never ends) or standard input, at most
+    MAX_DOCUMENT_BYTES either way."""
+    import stat
+
+    too_big = _DocumentRefused(
+        f"the file is larger than a configuration document can be "
+        f"({MAX_DOCUMENT_BYTES >> 20} MB)")  # fmt: skip
+    if name == "-":
+        stream = getattr(sys.stdin, "buffer", None)  # None: a text stream already (embedded)
+        data = (stream.read(MAX_DOCUMENT_BYTES + 1) if stream is not None else
+                sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogatepass"))
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise too_big
+        return data
+    # Non-blocking: opening a FIFO must not wait for a writer; what it is comes from the
+    # opened file itself, so a path swapped in between is caught too.
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _DocumentRefused("this is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                    "a character device" if stat.S_ISCHR(info.st_mode) else
+                    "a block device" if stat.S_ISBLK(info.st_mode) else
+                    "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise _DocumentRefused(f"this is {kind}, not a regular file: only regular files "
+                                   "are read")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            raise too_big
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > MAX_DOCUMENT_BYTES:  # it grew while being read
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _config_import(args: argparse.Namespace, store: Store) -> int:
-    from pathlib import Path
 
     from pctui.store import config_doc, users
 
     name = args.file
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+        data = _document_bytes(name)
+    except _DocumentRefused as exc:
+        _err(f"{name}: {exc}; nothing was imported")
+        return EXIT_FAILED
     except OSError as exc:
         _err(f"cannot read {name}: {exc.strerror or exc}")
         return EXIT_FAILED
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         _err(f"{name}: not UTF-8 text (byte {exc.start} cannot be read)")
         return EXIT_FAILED
@@ -808,6 +862,15 @@ def _search_text(text: str) -> str:
     return text
 
 
+def _era_search_text(text: str) -> str:
+    from pctui.store.eras import MAX_SEARCH
+
+    if len(text.strip()) > MAX_SEARCH:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SEARCH} characters ({len(text.strip()):,} given)")
+    return text
+
+
 def cmd_connections(args: argparse.Namespace, store: Store) -> int:
     action = getattr(args, "connections_command", None)
     if action == "key":
@@ -857,10 +920,29 @@ def _read_secret(prompt: str) -> str:
         import getpass
 
         return getpass.getpass(prompt)
-    data = sys.stdin.read()
+    # Bounded: `< /dev/zero` (a wrong redirection) must not be read forever. Past the limit the
+    # secret is too long, which the connection's own check says in words.
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream already (pctui embedded, tests)
+        data = sys.stdin.read(MAX_SECRET_BYTES + 1)
+    else:
+        raw = stream.read(MAX_SECRET_BYTES + 1)
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if len(raw) > MAX_SECRET_BYTES:  # cut inside a character: too long is the news
+                return "x" * (MAX_SECRET_BYTES + 1)
+            raise SecretNotText() from None
     if data.endswith("\r\n"):
         return data[:-2]
     return data[:-1] if data.endswith("\n") else data
+
+
+MAX_SECRET_BYTES = 64 << 10  # a key or password is at most 4,096 characters (connections)
+
+
+class SecretNotText(Exception):
+    """What was piped in as a secret is not UTF-8 text."""
 
 
 def _connections_key(args: argparse.Namespace, store: Store) -> int:
@@ -876,7 +958,12 @@ def _connections_key(args: argparse.Namespace, store: Store) -> int:
         _err("the keyring is locked: set PCTUI_KEYRING_PASSPHRASE to its passphrase "
              "(or unlock it in the app) and try again")
         return EXIT_FAILED
-    secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")
+    try:
+        secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")
+    except SecretNotText:
+        _err(f"{visible(view.label)}: the {view.secret_label} is not UTF-8 text; nothing was "
+             "stored")
+        return EXIT_FAILED
     try:
         saved = connections.save_connection(store, secrets, actor, view.draft(), view.id,
                                             api_key=secret)
@@ -1130,8 +1217,10 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd = sub.add_parser("eras", parents=[json_parent], help="list 835 payments")
     eras_cmd.add_argument("--status", choices=["ready", "no_payer_rule", "released",
                                                "released_with_errors"])
-    eras_cmd.add_argument("--check", metavar="TEXT", help="check/EFT number contains TEXT")
-    eras_cmd.add_argument("--inbound", metavar="ID", help="an Inbound ID, payer code or payer name")
+    eras_cmd.add_argument("--check", metavar="TEXT", type=_era_search_text,
+                          help="check/EFT number contains TEXT")
+    eras_cmd.add_argument("--inbound", metavar="ID", type=_era_search_text,
+                          help="an Inbound ID, payer code or payer name")
     eras_cmd.add_argument("--paid-from", type=_iso_date, metavar="YYYY-MM-DD")
     eras_cmd.add_argument("--paid-to", type=_iso_date, metavar="YYYY-MM-DD")
     eras_cmd.add_argument("--loaded-from", type=_iso_date, metavar="YYYY-MM-DD")
@@ -1412,10 +1501,21 @@ def _fault(exc: BaseException, where: object) -> str:
             f"data reaches the terminal (set {DEBUG_ENV}=1 to see the details)")
 
 
+def _never_fail_on_characters() -> None:
+    """A terminal whose encoding cannot show a character ("•", "→", a patient's "é" under an
+    ASCII or Latin-1 locale) gets it as a backslash escape, not an internal error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from pctui.hardening import harden_process
 
     harden_process()
+    _never_fail_on_characters()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace, Store], int] = getattr(args, "handler", cmd_app)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -278,8 +279,19 @@ class SecretStore:
                 raise KeyringUnavailable(
                     f"cannot use {lock_path}: {exc.strerror or exc}") from None
             try:
-                if os.fstat(fd).st_uid == os.geteuid():
+                info = os.fstat(fd)
+                if info.st_uid == os.geteuid():
                     files.set_group(lock_path, group)
+                    # The umask narrowed os.open's mode (077: owner only), and every member of
+                    # the group must be able to open the lock to take turns: the group's bits
+                    # as for the keyring file, never world, none taken away.
+                    current = stat.S_IMODE(info.st_mode)
+                    wanted = (current | mode) & ~files.WORLD
+                    if wanted != current:
+                        try:
+                            os.fchmod(fd, wanted)
+                        except OSError:
+                            pass
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
                     yield

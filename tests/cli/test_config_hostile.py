@@ -226,3 +226,46 @@ def test_users_are_deactivated_and_given_roles_and_the_last_admin_stays(run, db_
     assert run(db_path, "users", "role", "bob", "--role", "admin")[:2] == (0, "bob is now admin\n")
     code, _, err = run(db_path, "users", "role", "zed", "--role", "admin")
     assert code == 1 and "zed is not a user of this database" in err
+
+
+# -- not a document at all: a named pipe, a device, a file far too big ------------------------
+
+
+@pytest.mark.sqlite_only  # reading the file comes before any database work
+def test_a_named_pipe_a_device_or_a_huge_file_is_refused_without_waiting(source,
+                                                                         tmp_path) -> None:
+    """A FIFO nobody writes to would hang the import forever and /dev/zero never ends; a
+    configuration document is a regular file of modest size. Each is refused by name, at once,
+    and nothing changes."""
+    import os
+    import subprocess
+
+    from tests.accounts import run_pctui, run_pctui_command
+
+    fifo = tmp_path / "setup.json"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(200 << 20)  # 200 MB (sparse: no disk used)
+    before = run_pctui("--db", str(source), "config", "export").stdout
+    expected = {
+        str(fifo): "is a named pipe (FIFO), not a regular file",
+        "/dev/zero": "is a character device, not a regular file",
+        str(huge): "is larger than a configuration document can be",
+    }
+    for name, problem in expected.items():
+        try:
+            done = run_pctui("--db", str(source), "config", "import", name, timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"config import {name} did not finish")
+        assert done.returncode == 1, (name, done.stdout, done.stderr)
+        assert done.stderr.startswith(f"pctui: {name}: "), done.stderr
+        assert problem in done.stderr and "nothing was imported" in done.stderr
+        assert "Traceback" not in done.stderr
+    # the same from standard input: reading stops at the limit
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run(run_pctui_command("--db", str(source), "config", "import", "-"),
+                              stdin=zeros, capture_output=True, timeout=60, cwd="/")
+    assert done.returncode == 1
+    assert b"larger than a configuration document can be" in done.stderr
+    assert run_pctui("--db", str(source), "config", "export").stdout == before

@@ -312,3 +312,101 @@ def test_the_store_refuses_an_overlong_search_from_any_screen(db_path: Path) -> 
     with pytest.raises(ValidationFailed, match="at most 200 characters"):
         claims.list_claims(store, "x" * 60_000)
     store.close()
+
+
+@pytest.mark.parametrize("option", ["--check", "--inbound"])
+def test_a_60000_character_payment_filter_is_a_usage_error(db_path: Path, option: str) -> None:
+    """Not "the database failed: LIKE or GLOB pattern too complex" (exit 1)."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "import", str(ERA)).returncode == 0
+    done = run_pctui("--db", str(db_path), "eras", option, "x" * 60_000)
+    assert done.returncode == 2, done.stderr
+    assert f"argument {option}: at most 200 characters (60,000 given)" in done.stderr
+    assert "database" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_check_number_filter_is_taken_literally(db_path: Path) -> None:
+    """`%` and `_` are characters of a check number, not wildcards matching every payment."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "import", str(ERA)).returncode == 0
+    assert len(json.loads(run_pctui("--db", str(db_path), "eras", "--json").stdout)) == 1
+    for text in ("%", "_", "%_%"):
+        done = run_pctui("--db", str(db_path), "eras", "--check", text, "--json")
+        assert (done.returncode, json.loads(done.stdout)) == (0, []), text
+
+
+def test_the_store_refuses_an_overlong_payment_search_from_any_screen(db_path: Path) -> None:
+    from pctui.store import eras
+    from pctui.store.errors import ValidationFailed
+
+    registered(db_path)
+    store = Store.open(db_path)
+    try:
+        for filters in (eras.EraFilter(search="x" * 60_000),
+                        eras.EraFilter(check_number="x" * 60_000),
+                        eras.EraFilter(inbound="x" * 60_000)):
+            with pytest.raises(ValidationFailed, match="at most 200 characters"):
+                eras.list_eras(store, filters)
+        with pytest.raises(ValidationFailed, match="at most 200 characters"):
+            eras.payments_of_claims(store, "x" * 60_000)
+    finally:
+        store.close()
+
+
+# --- a connection's secret piped in: endless, not UTF-8, half a character -------------------
+
+
+def test_a_secret_piped_from_an_endless_source_is_refused_not_read_forever(db_path: Path) -> None:
+    """`pctui connections key NAME < /dev/zero` (a wrong redirection) stops at a limit."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "demo").returncode == 0
+    with open("/dev/zero", "rb") as zeros:
+        try:
+            done = subprocess.run(
+                run_pctui_command("--db", str(db_path), "connections", "key",
+                                  "BCBS TX direct API"),
+                stdin=zeros, capture_output=True, text=True, timeout=60, cwd="/",
+                env=run_pctui_env())
+        except subprocess.TimeoutExpired:
+            pytest.fail("connections key read standard input forever")
+    assert done.returncode == 1
+    assert "too long for an API key; nothing was stored" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("piped", [b"\xff\xfeABCDEFGH12345678\n", b"sk-live-1234567\xe2\x82\n"])
+def test_a_secret_that_is_not_utf8_text_is_refused(db_path: Path, piped: bytes) -> None:
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "demo").returncode == 0
+
+    def bcbs_secret() -> dict:
+        listed = json.loads(run_pctui("--db", str(db_path), "connections", "--json").stdout)
+        return next(c for c in listed if c["name"] == "BCBS TX direct API")["secret"]
+
+    before = bcbs_secret()
+    done = subprocess.run(
+        run_pctui_command("--db", str(db_path), "connections", "key", "BCBS TX direct API"),
+        input=piped, capture_output=True, timeout=60, cwd="/", env=run_pctui_env())
+    assert done.returncode == 1, done.stdout
+    assert b"is not UTF-8 text; nothing was stored" in done.stderr
+    assert bcbs_secret() == before
+
+
+def test_the_store_refuses_a_secret_with_half_a_character() -> None:
+    from pctui.store.connections import secret_problem
+
+    assert secret_problem("API key", "sk-live-\udcff12345678") == (
+        "the API key has a character that is not text (\\udcff) in it")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_terminal_that_cannot_show_a_character_gets_an_escape_not_an_error(
+    db_path: Path, encoding: str
+) -> None:
+    """The key hint's dots (and a patient's accents) under an ASCII or Latin-1 terminal."""
+    registered(db_path)
+    assert run_pctui("--db", str(db_path), "demo").returncode == 0
+    done = run_pctui("--db", str(db_path), "connections", env={"PYTHONIOENCODING": encoding})
+    assert done.returncode == 0, done.stderr
+    assert "BCBS TX direct API" in done.stdout and "internal error" not in done.stderr
+    assert "\\u2022\\u2022\\u2022\\u2022" in done.stdout  # the hint's dots, as escapes

@@ -210,6 +210,31 @@ def test_another_member_of_the_group_unlocks_the_shared_keyring(shared_folder: P
     assert (mode(keyring_file), keyring_file.stat().st_uid) == (0o660, 0)
 
 
+@needs_root
+def test_a_member_with_a_strict_umask_leaves_the_keyring_usable_by_the_group(
+    shared_folder: Path,
+) -> None:
+    """The first member to save a key (umask 077) creates the keyring and its lock file; the
+    next member of the group can still take turns on the lock and save a key of their own."""
+    nobody = account("nobody")
+    db = shared_folder / "pctui.db"
+    env = {"PCTUI_KEYRING": "file", "PCTUI_KEYRING_PASSPHRASE": "correct horse battery"}
+    done = run_pctui("--db", str(db), "demo", uid=nobody.pw_uid, gid=nobody.pw_gid,
+                     umask=0o077, env=env)
+    assert done.returncode == 0, done.stderr
+    done = run_pctui("--db", str(db), "users", "add", "uid4242", "--role", "admin",
+                     uid=nobody.pw_uid, gid=nobody.pw_gid, umask=0o077)
+    assert done.returncode == 0, done.stderr
+    lock = Path(f"{db}.keyring.cfg.lock")
+    assert (mode(lock) & 0o660, lock.stat().st_gid) == (0o660, NOGROUP)
+    done = run_pctui("--db", str(db), "connections", "key", "BCBS TX direct API",
+                     uid=4242, gid=nobody.pw_gid, env=env, stdin="sk-live-QRSTUVWX5678\n")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "••••5678" in done.stdout
+    assert not mode(lock) & 0o007
+
+
 # --- 8. only what brings data in creates a database ----------------------------------------
 
 

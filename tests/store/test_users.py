@@ -38,6 +38,13 @@ def test_an_admin_deactivates_a_user_who_then_may_change_nothing(store, admin) -
     users.set_active(store, admin, "bob", False)
     bob = users.identify(store, "bob")
     assert bob.role is None and not bob.can_release
+    # told the truth: deactivated, not "not registered" (an admin reactivates, not re-adds)
+    assert bob.describe() == "bob (deactivated: read-only)"
+    with pytest.raises(PermissionDenied, match="bob was deactivated in this database: read-only "
+                       r"\(an admin can run `pctui users reactivate bob`\)"):
+        bob.require_release()
+    with pytest.raises(PermissionDenied, match="Users is read-only for you: bob was deactivated"):
+        users.add_user(store, bob, "mallory", Role.ADMIN)
     assert [(u.login, u.active) for u in users.list_users(store)] == [("alice", True),
                                                                      ("bob", False)]
     last = audit.entries(store, "user")[0]
@@ -56,7 +63,7 @@ def test_a_session_already_open_loses_the_rights_an_admin_takes_away(store, admi
     carol = users.identify(store, "carol")
     users.set_active(store, admin, "bob", False)
     users.set_role(store, admin, "carol", Role.BILLER)
-    with pytest.raises(PermissionDenied, match="bob is not registered"):
+    with pytest.raises(PermissionDenied, match="bob was deactivated in this database"):
         intake.import_bytes(store, "morning.835", b"ISA*00*", bob)
     with pytest.raises(PermissionDenied, match="only an admin may change it"):
         payers.store_payer(store, carol, payers.PayerDraft("BCBS", "Blue Cross", "commercial"))

@@ -260,9 +260,12 @@ def secret_problem(label: str, secret: str) -> str | None:
     if not secret:
         return f"the {label} is empty"
     if len(secret) > 4096:
-        return f"too long for a {label}"
+        return f"too long for {'an' if label[:1] in 'AEIOU' else 'a'} {label}"
     if any(ord(c) < 32 or ord(c) == 127 for c in secret):
         return f"the {label} has a line break or control character in it"
+    half = next((c for c in secret if 0xD800 <= ord(c) <= 0xDFFF), None)
+    if half is not None:  # bytes that were not UTF-8, or half a character: not storable text
+        return f"the {label} has a character that is not text (\\u{ord(half):04x}) in it"
     if label == "API key":
         if secret != secret.strip():
             return "the key has spaces at either end"

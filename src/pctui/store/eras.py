@@ -27,7 +27,7 @@ from pctui.core.era import Finding, FindingSource, Remittance, Severity
 from pctui.core.era_json import remittance_from_data
 from pctui.core.money import from_cents, json_amount
 from pctui.store.db import Store
-from pctui.store.errors import NotFound
+from pctui.store.errors import NotFound, ValidationFailed
 from pctui.store.tables import Era, EraFinding, ImportedFile, Payer, PayerInboundId, PayerRule
 
 
@@ -156,7 +156,22 @@ def _base_query(filters: EraFilter | None) -> tuple[Any, Any]:
     return _apply(query, filters or EraFilter(), status), status
 
 
+MAX_SEARCH = 200  # a check/EFT number is at most 50 characters, a payer's name about 60
+
+
+def _searchable(field: str, text: str | None) -> str:
+    """``text`` stripped, refused past MAX_SEARCH characters (SQLite refuses LIKE patterns
+    past 50,000 bytes, as a database failure)."""
+    text = (text or "").strip()
+    if len(text) > MAX_SEARCH:
+        raise ValidationFailed({field: f"at most {MAX_SEARCH} characters ({len(text):,} given)"})
+    return text
+
+
 def _apply(query: Any, f: EraFilter, status: Any) -> Any:
+    _searchable("check", f.check_number)
+    _searchable("inbound", f.inbound)
+    _searchable("search", f.search)
     if f.paid_from is not None:
         query = query.where(col(Era.payment_date) >= f.paid_from)
     if f.paid_to is not None:
@@ -167,14 +182,16 @@ def _apply(query: Any, f: EraFilter, status: Any) -> Any:
         end = datetime.combine(f.loaded_to + timedelta(days=1), time.min, tzinfo=UTC)
         query = query.where(col(Era.loaded_at) < end)
     if f.check_number:
-        query = query.where(col(Era.check_number).contains(f.check_number.strip()))
+        # autoescape: "%" and "_" are characters of a check number, not wildcards
+        query = query.where(col(Era.check_number).contains(f.check_number.strip(),
+                                                           autoescape=True))
     if f.inbound:
         text = f.inbound.strip()
         query = query.where(
             or_(
                 Era.inbound_id == text,
                 func.upper(Payer.code) == text.upper(),
-                col(Era.payer_name).icontains(text),
+                col(Era.payer_name).icontains(text, autoescape=True),
             )
         )
     if f.status is not None:
@@ -339,7 +356,7 @@ def payments_of_claims(store: Store, text: str, limit: int = 2000) -> dict[int, 
     The stored 835s are narrowed in SQL by the text, then each candidate's claims are read, so
     an amount or a date that happens to hold the digits does not count.
     """
-    needle = text.strip().casefold()
+    needle = _searchable("search", text).casefold()
     if not needle:
         return {}
     stored = json.dumps(needle)[1:-1]  # as it is written inside the stored JSON

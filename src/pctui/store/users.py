@@ -44,6 +44,7 @@ class Actor:
     login: str
     role: Role | None  # as it was when the session started (what the screens show)
     first_admin: bool = False  # became admin because the database had no users yet
+    deactivated: bool = False  # registered, but an admin took their rights away
     store: Store | None = field(default=None, compare=False, repr=False)  # to check rights now
 
     @property
@@ -55,6 +56,8 @@ class Actor:
         return self.role in (Role.ADMIN, Role.BILLER)
 
     def describe(self) -> str:
+        if self.deactivated:
+            return f"{self.login} (deactivated: read-only)"
         return f"{self.login} ({self.role.value if self.role else 'not registered: read-only'})"
 
     def now(self) -> Actor:
@@ -65,7 +68,10 @@ class Actor:
         with self.store.read() as session:
             user = session.exec(select(User).where(User.login == self.login)).first()
         role = Role(user.role) if user is not None and user.active else None
-        return self if role is self.role else replace(self, role=role, first_admin=False)
+        deactivated = user is not None and not user.active
+        if role is self.role and deactivated == self.deactivated:
+            return self
+        return replace(self, role=role, first_admin=False, deactivated=deactivated)
 
     def require_admin(self, what: str) -> None:
         current = self.now()
@@ -75,13 +81,22 @@ class Actor:
     def require_release(self) -> None:
         current = self.now()
         if not current.can_release:
+            if current.deactivated:
+                raise PermissionDenied(_deactivated(current))
             raise PermissionDenied(
                 f"{self.login} is not registered in this database; an admin can add you with "
                 f"`pctui users add {self.login} --role biller`"
             )
 
 
+def _deactivated(actor: Actor) -> str:
+    return (f"{actor.login} was deactivated in this database: read-only (an admin can run "
+            f"`pctui users reactivate {actor.login}`)")
+
+
 def admin_only_reason(actor: Actor, what: str) -> str:
+    if actor.deactivated:
+        return f"{what} is read-only for you: {_deactivated(actor)}"
     if actor.role is None:
         return (f"{what} is read-only for you: {actor.login} is not registered in this database "
                 f"(an admin can run `pctui users add {actor.login} --role admin`)")
@@ -95,13 +110,15 @@ def identify(store: Store, login: str | None = None) -> Actor:
     with store.read() as session:  # a lookup: never the write lock
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:
-            return Actor(login, Role(user.role) if user.active else None, store=store)
+            return Actor(login, Role(user.role) if user.active else None,
+                         deactivated=not user.active, store=store)
         if session.exec(select(func.count()).select_from(User)).one() > 0:
             return Actor(login, None, store=store)
     with store.write() as session:  # a new database: its first user becomes admin
         user = session.exec(select(User).where(User.login == login)).first()
         if user is not None:  # another session registered this login meanwhile
-            return Actor(login, Role(user.role) if user.active else None, store=store)
+            return Actor(login, Role(user.role) if user.active else None,
+                         deactivated=not user.active, store=store)
         if session.exec(select(func.count()).select_from(User)).one() == 0:
             session.add(User(login=login, role=Role.ADMIN, created_at=audit.now(),
                              created_by=login))

@@ -76,6 +76,12 @@ def _check_reason(reason: str) -> str:
     return text
 
 
+def _who(actor: Actor) -> str:
+    if actor.deactivated:
+        return "deactivated"
+    return "not registered" if actor.role is None else "a " + actor.role.value
+
+
 def void_release(store: Store, actor: Actor, era_id: int, reason: str) -> VoidResult:
     """Void the standing release of payment ``era_id`` in one transaction (module notes)."""
     return void_releases(store, actor, [era_id], reason)[0]
@@ -88,8 +94,7 @@ def void_releases(store: Store, actor: Actor, era_ids: list[int], reason: str) -
     actor = actor.now()  # the role as it is now, not when the session started
     if not actor.is_admin:
         raise PermissionDenied(
-            f"Only an admin may void a release ({actor.login} is "
-            f"{'not registered' if actor.role is None else 'a ' + actor.role.value})"
+            f"Only an admin may void a release ({actor.login} is {_who(actor)})"
         )
     text = _check_reason(reason)
     ids = list(dict.fromkeys(era_ids))

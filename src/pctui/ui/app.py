@@ -201,6 +201,12 @@ class PctuiApp(App[None]):
                 "Add billers with `pctui users add NAME --role biller`.",
                 title="Welcome", timeout=12,
             )
+        elif self.actor.deactivated:
+            self.notify(
+                f"{self.actor.login} was deactivated in this database: everything is read-only. "
+                f"An admin can run `pctui users reactivate {self.actor.login}`.",
+                title="Read-only", severity="warning", timeout=12,
+            )
         elif self.actor.role is None:
             self.notify(
                 f"{self.actor.login} is not registered here: everything is read-only. "

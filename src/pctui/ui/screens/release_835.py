@@ -31,7 +31,7 @@ from pctui.store import eras
 from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
 from pctui.store.release import ReleaseResult
 from pctui.ui.screens.release_dialog import summary_text
-from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
+from pctui.ui.widgets.list_table import SEARCH_MAX_LENGTH, Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
 from pctui.ui.widgets.text import plain
 
@@ -163,7 +163,7 @@ class FilterBar(Vertical):
             yield Input(id="paid_to", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
             yield Label("Check", classes="filter-label2")
             yield Input(id="check_number", placeholder="part of it", compact=True,
-                        classes="filter-text")
+                        classes="filter-text", max_length=SEARCH_MAX_LENGTH)
         with Horizontal(classes="filter-row"):
             yield Label("Loaded", classes="filter-label")
             yield Input(id="loaded_from", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
@@ -171,7 +171,7 @@ class FilterBar(Vertical):
             yield Input(id="loaded_to", placeholder="YYYY-MM-DD", compact=True, classes="filter-date")
             yield Label("Payer", classes="filter-label2")
             yield Input(id="inbound", placeholder="ID or name", compact=True,
-                        classes="filter-text")
+                        classes="filter-text", max_length=SEARCH_MAX_LENGTH)
         with Horizontal(classes="filter-row"):
             yield Label("Status", classes="filter-label")
             yield Select(STATUS_CHOICES, id="status", prompt="Any status", compact=True)

@@ -69,6 +69,7 @@ T = TypeVar("T")
 
 GAP = 1  # blank cells between two columns (the table's own cell padding is off)
 SCROLLBAR = 1  # ListTable's vertical scrollbar, see DEFAULT_CSS
+SEARCH_MAX_LENGTH = 200  # pctui.store.claims.MAX_SEARCH, pctui.store.eras.MAX_SEARCH
 
 
 @dataclass(frozen=True)
@@ -693,6 +694,11 @@ class ListPanel(Vertical):
         count.update(f"{matching:,} of {total:,}" if self.table.sorts_itself else
                      plural(matching, self.table.noun) + " match")
         self.query_one(".list-search").display = True
+
+    def on_mount(self) -> None:
+        # A paste longer than any search (a file pasted by mistake) is refused whole: the
+        # stores refuse searches past 200 characters (SQLite's LIKE fails past 50,000).
+        self.search_input.max_length = SEARCH_MAX_LENGTH
 
 
 class SortPicker(ModalScreen[tuple[str | None, bool] | None]):
