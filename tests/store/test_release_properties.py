@@ -2,9 +2,9 @@
 
 - releasing payments together gives the same balances and error reports whatever order they are
   named (marked) in;
-- voiding every release (newest first) puts every claim back where it started, and releasing
-  again gives exactly what the first release gave; a void is refused only where payments
-  released together depend on each other, and then voiding them together succeeds;
+- voiding every release puts every claim back where it started, and releasing again gives
+  exactly what the first release gave: a refused void names the payments to void first (or,
+  where payments depend on each other, the group to void together), and doing so always works;
 - a claim imported after its payments were released, then reworked from the error report, ends
   exactly where it would have if it had been on file from the start;
 - after every release, void and rework, charge = paid + adjusted + balances for every claim.
@@ -183,9 +183,25 @@ ENTANGLED = (
 )  # fmt: skip
 
 
+# Also found by it: AETNA1 (the 1st) is held on P2 until BCBS1 (the 4th) posts its primary, so
+# it is reworked after BCBS1 and must be voided first, though BCBS1's release row is newer.
+REWORKED_LATER = (
+    [ClaimPlan("P0", (2000,), ("Blue Cross", "Aetna", "Medi-Cal")),
+     ClaimPlan("P1", (2000,), ("Medi-Cal", "Aetna", "Blue Cross")),
+     ClaimPlan("P2", (2000, 2000), ("Blue Cross", "Aetna", "Medi-Cal"))],
+    [PaymentPlan("BCBS1", "Blue Cross", 4, (("P0", 1, ((0, 0, 2000),)),
+                                            ("P1", 3, ((0, 0, 222),)),
+                                            ("P2", 1, ((0, 0, 2000), (0, 0, 2000))))),
+     PaymentPlan("AETNA1", "Aetna", 1, (("P2", 2, ((0, 0, 333), (0, 0, 333))),)),
+     PaymentPlan("MCD1", "Medi-Cal", 1, (("P0", 3, ((0, 0, 222),)),
+                                         ("P1", 1, ((0, 0, 2000),))))],
+)  # fmt: skip
+
+
 @SLOW
 @given(plan=plans())
 @example(plan=ENTANGLED)
+@example(plan=REWORKED_LATER)
 def test_void_then_release_again_equals_the_first_release(plan):
     claim_plans, payment_plans = plan
     with tempfile.TemporaryDirectory() as tmp:
@@ -200,17 +216,24 @@ def test_void_then_release_again_equals_the_first_release(plan):
             with store.read() as session:
                 order = session.exec(select(Release.era_id).order_by(col(Release.id).desc())).all()
             voided: set[int] = set()
-            for era_id in order:  # newest first: nothing later depends on it ...
-                if era_id in voided:
-                    continue
-                try:
-                    voided.add(void.void_release(store, admin, era_id, "property test").era_id)
-                except void.VoidRefused as refused:  # ... unless they depend on each other
-                    assert refused.together and era_id in refused.together, str(refused)
-                    assert not voided & set(refused.together)
-                    group = void.void_releases(store, admin, list(refused.together), "together")
-                    voided.update(r.era_id for r in group)
-                _state(store)
+            waiting = list(order)  # newest first; one held back waits for those it names
+            while waiting:
+                for era_id in waiting:
+                    if era_id in voided:
+                        continue
+                    try:
+                        voided.add(void.void_release(store, admin, era_id, "property test").era_id)
+                    except void.VoidRefused as refused:  # later postings depend on it
+                        if refused.together:  # ... and it on them: they go together
+                            assert era_id in refused.together, str(refused)
+                            assert not voided & set(refused.together)
+                            group = void.void_releases(store, admin, list(refused.together),
+                                                       "together")  # fmt: skip
+                            voided.update(r.era_id for r in group)
+                    _state(store)
+                left = [era_id for era_id in waiting if era_id not in voided]
+                assert len(left) < len(waiting), f"no void possible among {left}"
+                waiting = left
             assert voided == set(eras)
             assert _state(store) == before
             release.release_eras(store, admin, eras[::-1], DEPOSIT, "AGAIN")
