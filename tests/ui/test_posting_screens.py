@@ -123,6 +123,18 @@ async def highlight(pilot, check: str) -> None:
     await pilot.pause()
 
 
+async def void_from_detail(pilot, check: str, reason: str) -> None:
+    """Open the payment's detail, v, type the reason and ^S: as a biller voids a release."""
+    await highlight(pilot, check)
+    await pilot.press("d")
+    await settle(pilot)
+    await pilot.press("v")
+    await pilot.pause()
+    await type_text(pilot, reason)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
 # -- the release dialog's preview ---------------------------------------------------------------
 
 
@@ -298,14 +310,7 @@ async def test_void_asks_a_reason_names_what_depends_on_it_and_makes_the_payment
         await pilot.press("escape", "escape")
         await settle(pilot)
 
-        await highlight(pilot, "CHK-AET")
-        await pilot.press("d")
-        await settle(pilot)
-        await pilot.press("v")
-        await pilot.pause()
-        await type_text(pilot, "wrong deposit")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await void_from_detail(pilot, "CHK-AET", "wrong deposit")
         assert isinstance(app.screen, EraDetailScreen)
         posting = " ".join(" ".join(app.screen.query_one("#era-posting").lines).split())
         assert "VOIDED by alice" in posting and "wrong deposit" in posting
@@ -343,14 +348,7 @@ async def test_payments_posted_together_that_depend_on_each_other_are_voided_tog
     app = make_app()  # alice, an admin
     async with app.run_test(size=(80, 24)) as pilot:
         await show_released(pilot)
-        await highlight(pilot, "CHK-BC")
-        await pilot.press("d")
-        await settle(pilot)
-        await pilot.press("v")
-        await pilot.pause()
-        await type_text(pilot, "wrong deposit")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await void_from_detail(pilot, "CHK-BC", "wrong deposit")
         text = " ".join(screen_text(pilot).split())
         assert f"payment #{aet} (CHK-AET) on PCN200" in text
         assert f"Void them together: payments #{bc}, #{aet}." in text
