@@ -13,6 +13,13 @@ from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.modals import ConfirmationModal
 from tests.ui.helpers import choose, rendered, type_text
 from tests.ui.test_payer_rules import bcbs, invalid_fields, open_drawer  # noqa: F401
+from tests.ui.test_release_835 import (
+    BCBS_IN,
+    add_bcbs_with_rule,
+    import_era,
+    pays_unknown_claim,
+    remittance,
+)
 
 # -- stale errors -------------------------------------------------------------------------------
 
@@ -128,13 +135,6 @@ async def test_k_with_a_locked_keyring_opens_the_unlock_dialog_then_the_key_form
 async def test_the_release_dialog_is_as_tall_as_what_it_says(make_app, store, admin) -> None:
     from datetime import UTC, datetime
 
-    from tests.ui.test_release_835 import (
-        BCBS_IN,
-        add_bcbs_with_rule,
-        import_era,
-        pays_unknown_claim,
-        remittance,
-    )
 
     add_bcbs_with_rule(store, admin)
     for n in range(10):
@@ -299,13 +299,6 @@ async def test_once_released_the_dialog_offers_no_second_release(make_app, store
     from datetime import UTC, datetime
 
     from pctui.ui.widgets.key_footer import KeyFooter
-    from tests.ui.test_release_835 import (
-        BCBS_IN,
-        add_bcbs_with_rule,
-        import_era,
-        pays_unknown_claim,
-        remittance,
-    )
 
     add_bcbs_with_rule(store, admin)
     import_era(store, admin, remittance("CHK-1", BCBS_IN, "BLUE CROSS", pays_unknown_claim()),
