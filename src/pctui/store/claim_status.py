@@ -8,18 +8,18 @@ and reads the history back.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from pctui.core.claim_status import ClaimStatus, after_payment, payment_reason
 from pctui.core.era import Remittance
 from pctui.core.era_json import remittance_from_data
 from pctui.store import audit
-from pctui.store.db import Store
+from pctui.store.db import Store, bound_value, bulk_insert
 from pctui.store.tables import (
     Acknowledgment,
     Claim,
@@ -58,6 +58,33 @@ def set_status(session: Session, claim_pk: int, change: Change, user: str,
         source=change.source, submission_id=change.submission_id,
         acknowledgment_id=change.acknowledgment_id, era_id=change.era_id, user_login=user,
     ))  # fmt: skip
+
+
+_CHANGE_COLUMNS = ("claim_pk", "at", "status", "reason", "source", "submission_id",
+                   "acknowledgment_id", "era_id", "user_login")  # fmt: skip
+
+
+def set_statuses(session: Session, changes: Sequence[tuple[int, Change]], user: str,
+                 at: datetime | None = None) -> None:  # fmt: skip
+    """:func:`set_status` for many claims at once (a release moves thousands): one UPDATE run
+    over every claim and one bulk insert of their history rows, in the caller's transaction."""
+    if not changes:
+        return
+    when = at or audit.now()
+    connection = session.connection()
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    connection.execute(
+        update(claim).where(claim.c.id == bindparam("pk"))
+        .values(status=bindparam("to_status"), status_reason=bindparam("to_reason"),
+                status_at=when),
+        [{"pk": pk, "to_status": c.status.value, "to_reason": c.reason} for pk, c in changes],
+    )  # fmt: skip
+    stamp = bound_value(connection, ClaimStatusChange.__table__.c.at, when)  # type: ignore[attr-defined]
+    bulk_insert(connection, "claimstatuschange", _CHANGE_COLUMNS, [
+        (pk, stamp, c.status.value, c.reason, c.source, c.submission_id, c.acknowledgment_id,
+         c.era_id, user)
+        for pk, c in changes
+    ])  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +141,7 @@ def after_release(session: Session, remittance: Remittance, claim_pks: Mapping[s
     """
     era = session.get(Era, era_id)
     check = era.check_number if era is not None else ""
+    changes: list[tuple[int, Change]] = []
     for clp in remittance.claims:
         claim_id = clp.patient_control_number.strip()
         pk = claim_pks.get(claim_id)
@@ -122,7 +150,8 @@ def after_release(session: Session, remittance: Remittance, claim_pks: Mapping[s
         lines = [(line.charge, line.paid) for line in clp.service_lines]
         status = after_payment(clp.status_code, clp.paid, clp.patient_responsibility, lines)
         reason = payment_reason(status, check, clp.charge, clp.paid, clp.patient_responsibility)
-        set_status(session, pk, Change(status, reason, "835", era_id=era_id), user, at)
+        changes.append((pk, Change(status, reason, "835", era_id=era_id)))
+    set_statuses(session, changes, user, at)
 
 
 def restate_from_postings(session: Session, claim_pks: Iterable[int], user: str, at: datetime,
@@ -141,10 +170,16 @@ def restate_from_postings(session: Session, claim_pks: Iterable[int], user: str,
             col(ClaimPosting.claim_pk).in_(pks), col(ClaimPosting.voided).is_(False),
             col(ClaimPosting.clp_index).is_not(None)).order_by(col(ClaimPosting.id))):
         newest[posting.claim_pk] = posting  # fmt: skip
+    current: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(pks), 500):
+        current.update((pk, (status, reason)) for pk, status, reason in session.exec(
+            select(Claim.id, Claim.status, Claim.status_reason)
+            .where(col(Claim.id).in_(pks[start:start + 500]))))  # fmt: skip
     remittances: dict[int, tuple[Era, Remittance]] = {}
+    before = _before_payments(session, [pk for pk in pks if pk not in newest]) if voided else {}
+    changes: list[tuple[int, Change]] = []
     for pk in pks:
-        claim = session.get(Claim, pk)
-        if claim is None:
+        if pk not in current:
             continue
         posting = newest.get(pk)
         if posting is not None and posting.clp_index is not None:
@@ -163,19 +198,24 @@ def restate_from_postings(session: Session, claim_pks: Iterable[int], user: str,
             era_id, words = voided
             era = session.get(Era, era_id)
             check = f" ({era.check_number})" if era is not None and era.check_number else ""
-            change = Change(_before_payments(session, pk), f"payment #{era_id}{check} voided: "
+            change = Change(before.get(pk, ClaimStatus.READY), f"payment #{era_id}{check} voided: "
                             f"{words}", "void", era_id=era_id)  # fmt: skip
         else:
             continue
-        if (claim.status, claim.status_reason) != (change.status.value, change.reason):
-            set_status(session, pk, change, user, at)
+        if current[pk] != (change.status.value, change.reason):
+            changes.append((pk, change))
+    set_statuses(session, changes, user, at)
 
 
-def _before_payments(session: Session, claim_pk: int) -> ClaimStatus:
-    """The claim's last status that no 835 gave it (ready when it never had one)."""
-    status = session.exec(
-        select(ClaimStatusChange.status)
-        .where(ClaimStatusChange.claim_pk == claim_pk, col(ClaimStatusChange.era_id).is_(None))
-        .order_by(col(ClaimStatusChange.id).desc()).limit(1)
-    ).first()  # fmt: skip
-    return ClaimStatus(status) if status else ClaimStatus.READY
+def _before_payments(session: Session, claim_pks: list[int]) -> dict[int, ClaimStatus]:
+    """Each claim's last status that no 835 gave it (absent: it never had one — ready)."""
+    found: dict[int, ClaimStatus] = {}
+    for start in range(0, len(claim_pks), 500):
+        rows = session.exec(
+            select(ClaimStatusChange.claim_pk, ClaimStatusChange.status)
+            .where(col(ClaimStatusChange.claim_pk).in_(claim_pks[start:start + 500]),
+                   col(ClaimStatusChange.era_id).is_(None))
+            .order_by(col(ClaimStatusChange.id))
+        ).all()  # fmt: skip
+        found.update((pk, ClaimStatus(status)) for pk, status in rows if status)
+    return found

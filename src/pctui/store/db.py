@@ -186,6 +186,13 @@ def worth_retrying(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
+def bound_value(connection, column, value):  # noqa: ANN001, ANN201
+    """``value`` through ``column``'s own bind processor, once for many rows, so a value given to
+    :func:`bulk_insert` is stored exactly as the ORM would store it (a datetime, say)."""
+    process = column.type.bind_processor(connection.dialect)
+    return process(value) if process is not None else value
+
+
 def bulk_insert(connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
     """Many plain rows into ``table`` inside the caller's transaction, as fast as the backend
     allows: the driver's executemany on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL (an

@@ -23,7 +23,7 @@ from pctui.core.posting import (
     ZeroPayment,
 )
 from pctui.store.claims import ClaimForPosting
-from pctui.store.db import bulk_insert
+from pctui.store.db import bound_value, bulk_insert
 from pctui.store.tables import ClaimPosting, ErrorReportLine, LedgerEntry, PlbEntry
 
 _ENTRY_COLUMNS = (
@@ -76,7 +76,7 @@ def _insert_postings(
     if not made:
         return {}
     connection = session.connection()
-    stamp = _stamp(connection, ClaimPosting, now)
+    stamp = bound_value(connection, ClaimPosting.__table__.c.created_at, now)
     rows = []
     for result in made:
         record = result.record
@@ -96,13 +96,6 @@ def _insert_postings(
     return {r.record.posting_id: stored[r.clp_index] for r in made}  # type: ignore[union-attr]
 
 
-def _stamp(connection: Any, table: Any, now: datetime) -> Any:
-    """``now`` through the created_at column's own bind processor, once for all rows."""
-    stamp_type = table.__table__.c.created_at.type
-    process = stamp_type.bind_processor(connection.dialect)
-    return process(now) if process is not None else now
-
-
 def _insert_entries(
     session: Session,
     posting: RemittancePosting,
@@ -118,7 +111,7 @@ def _insert_entries(
     40,000). ``created_at`` goes through the column's own bind processor once, so it is stored
     exactly as every other row's."""
     connection = session.connection()
-    stamp = _stamp(connection, LedgerEntry, now)
+    stamp = bound_value(connection, LedgerEntry.__table__.c.created_at, now)
     rows: list[tuple[Any, ...]] = []
     for result in posting.results:
         if not result.entries:
