@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pctui.core.era import (
@@ -23,6 +24,11 @@ from pctui.core.era import (
 from pctui.core.money import CENT, parse_amount
 
 DETAIL_VERSION = 1
+
+# Reading a stored payment back parses every amount again. Amounts repeat (the same charges and
+# write-offs on thousands of claims) and a Decimal is immutable, so one parse per distinct text
+# serves them all: a third of reading a 20,000-claim payment's detail.
+_stored_amount = lru_cache(maxsize=1 << 16)(parse_amount)
 
 
 def _amt(value: Decimal) -> str:
@@ -150,7 +156,7 @@ def remittance_to_data(era: Remittance) -> dict[str, Any]:
 
 
 def _to_amt(value: str | None) -> Decimal | None:
-    return None if value is None else parse_amount(value)
+    return None if value is None else _stored_amount(value)
 
 
 def _to_num(value: str | None) -> Decimal | None:
@@ -162,7 +168,7 @@ def _to_day(value: str | None) -> date | None:
 
 
 def _to_adjustments(items: list[list[Any]]) -> list[Adjustment]:
-    return [Adjustment(g, r, parse_amount(a), _to_num(q)) for g, r, a, q in items]
+    return [Adjustment(g, r, _stored_amount(a), _to_num(q)) for g, r, a, q in items]
 
 
 def _to_line(d: dict[str, Any]) -> ServicePayment:
@@ -170,8 +176,8 @@ def _to_line(d: dict[str, Any]) -> ServicePayment:
         procedure=d.get("procedure", ""),
         qualifier=d.get("qualifier", ""),
         modifiers=tuple(d.get("modifiers", ())),
-        charge=parse_amount(d["charge"]),
-        paid=parse_amount(d["paid"]),
+        charge=_stored_amount(d["charge"]),
+        paid=_stored_amount(d["paid"]),
         revenue_code=d.get("revenue_code"),
         units=_to_num(d.get("units")),
         original_procedure=d.get("original_procedure"),
@@ -190,8 +196,8 @@ def _to_claim(d: dict[str, Any]) -> ClaimPayment:
     return ClaimPayment(
         patient_control_number=d.get("patient_control_number", ""),
         status_code=d.get("status_code", ""),
-        charge=parse_amount(d["charge"]),
-        paid=parse_amount(d["paid"]),
+        charge=_stored_amount(d["charge"]),
+        paid=_stored_amount(d["paid"]),
         patient_responsibility=_to_amt(d.get("patient_responsibility")),
         filing_indicator=d.get("filing_indicator"),
         payer_claim_control=d.get("payer_claim_control"),
@@ -202,7 +208,7 @@ def _to_claim(d: dict[str, Any]) -> ClaimPayment:
         statement_to=_to_day(d.get("statement_to")),
         adjustments=_to_adjustments(d.get("adjustments", [])),
         remarks=list(d.get("remarks", [])),
-        amounts={k: parse_amount(v) for k, v in d.get("amounts", {}).items()},
+        amounts={k: _stored_amount(v) for k, v in d.get("amounts", {}).items()},
         references=dict(d.get("references", {})),
         service_lines=[_to_line(x) for x in d.get("service_lines", [])],
     )
@@ -214,7 +220,7 @@ def remittance_from_data(d: dict[str, Any]) -> Remittance:
         control_number=d["control_number"],
         interchange_control=d["interchange_control"],
         sender_id=d["sender_id"],
-        amount=parse_amount(d["amount"]),
+        amount=_stored_amount(d["amount"]),
         credit_debit=d["credit_debit"],
         payment_method=d["payment_method"],
         payment_date=_to_day(d["payment_date"]),
@@ -236,7 +242,7 @@ def remittance_from_data(d: dict[str, Any]) -> Remittance:
                 fiscal_date=_to_day(p["fiscal_date"]),
                 reason=p["reason"],
                 reference=p["reference"],
-                amount=parse_amount(p["amount"]),
+                amount=_stored_amount(p["amount"]),
             )
             for p in d["provider_adjustments"]
         ],

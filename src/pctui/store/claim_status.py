@@ -12,14 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from pctui.core.claim_status import ClaimStatus, after_payment, payment_reason
 from pctui.core.era import Remittance
 from pctui.core.era_json import remittance_from_data
 from pctui.store import audit
-from pctui.store.db import Store, bound_value, bulk_insert
+from pctui.store.db import Store, bound_value, bulk_insert, bulk_update
 from pctui.store.tables import (
     Acknowledgment,
     Claim,
@@ -73,12 +73,10 @@ def set_statuses(session: Session, changes: Sequence[tuple[int, Change]], user: 
     when = at or audit.now()
     connection = session.connection()
     claim = Claim.__table__  # type: ignore[attr-defined]
-    connection.execute(
-        update(claim).where(claim.c.id == bindparam("pk"))
-        .values(status=bindparam("to_status"), status_reason=bindparam("to_reason"),
-                status_at=when),
-        [{"pk": pk, "to_status": c.status.value, "to_reason": c.reason} for pk, c in changes],
-    )  # fmt: skip
+    at_claim = bound_value(connection, claim.c.status_at, when)
+    bulk_update(connection, "claim", ("status", "status_reason", "status_at"), [
+        (c.status.value, c.reason, at_claim, pk) for pk, c in changes
+    ])  # fmt: skip
     stamp = bound_value(connection, ClaimStatusChange.__table__.c.at, when)  # type: ignore[attr-defined]
     bulk_insert(connection, "claimstatuschange", _CHANGE_COLUMNS, [
         (pk, stamp, c.status.value, c.reason, c.source, c.submission_id, c.acknowledgment_id,

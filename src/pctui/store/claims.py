@@ -601,7 +601,9 @@ def lock_claims(session: Session, claim_ids: Iterable[str]) -> None:
     """Row locks on every claim of ``claim_ids`` that pctui has, until the transaction ends,
     taken in one fixed order (by id) so that two releases sharing claims queue instead of
     deadlocking. For writes that run beside each other on PostgreSQL (``write(parallel=True)``);
-    on SQLite ``FOR UPDATE`` is not needed (one writer at a time) and not emitted."""
+    on SQLite nothing is needed (a writer holds the whole database) and nothing is read."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
     wanted = sorted({claim_id.strip() for claim_id in claim_ids})
     pks: list[int] = []
     for start in range(0, len(wanted), _IN_CHUNK):
@@ -624,6 +626,7 @@ def load_claims_for_posting(
     """
     wanted = sorted({claim_id.strip() for claim_id in claim_ids})
     payers = {p.id: p for p in session.exec(select(Payer)).all()}
+    payer_memo: dict[tuple, dict[PayerLevel, PayerOnClaim]] = {}  # claims share their payers
     loaded: dict[str, ClaimForPosting] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
@@ -638,7 +641,7 @@ def load_claims_for_posting(
             assert row.id is not None
             loaded[row.claim_id] = _claim_for_posting(
                 row, lines.get(row.id, []), entries.get(row.id, []), payers,
-                postings.get(row.id, []),
+                postings.get(row.id, []), payer_memo,
             )
     return loaded
 
@@ -696,7 +699,7 @@ def _lines_by_claim(session: Session, pks: list[int | None], *, current_only: bo
     if current_only:
         query = query.where(col(ClaimLine.removed).is_(False))
     grouped: dict[int, list[tuple]] = defaultdict(list)
-    for values in session.exec(query):
+    for values in session.connection().execute(query).all():  # Core rows, fetched at once
         grouped[values[0]].append(tuple(values))
     return grouped
 
@@ -708,7 +711,7 @@ def _entries_by_claim(session: Session, pks: list[int | None]) -> dict[int, list
         .order_by(col(LedgerEntry.id))
     )
     grouped: dict[int, list[tuple]] = defaultdict(list)
-    for values in session.exec(query):
+    for values in session.connection().execute(query).all():  # Core rows, fetched at once
         grouped[values[0]].append(tuple(values))
     return grouped
 
@@ -721,7 +724,7 @@ def _postings_by_claim(session: Session, pks: list[int | None]) -> dict[int, lis
         .order_by(col(ClaimPosting.id))
     )
     grouped: dict[int, list[tuple]] = defaultdict(list)
-    for values in session.exec(query):
+    for values in session.connection().execute(query).all():  # Core rows, fetched at once
         grouped[values[0]].append(tuple(values))
     return grouped
 
@@ -744,9 +747,17 @@ def _claim_for_posting(
     entries: list[tuple],
     payers: dict[int | None, Payer],
     postings: list[tuple] = (),  # type: ignore[assignment]
+    payer_memo: dict[tuple, dict[PayerLevel, PayerOnClaim]] | None = None,
 ) -> ClaimForPosting:
     assert row.id is not None
-    on_claim = _payers_on_claim(row, payers)
+    if payer_memo is None:
+        on_claim = _payers_on_claim(row, payers)
+    else:  # the same payers as written, at the same levels: the same (frozen) PayerOnClaims
+        key = (row.payer_names, row.primary_payer_id, row.secondary_payer_id,
+               row.tertiary_payer_id)  # fmt: skip
+        if key not in payer_memo:
+            payer_memo[key] = _payers_on_claim(row, payers)
+        on_claim = dict(payer_memo[key])
     claim = ClaimModel(
         claim_id=row.claim_id,
         charge=from_cents(row.charge_cents),

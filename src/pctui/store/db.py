@@ -189,7 +189,8 @@ def worth_retrying(exc: BaseException) -> bool:
 def bound_value(connection, column, value):  # noqa: ANN001, ANN201
     """``value`` through ``column``'s own bind processor, once for many rows, so a value given to
     :func:`bulk_insert` is stored exactly as the ORM would store it (a datetime, say)."""
-    process = column.type.bind_processor(connection.dialect)
+    dialect = connection.dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
     return process(value) if process is not None else value
 
 
@@ -208,6 +209,17 @@ def bulk_insert(connection, table: str, columns: tuple[str, ...], rows: list[tup
         return
     marks = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def bulk_update(connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
+    """Set ``columns`` on many rows of ``table`` by id, inside the caller's transaction: each
+    row is the new values in ``columns`` order, then the id. One statement run over all rows by
+    the driver (no per-row work in SQLAlchemy)."""
+    if not rows:
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sets = ", ".join(f"{name} = {mark}" for name in columns)
+    connection.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE id = {mark}", rows)
 
 
 def _is_busy(exc: BaseException) -> bool:

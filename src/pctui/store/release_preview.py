@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from pctui.core.codes import PayerLevel
 from pctui.core.ledger import ClaimLedger, PostingKind
@@ -94,39 +94,47 @@ class ReleasePreview:
 def preview_release(store: Store, era_ids: Iterable[int]) -> ReleasePreview:
     """Simulate releasing these payments together (module notes)."""
     order = posting_order_of(store, dict.fromkeys(era_ids))
-    simulated: dict[str, ClaimLedger] = {}
-    previews = []
     with cyclic_gc_paused(), store.read() as session:
-        for era_id in order:
-            era = session.get(Era, era_id)
-            if era is None:
-                previews.append(PaymentPreview(era_id, "", None, ZERO, refused="not on file"))
-                continue
-            why = _why_refused(session, era)
-            if why:
-                previews.append(PaymentPreview(era_id, era.check_number, era.payment_date,
-                                               from_cents(era.amount_cents), refused=why))
-                continue
-            payment = load_payment(session, era)
-            posting = payment.post(ledgers=simulated)
-            simulated.update(posting.ledgers)
-            results = posting.results
-            errors = posting.errors
-            previews.append(PaymentPreview(
-                era_id, era.check_number, era.payment_date, from_cents(era.amount_cents),
-                claim_payments=len(results),
-                found=sum(1 for r in results if r.outcome is not PostingOutcome.NOT_FOUND),
-                not_found=sum(1 for r in results if r.outcome is PostingOutcome.NOT_FOUND),
-                held=sum(1 for r in results if r.outcome is PostingOutcome.HELD),
-                credits=sum(1 for e in errors if e.kind is ErrorKind.CREDIT),
-                denied=sum(1 for r in results if r.outcome is PostingOutcome.DENIED),
-                posted=posting.claims_posted, error_lines=len(errors),
-                errors=[e.text for e in errors[:50]],
-            ))  # fmt: skip
+        # In a function of its own: the ledgers and postings it builds are freed before the
+        # cycle collector runs again, or its first pass would walk every one of them.
+        previews = _simulate(session, order)
     return ReleasePreview(previews)
 
 
-def _why_refused(session, era: Era) -> str:  # noqa: ANN001
+def _simulate(session: Session, order: list[int]) -> list[PaymentPreview]:
+    """Each payment through the engine in turn, each seeing the ledgers the ones before left."""
+    simulated: dict[str, ClaimLedger] = {}
+    previews: list[PaymentPreview] = []
+    for era_id in order:
+        era = session.get(Era, era_id)
+        if era is None:
+            previews.append(PaymentPreview(era_id, "", None, ZERO, refused="not on file"))
+            continue
+        why = _why_refused(session, era)
+        if why:
+            previews.append(PaymentPreview(era_id, era.check_number, era.payment_date,
+                                           from_cents(era.amount_cents), refused=why))
+            continue
+        payment = load_payment(session, era)
+        posting = payment.post(ledgers=simulated)
+        simulated.update(posting.ledgers)
+        results = posting.results
+        errors = posting.errors
+        previews.append(PaymentPreview(
+            era_id, era.check_number, era.payment_date, from_cents(era.amount_cents),
+            claim_payments=len(results),
+            found=sum(1 for r in results if r.outcome is not PostingOutcome.NOT_FOUND),
+            not_found=sum(1 for r in results if r.outcome is PostingOutcome.NOT_FOUND),
+            held=sum(1 for r in results if r.outcome is PostingOutcome.HELD),
+            credits=sum(1 for e in errors if e.kind is ErrorKind.CREDIT),
+            denied=sum(1 for r in results if r.outcome is PostingOutcome.DENIED),
+            posted=posting.claims_posted, error_lines=len(errors),
+            errors=[e.text for e in errors[:50]],
+        ))  # fmt: skip
+    return previews
+
+
+def _why_refused(session: Session, era: Era) -> str:
     standing = session.exec(select(Release.id).where(Release.standing_era_id == era.id)).first()
     if standing is not None or era.status != "pending":
         return "already released"

@@ -197,10 +197,10 @@ class LevelPosting:
         reason_code: str = "",
         memo: str = "",
     ) -> None:
+        # Positional, in LedgerLine's field order: a release makes one per ledger entry.
         self.entries.append(LedgerLine(
-            kind, party, amount, line=line, code=code, group_code=group_code,
-            reason_code=reason_code, payer_id=self.payer_id, era_id=self.era_id, memo=memo,
-            entry_id=temporary_id(), posting_id=self.posting_id,
+            kind, party, amount, line, code, group_code, reason_code, self.payer_id,
+            self.era_id, temporary_id(), None, None, memo, self.posting_id,
         ))  # fmt: skip
 
     def _report_unmatched(self, unmatched: list[ServicePayment]) -> None:
