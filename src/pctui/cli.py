@@ -587,9 +587,9 @@ def cmd_claims(args: argparse.Namespace, store: Store) -> int:
     else:
         _table([[r.claim_id, r.patient_name, display(r.charge), display(r.paid),
                  display(r.adjusted), *(display(r.balance[p]) for p in _PARTIES),
-                 _status_label(r.status)] for r in rows],
+                 _status_label(r.status), r.status_reason] for r in rows],
                ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY", "SECONDARY",
-                "TERTIARY", "PATIENT OWES", "STATUS"])  # fmt: skip
+                "TERTIARY", "PATIENT OWES", "STATUS", "WHY"])  # fmt: skip
     return EXIT_OK
 
 

@@ -234,9 +234,28 @@ def test_claims_searches_and_prints_a_table(run, files: dict[str, Path]) -> None
     assert code == 0
     header, row = out.splitlines()
     assert header.split() == ["CLAIM", "PATIENT", "CHARGE", "PAID", "ADJUSTED", "PRIMARY",
-                              "SECONDARY", "TERTIARY", "PATIENT", "OWES", "STATUS"]  # fmt: skip
-    assert row.split() == ["PCN101", "DOE,", "JANE", "185.00", "0.00", "0.00", "185.00", "0.00",
-                           "0.00", "0.00", "Ready", "to", "submit"]  # fmt: skip
+                              "SECONDARY", "TERTIARY", "PATIENT", "OWES", "STATUS", "WHY"]  # fmt: skip
+    assert row.split()[:13] == ["PCN101", "DOE,", "JANE", "185.00", "0.00", "0.00", "185.00",
+                                "0.00", "0.00", "0.00", "Ready", "to", "submit"]  # fmt: skip
+
+
+def test_the_claims_table_says_why_a_claim_has_its_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(users, "os_login", lambda: "carol")
+    db = str(tmp_path / "demo.db")
+    assert cli.main(["--db", db, "demo"]) == 0
+    capsys.readouterr()
+
+    code = cli.main(["--db", db, "claims", "--search", "DEMOOUT02"])
+
+    assert code == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-2:] == ["STATUS", "WHY"]
+    assert cli.main(["--db", db, "claims", "--search", "DEMOOUT02", "--json"]) == 0
+    (claim,) = json.loads(capsys.readouterr().out)
+    assert claim["status"] == "held" and claim["status_reason"]
+    assert "Held by edits" in row and row.endswith(claim["status_reason"])
 
 
 def _level(payment: str, adjustment: str, **changes: str | None) -> dict[str, str | None]:
