@@ -16,9 +16,9 @@ from rich.text import Text
 from pctui.core.carc import describe_carc
 from pctui.core.claim import Claim as ClaimModel
 from pctui.core.claim import ClaimPayerRef, ServiceLine
-from pctui.core.codes import PayerLevel
+from pctui.core.codes import PayerLevel, Role
 from pctui.core.era import Adjustment, ClaimPayment, Remittance, ServicePayment
-from pctui.store import claims, eras, intake, payers, release, rules
+from pctui.store import claims, eras, intake, payers, release, rules, users
 from pctui.store.db import Store
 from pctui.store.eras import EraStatus
 from pctui.store.tables import Era
@@ -302,6 +302,22 @@ async def test_an_unregistered_login_can_look_but_not_mark(make_app, practice) -
         assert "mallory is not registered in this database" in screen_text(pilot)
         assert any("cannot release payments" in n for n in notes(app))
         assert any("cannot import files" in n for n in notes(app))
+
+
+async def test_a_deactivated_biller_is_told_so_not_that_they_are_unregistered(
+    make_app, practice, store: Store, admin: Actor
+) -> None:
+    users.add_user(store, admin, "bob", Role.BILLER)
+    users.set_active(store, admin, "bob", False)
+    app = make_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-READY")
+        await pilot.press("space")
+        await pilot.pause()
+        assert section(app).state.marked == {}
+        text = screen_text(pilot)
+        assert "bob was deactivated in this database" in text
+        assert "not registered" not in text
 
 
 # -- from a blocked payment to a rule -----------------------------------------------------------

@@ -103,6 +103,15 @@ def admin_only_reason(actor: Actor, what: str) -> str:
     return f"{what} is read-only for you: only an admin may change it (you are a {actor.role.value})"
 
 
+def biller_only_reason(actor: Actor, what: str) -> str:
+    """Why ``what`` (a biller's work: releasing, submitting, resolving) is read-only for
+    ``actor``: deactivated, or not registered here."""
+    if actor.deactivated:
+        return f"{what} is read-only for you: {_deactivated(actor)}"
+    return (f"{what} is read-only for you: {actor.login} is not registered in this database "
+            f"(an admin can run `pctui users add {actor.login} --role biller`)")
+
+
 def identify(store: Store, login: str | None = None) -> Actor:
     """The actor for ``login`` (default: the OS login). The first user of a new database
     becomes its admin."""

@@ -24,6 +24,7 @@ from pctui.core.wording import local_time, plural
 from pctui.store import claim_intake
 from pctui.store.claim_intake import ConflictView
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
+from pctui.store.users import biller_only_reason
 from pctui.ui.widgets.modals import ConfirmationModal
 from pctui.ui.widgets.text import plain
 
@@ -143,8 +144,8 @@ class ClaimConflictsScreen(ModalScreen[None]):
             return
         actor = self.app.actor  # type: ignore[attr-defined]
         if not actor.can_release:
-            self.notify(f"{actor.login} is not registered here: conflicts are read-only for you.",
-                        title="Read-only", severity="warning")  # fmt: skip
+            self.notify(biller_only_reason(actor, "Claim conflicts"), title="Read-only",
+                        severity="warning")  # fmt: skip
             return
         new = display(from_cents(row.charge_new_cents))
         if take_new:

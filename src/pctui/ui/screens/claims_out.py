@@ -29,6 +29,7 @@ from pctui.core.wording import plural
 from pctui.store import queue, scrub
 from pctui.store.queue import QueueRow
 from pctui.store.submissions import SubmitRun
+from pctui.store.users import biller_only_reason
 from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
 from pctui.ui.widgets.text import plain
@@ -121,8 +122,7 @@ class ClaimsOutSection(Section):
         actor = self.pctui.actor
         if actor.can_release:
             return None
-        return (f"Claims Out is read-only for you: {actor.login} is not registered in this "
-                "database")
+        return biller_only_reason(actor, "Claims Out")
 
     @property
     def table(self) -> ListTable[QueueRow]:

@@ -30,6 +30,7 @@ from pctui.core.wording import local_time, plural
 from pctui.store import eras
 from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
 from pctui.store.release import ReleaseResult
+from pctui.store.users import biller_only_reason
 from pctui.ui.screens.release_dialog import summary_text
 from pctui.ui.widgets.list_table import SEARCH_MAX_LENGTH, Column, ListPanel, ListTable
 from pctui.ui.widgets.section import Section, SectionAction
@@ -390,8 +391,7 @@ class Release835Section(Section):
         actor = self.pctui.actor
         if actor.can_release:
             return None
-        return (f"Release 835 is read-only for you: {actor.login} is not registered in this "
-                f"database (an admin can run `pctui users add {actor.login} --role biller`)")
+        return biller_only_reason(actor, "Release 835")
 
     @property
     def table(self) -> ListTable[EraRow]:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
+from pctui.store.users import Actor
 from pctui.store.void import VoidRefused, VoidResult, void_releases
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.text import plain
@@ -55,8 +56,7 @@ class VoidDialog(ModalScreen[VoidResult | None]):
             self.query_one("#void-reason", Input).disabled = True
             self.query_one("#void", Button).disabled = True
             self.query_one("#form-status", Static).update(plain(
-                f"Only an admin may void a release ({actor.login} is "
-                f"{'not registered' if actor.role is None else 'a ' + actor.role.value})."))
+                f"Only an admin may void a release ({_standing(actor)})."))
             self.query_one("#cancel", Button).focus()
             return
         self.query_one("#void-reason", Input).focus()
@@ -111,3 +111,10 @@ class VoidDialog(ModalScreen[VoidResult | None]):
         if not self.running:
             self.dismiss(None)
 
+
+def _standing(actor: Actor) -> str:
+    if actor.deactivated:
+        return f"{actor.login} was deactivated in this database"
+    if actor.role is None:
+        return f"{actor.login} is not registered in this database"
+    return f"{actor.login} is a {actor.role.value}"
