@@ -1,5 +1,6 @@
-"""No key in the footer lies: in every section and view, each key the footer shows does
-something the user can see — a dialog, a message, the list changing, the cursor moving."""
+"""No key in the footer lies: in every section and view, and in every dialog their keys open,
+each key the footer shows does something the user can see — a dialog, a message, the list
+changing, the cursor moving."""
 
 from __future__ import annotations
 
@@ -122,3 +123,89 @@ async def test_a_dialog_over_the_rule_drawer_is_not_footed_by_the_drawers_keys(
         assert isinstance(app.screen, PayerForm)
         line = str(drawer.query_one(KeyFooter).render())
         assert "Next level" not in line and "^s Save" in line, line
+
+
+def shown_keys(app) -> list[tuple[str, str, bool, str]]:
+    """(key, description, enabled, action) of every key the footer shows now: the dialog's own
+    footer when it has one (the rule drawer), else the one under it, which follows the top."""
+    footers = [f for f in app.screen.query(KeyFooter) if f.speaks] or [
+        f for f in app.screen_stack[0].query(KeyFooter) if f.speaks]
+    return [(b.key.split(",")[0], b.description, enabled, b.action)
+            for b, enabled, _ in footers[0].entries()]  # fmt: skip
+
+
+async def _to_view(app, pilot, keys: tuple[str, ...]) -> None:
+    while len(app.screen_stack) > 1:
+        await pilot.press("escape")
+        await pilot.pause()
+    await pilot.press(*keys)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(("where", "keys"), VIEWS, ids=[v[0] for v in VIEWS])
+async def test_every_footer_key_of_every_dialog_does_something(
+        make_app, demo_practice, where, keys) -> None:
+    """Each dialog a footer key opens: every key its footer shows is enabled, and pressing it
+    changes what the user sees (a message, another dialog, the dialog closing, the form)."""
+    app = make_app()
+    told: list[str] = []
+    notify = app.notify
+
+    def counting_notify(message: str, **kwargs) -> None:
+        told.append(message)
+        notify(message, **kwargs)
+
+    app.notify = counting_notify  # type: ignore[method-assign]
+    async with app.run_test(size=(200, 50)) as pilot:
+        await _to_view(app, pilot, keys)
+        base = app.screen
+        if where.startswith("Release 835") and not where.endswith("files"):
+            await pilot.press("m")  # the release dialog opens on marked payments
+            await pilot.pause()
+        dialogs = []
+        for key, _, enabled, action in shown_keys(app):
+            if not enabled or action in ("quit", "app.quit", "app.help"):
+                continue
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if app.screen is not base:
+                dialogs.append((key, type(app.screen)))
+            await _to_view(app, pilot, keys) if app.screen is not base else None
+            if where.startswith("Release 835") and not where.endswith("files"):
+                if "marked" not in rendered(app):
+                    await pilot.press("m")
+                    await pilot.pause()
+        checked = 0
+        for opener, kind in dialogs:
+            await pilot.press(opener)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if not isinstance(app.screen, kind):
+                continue  # what the key opens changed with the data (e.g. nothing marked)
+            inside = shown_keys(app)
+            await _to_view(app, pilot, keys)
+            for key, description, enabled, action in inside:
+                assert enabled, f"{where} → {kind.__name__}: {key} ({description}) is shown " \
+                                "but does nothing"
+                if action in ("quit", "app.quit"):
+                    continue
+                await pilot.press(opener)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if not isinstance(app.screen, kind):
+                    break
+                if action.startswith("tab("):  # from another tab: the one shown is there
+                    other = next(k for k, _, _, a in inside if a.startswith("tab(") and a != action)
+                    await pilot.press(other)
+                    await pilot.pause()
+                before = state(app, told)
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert state(app, told) != before, \
+                    f"{where} → {kind.__name__}: {key} ({description}) did nothing"
+                checked += 1
+                await _to_view(app, pilot, keys)
+        assert not dialogs or checked, f"{where}: no dialog key was tried"
