@@ -100,5 +100,9 @@ async def test_f1_shows_each_key_once_with_tab_in_one_spelling(make_app) -> None
         for needle in ("Ctrl+N", "Ctrl+R", "Ctrl+T", "rule_drawer.next_level", "audit.filter",
                        "list.clear_search", "Clear search"):
             assert needle in text, needle
+        # F1 and ? both open help: one line, both keys, both keymap ids
+        (help_line,) = [line for line in lines if line.split()[-2:] == ["app.help,",
+                                                                         "app.help_question_mark"]]
+        assert help_line.split()[:3] == ["F1,", "?", "Help"]
     assert inspect.isfunction(key_label)
     assert key_label("e,enter") == "e, Enter" and key_label("ctrl+e") == "Ctrl+E"

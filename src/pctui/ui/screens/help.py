@@ -32,19 +32,31 @@ def key_label(keys: str) -> str:
     return ", ".join(_one_key(k.strip()) for k in keys.split(",") if k.strip())
 
 
-def help_line(binding: Binding, keymap: Mapping[str, str]) -> Text:
-    """One binding: its keys (as remapped), what it does, and its id for the keymap file."""
-    keys = keymap.get(binding.id or "", binding.key)
-    parts = (binding.id or "").split(".")
+def help_line(binding: Binding | Sequence[Binding], keymap: Mapping[str, str]) -> Text:
+    """One action: its keys (as remapped), what it does, and its ids for the keymap file.
+    Several bindings of one action (F1 and ? both open help) make one line."""
+    group = [binding] if isinstance(binding, Binding) else list(binding)
+    first = group[0]
+    keys = ",".join(keymap.get(b.id or "", b.key) for b in group)
+    parts = (first.id or "").split(".")
     # ids like "rules.payers.add" name the view a repeated key belongs to
     view = f" ({parts[1]} view)" if len(parts) >= 3 and parts[0] == "rules" and parts[1] in (
         "payers", "overrides", "codes") else ""
     line = Text("  ")
     line.append(f"{key_label(keys):<{KEY_WIDTH}}", style="bold")
-    line.append(f" {binding.description}{view}")
-    if binding.id:
-        line.append(f"  {binding.id}", style="dim")
+    line.append(f" {first.description}{view}")
+    ids = [b.id for b in group if b.id]
+    if ids:
+        line.append(f"  {', '.join(ids)}", style="dim")
     return line
+
+
+def _by_action(bindings: Sequence[Binding]) -> list[list[Binding]]:
+    """Bindings of the same action and words together, in the order each first appears."""
+    grouped: dict[tuple[str, str], list[Binding]] = {}
+    for binding in bindings:
+        grouped.setdefault((binding.action, binding.description), []).append(binding)
+    return list(grouped.values())
 
 
 class HelpScreen(ModalScreen[None]):
@@ -65,9 +77,9 @@ class HelpScreen(ModalScreen[None]):
             if not bindings:
                 continue
             text.append(f"\n\n{title}", style="bold")
-            for binding in bindings:
+            for same in _by_action(bindings):
                 text.append("\n")
-                text.append_text(help_line(binding, self.keymap))
+                text.append_text(help_line(same, self.keymap))
         text.append("\n\nEscape closes this help.")
         return text
 
