@@ -135,6 +135,41 @@ def test_a_secondary_released_alone_is_held_then_reworked_once_the_primary_is_po
     assert json.loads(out) == []
 
 
+def test_one_rework_of_a_held_secondary_and_tertiary_posts_both_whatever_the_order(
+    biller: Biller,
+) -> None:
+    """The tertiary arrived and was held first (the lower line number); one `pctui rework`
+    naming both posts the secondary, then the tertiary it freed."""
+    biller.configure(config())
+    biller.import_file("claims.837", file_837(claim_837(
+        2, "C1", ["BCBS", "AETNA", "MCR"], [("99213", "100.00", "1", None, "C1L1")])))
+    biller.import_file("bcbs.835", PRIMARY)  # 60 paid, CO-45 10, PR-2 30 to Aetna
+    biller.import_file("aetna.835", file_835("AE300", "20.00", [
+        "LX*1", "CLP*C1*2*100.00*20.00*5.00*12*AEICN3",
+        "SVC*HC:99213*100.00*20.00**1", "DTM*472*20261001", "CAS*OA*23*75.00",
+        "CAS*PR*2*5.00", "REF*6R*C1L1",
+    ], payer="AETNA", control=3))  # 20 paid, 5 to Medicare
+    biller.import_file("mcr.835", file_835("MC400", "4.00", [
+        "LX*1", "CLP*C1*3*100.00*4.00*1.00*12*MCICN4",
+        "SVC*HC:99213*100.00*4.00**1", "DTM*472*20261001", "CAS*OA*23*95.00",
+        "CAS*PR*2*1.00", "REF*6R*C1L1",
+    ], payer="MCR", control=4))  # 4 paid, 1 to the patient
+    release(biller, "MC400")  # held: the secondary has not been posted
+    release(biller, "AE300")  # held: the primary has not been posted
+    release(biller, "BC100")
+    code, out, _ = biller.run("errors", "--json")
+    tertiary, secondary = sorted(line["id"] for line in json.loads(out))
+
+    code, out, err = biller.run("rework", str(secondary), str(tertiary), "--json")
+
+    assert code == 0, (out, err)
+    assert [r["status"] for r in json.loads(out)] == ["reworked", "reworked"]
+    # CO-45 10 at Blue Cross, and each later OA-23 writes off what its level had left (5 at
+    # Aetna, 0 at Medicare)
+    assert biller.claim("C1") == ("100.00", "84.00", "15.00", owes(patient="1.00"))
+    assert json.loads(biller.run("errors", "--json")[1]) == []
+
+
 def test_releasing_the_primary_later_says_which_held_claims_can_now_be_reworked(
     biller: Biller,
 ) -> None:

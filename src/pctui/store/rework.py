@@ -124,7 +124,20 @@ def rework_lines(
     missing = set(wanted) - {i for _, _, ids in groups for i in ids}
     if missing:
         raise NotFound(f"No error-report line #{min(missing)}")
-    return [_rework_one(store, actor, era, index, ids, number) for era, index, ids in groups]
+    # In passes: a line held for an earlier level that another named line posts (a tertiary
+    # behind a held secondary) is tried again once that one is posted, whatever the order the
+    # lines were named or held in; until a pass posts nothing more.
+    results: dict[int, ReworkResult] = {}
+    waiting = list(range(len(groups)))
+    while waiting:
+        for position in waiting:
+            era, index, ids = groups[position]
+            results[position] = _rework_one(store, actor, era, index, ids, number)
+        posted = any(results[p].status == ReworkStatus.REWORKED for p in waiting)
+        waiting = [p for p in waiting if results[p].status == ReworkStatus.NOT_YET]
+        if not posted:
+            break
+    return [results[position] for position in range(len(groups))]
 
 
 def _rework_one(
