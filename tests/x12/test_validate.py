@@ -70,3 +70,25 @@ def test_positions_count_over_the_whole_file_across_interchanges() -> None:
         f"Segment CLP (segment {clp}), element 02 (Claim Status Code): 'Q' is not a valid "
         "code here"
     )
+
+
+def test_a_payment_with_several_plb_segments_has_no_finding_for_them() -> None:
+    """The 5010 835 allows PLB to repeat (pyx12's own map says so); pyx12 counts each as a new
+    start of its footer loop, which pctui does not pass on to the biller."""
+    from dataclasses import replace
+    from datetime import date
+    from decimal import Decimal
+
+    from pctui.core.era import ProviderAdjustment
+
+    plb = [ProviderAdjustment("1234567893", date(2026, 12, 31), "L6", None, Decimal("-5.00")),
+           ProviderAdjustment("1234567893", date(2026, 12, 31), "WO", "OLDCLAIM9",
+                              Decimal("12.00"))]  # fmt: skip
+    text = write_835([replace(sample_payment(), provider_adjustments=plb)])
+    # pctui's writer puts both in one PLB; payers often send one PLB each
+    one = "PLB*1234567893*20261231*L6*-5*WO:OLDCLAIM9*12~"
+    segments = int(text.split("SE*")[1].split("*")[0])
+    text = text.replace(one, "PLB*1234567893*20261231*L6*-5~\nPLB*1234567893*20261231*"
+                             "WO:OLDCLAIM9*12~").replace(f"SE*{segments}*", f"SE*{segments + 1}*")
+    assert text.count("PLB*") == 2
+    assert validate_interchanges(scan(text).interchanges) == []

@@ -319,6 +319,10 @@ def _segment_findings(seg: dict[str, Any], offset: int, guide: str) -> Iterator[
     for err in seg.get("errors", []):
         code = str(err.get("err_cde"))
         raw = str(err.get("err_str") or "")
+        if code == "4" and seg_id == "PLB":
+            # PLB may repeat (its max use is >1 in the guide and in pyx12's own map), but pyx12
+            # wraps it in a footer "loop" used once and reports each further PLB as a repeat.
+            continue
         if code == "3":
             name = seg.get("name") or seg_id
             message = f"Required segment {seg_id} ({name}) is missing"
