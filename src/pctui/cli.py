@@ -420,8 +420,11 @@ def cmd_release(args: argparse.Namespace, store: Store) -> int:
         _print_json([r.to_json() for r in results])
     else:
         _print_release_results(results)
-    for r in results:  # a cron mail shows why, whatever the output format
-        if not r.released:
+    # Why a payment was not released also goes to stderr (a cron mail, stdout in a file or as
+    # JSON), unless both are the same terminal, where the result line above already says it.
+    told = not args.json and sys.stdout.isatty() and sys.stderr.isatty()
+    for r in results:
+        if not r.released and not told:
             hint = (" (add --confirm-early-deposit if that date is right)"
                     if "before the payment date" in r.message else "")
             said = r.message.removeprefix(f"Payment #{r.era_id} was not released: ")

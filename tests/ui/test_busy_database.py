@@ -103,3 +103,73 @@ async def test_a_change_on_the_ui_thread_gives_up_with_a_message_and_the_app_run
         await pilot.press("d", "y")  # the lock is free again: it works now
         await pilot.pause()
     assert connections.get_connection(store, link.id).active is False
+
+
+def _connection_lost(*_args, **_kwargs):
+    """What psycopg raises when the server went away under a query (no SQLSTATE)."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("SELECT count(*) FROM claim", {}, psycopg.OperationalError(
+        "consuming input failed: server closed the connection unexpectedly"))
+
+
+async def test_a_database_that_goes_away_mid_session_is_told_and_the_app_runs_on(
+    make_app, store, admin, secrets, monkeypatch
+) -> None:
+    """Opening a section while the database cannot be read (a server stopped, a file gone):
+    a message in words, and the app carries on — the next key still works."""
+    from pctui.store import claims, demo
+    from pctui.ui.screens.claims import ClaimsSection
+
+    demo.build_demo(store, admin, secrets)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        with monkeypatch.context() as patched:
+            patched.setattr(claims, "count_claims", _connection_lost)
+            await pilot.press("f5")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = [n.message for n in app._notifications]
+            assert any("connection to the database server" in m and "nothing was saved" in m
+                       for m in shown), shown
+            assert app.is_running
+            assert not any("SELECT" in m for m in shown)
+        await pilot.press("f4")  # the database is back: other keys and sections work
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        assert app.query_one("#sections").current == "claims"
+        assert app.query_one(ClaimsSection).total > 0  # read again, now that it can be
+
+
+async def test_a_dialog_whose_data_cannot_be_read_says_so_and_keys_work_after(
+    make_app, store, admin, secrets, monkeypatch
+) -> None:
+    from pctui.store import claims, demo
+    from pctui.ui.screens.claim_ledger import ClaimLedgerScreen
+
+    demo.build_demo(store, admin, secrets)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with monkeypatch.context() as patched:
+            patched.setattr(claims, "claim_detail", _connection_lost)
+            await pilot.press("l")  # the highlighted claim's ledger
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = [n.message for n in app._notifications]
+            assert any("connection to the database server" in m for m in shown), shown
+            assert app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("l")  # the database is back: the ledger opens
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ClaimLedgerScreen)
+        assert app.screen.detail is not None

@@ -93,6 +93,13 @@ def _server_fault(exc: BaseException, error: BaseException, where: object) -> st
                 "(the server rolled the transaction back) — pctui reconnects on the next try")
     state = getattr(error, "sqlstate", None)
     if not state:
+        if type(error).__name__ == "OperationalError" and type(error).__module__.startswith(
+                "psycopg"):
+            # No SQLSTATE: the connection itself failed (the server stopped or restarted under
+            # the query, or the network dropped); the server's own words are left out.
+            return (f"the connection to the database server ({where}) failed or was lost; "
+                    "nothing was saved (the server rolls back what it did not commit) — check "
+                    "that the server is running; pctui reconnects on the next try")
         return None
     words = _SERVER_WORDS.get(state)
     if words is not None:

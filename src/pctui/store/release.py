@@ -61,6 +61,7 @@ from pctui.store.claims import lock_claims
 from pctui.store.db import (
     Store,
     StoreBusy,
+    StoreError,
     connection_lost,
     cyclic_gc_paused,
     is_busy,
@@ -181,12 +182,15 @@ def release_eras(
     released = [r.era_id for r in results if r.released]
     from pctui.store.rework import held_freed_by, rework_held_in_run
 
-    if len(released) > 1:
-        reworked = rework_held_in_run(store, actor, released)
-        results = [_with_reworked(r, reworked.get(r.era_id, [])) for r in results]
-    freed = held_freed_by(store, released)
-    if freed:
-        results = [replace(r, reworkable_now=freed.get(r.era_id, [])) for r in results]
+    try:  # what follows the releases must not lose their results if the database goes away
+        if len(released) > 1:
+            reworked = rework_held_in_run(store, actor, released)
+            results = [_with_reworked(r, reworked.get(r.era_id, [])) for r in results]
+        freed = held_freed_by(store, released)
+        if freed:
+            results = [replace(r, reworkable_now=freed.get(r.era_id, [])) for r in results]
+    except (DBAPIError, StoreError):
+        pass  # the held lines stay on the error report and the worklist, to rework later
     by_id = {r.era_id: r for r in results}
     return [by_id[era_id] for era_id in dict.fromkeys(era_ids)]
 

@@ -75,6 +75,30 @@ class Sidebar(OptionList):
         super().__init__(*options, id="sidebar")
 
 
+def _guard_message_pumps() -> None:
+    """Textual stops a widget's (or the app's own) message loop for good when one of its
+    handlers raises: a dialog stops answering keys, or the app ends with no word. A fault a
+    user can meet (``PctuiApp.tell_fault``: a database gone, busy or read-only, a change
+    refused) is told there instead and the loop carries on; anything else still reaches
+    Textual's error handling (``_handle_exception``). Installed once, by the first app."""
+    from textual.message_pump import MessagePump
+
+    original = MessagePump._dispatch_message
+    if getattr(original, "pctui_guarded", False):
+        return
+
+    async def dispatch(self: MessagePump, message: object) -> None:
+        try:
+            await original(self, message)  # type: ignore[arg-type]
+        except Exception as error:
+            tell = getattr(self.app, "tell_fault", None)
+            if tell is None or not tell(error):
+                raise
+
+    dispatch.pctui_guarded = True  # type: ignore[attr-defined]
+    MessagePump._dispatch_message = dispatch  # type: ignore[method-assign]
+
+
 class PctuiApp(App[None]):
     TITLE = "pctui"
     CSS_PATH = [stylesheet("app.tcss"), *(stylesheet(s.SECTION_ID + ".tcss") for s in SECTIONS)]
@@ -103,6 +127,7 @@ class PctuiApp(App[None]):
     def __init__(self, store: Store, secrets: SecretStore | None = None,
                  login: str | None = None, settings: UserSettings | None = None) -> None:
         super().__init__()
+        _guard_message_pumps()
         self.store = store
         self.secrets = secrets or SecretStore.for_database(store.path, store.database_id)
         self.actor = users.identify(store, login)
@@ -116,13 +141,19 @@ class PctuiApp(App[None]):
         super().notify(visible(message, keep_newlines=True), title=visible(title),
                        severity=severity, timeout=timeout, markup=False)
 
-    def _handle_exception(self, error: Exception) -> None:
-        """The top-level error policy (module docstring)."""
+    def tell_fault(self, error: BaseException) -> bool:
+        """Show a fault a user can meet as a notification; False when ``error`` is not one
+        (an internal error, for ``_handle_exception``)."""
         message = user_message(error, self.store.label)
         if message is None:
-            super()._handle_exception(error)
-            return
+            return False
         self.notify(message, title="Not done", severity="error", timeout=15, markup=False)
+        return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The top-level error policy (module docstring)."""
+        if not self.tell_fault(error):
+            super()._handle_exception(error)
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows local variables (an API key or a passphrase could be one
@@ -282,7 +313,11 @@ class PctuiApp(App[None]):
         switcher = self.query_one("#sections", ContentSwitcher)
         switcher.current = section_id
         section = self.query_one(f"#{section_id}", Section)
-        section.refresh_data()
+        try:
+            section.refresh_data()
+        except Exception as error:  # the section is shown all the same, with what it had
+            if not self.tell_fault(error):
+                raise
         sidebar = self.query_one(Sidebar)
         sidebar.highlighted = sidebar.get_option_index(section_id)
         section.focus_content()

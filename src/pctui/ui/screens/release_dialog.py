@@ -299,6 +299,16 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         except (PermissionDenied, ValidationFailed) as exc:
             app.call_from_thread(self._failed, str(exc))
             return
+        except Exception as exc:
+            # A database gone or refusing before any payment was tried: the dialog says so and
+            # may be tried again (each payment posts whole or not at all).
+            from pctui.ui.app import user_message
+
+            message = user_message(exc, app.store.label)  # type: ignore[attr-defined]
+            if message is None:
+                raise
+            app.call_from_thread(self._failed, message)
+            return
         app.call_from_thread(self._finished, results)
 
     def _progress(self, done: int, total: int, result: ReleaseResult) -> None:
@@ -331,9 +341,10 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
         # The results need the room now: the form folds into one line.
         for widget in (self.query_one("#release-summary"), *self.query(FormField)):
             widget.display = False
-        first = results[0] if results else None
+        # The batch of what was released; a run where nothing was released is in no batch.
+        first = next((r for r in results if r.released), None)
         where = (f" Deposit {first.deposit_date} · batch {first.batch}."
-                 if first and first.deposit_date else "")
+                 if first and first.deposit_date and first.batch else "")
         self._say("#release-current", plain(summary_text(results) + where))
         self.query_one("#release-progress", ProgressBar).display = False
         self.query_one("#release", Button).display = False  # nothing is left to release
