@@ -958,8 +958,8 @@ def _connections_key(args: argparse.Namespace, store: Store) -> int:
     view = connections.find_connection(store, args.name)
     secrets = open_secrets(store)  # a wrong PCTUI_KEYRING_PASSPHRASE is said
     if secrets.locked:
-        _err("the keyring is locked: set PCTUI_KEYRING_PASSPHRASE to its passphrase "
-             "(or unlock it in the app) and try again")
+        if not secrets.passphrase_problem:  # a wrong passphrase was said already
+            _err(f"{secrets.why_locked}; nothing was stored")
         return EXIT_FAILED
     try:
         secret = _read_secret(f"{view.secret_label} for {visible(view.label)} (not shown): ")

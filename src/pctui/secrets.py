@@ -183,6 +183,22 @@ class SecretStore:
         return self._backend is None
 
     @property
+    def why_locked(self) -> str:
+        """What to do about a locked keyring, in words: set the file's place (a database on a
+        server has none by default), or give its passphrase."""
+        if self.kind is KeyringKind.FILE and self.file_path is None:
+            return NO_FILE
+        if self.passphrase_problem:
+            return self.passphrase_problem
+        return (f"the keyring is locked: set {PASSPHRASE_ENV} to its passphrase (or unlock it "
+                "in the app)")
+
+    @property
+    def file_is_explicit(self) -> bool:
+        """The file's place was set with PCTUI_KEYRING_FILE (not beside a SQLite database)."""
+        return bool(os.environ.get(FILE_ENV, "").strip())
+
+    @property
     def file_exists(self) -> bool:
         return self.file_path is not None and self.file_path.exists()
 

@@ -161,3 +161,30 @@ def test_a_mistyped_url_is_named_as_such_without_its_password(
     assert "expected postgresql://user@host:port/dbname" in err
     assert "pw-x9y8" not in err and "internal error" not in err
     no_sql(err)
+
+
+def test_with_no_keyring_file_set_the_keyring_commands_say_to_set_one(
+    backend: str, db_path: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL the encrypted keyring file has no place until PCTUI_KEYRING_FILE names
+    one: `demo` and `connections key` say that, not that a passphrase is missing."""
+    if backend == "sqlite":
+        pytest.skip("a SQLite database keeps its keyring file beside it")
+    monkeypatch.setattr(users, "os_login", lambda: "carol")
+    monkeypatch.setenv("PCTUI_KEYRING", "file")
+    monkeypatch.setenv("PCTUI_KEYRING_PASSPHRASE", "correct horse battery")
+    monkeypatch.delenv("PCTUI_KEYRING_FILE", raising=False)
+    code, out, err = run("--db", db_path, "demo", capsys=capsys)
+    assert code == 0, err
+    assert "demo API keys were not stored: no keyring file is set" in out
+    assert "set PCTUI_KEYRING_FILE" in out
+    assert "PCTUI_KEYRING_PASSPHRASE" not in out
+
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("sk-live-ABCDEFGH1234\n"))
+    code, out, err = run("--db", db_path, "connections", "key", "BCBS TX direct API",
+                         capsys=capsys)  # fmt: skip
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and "no keyring file is set" in lines[0], err
+    assert "PCTUI_KEYRING_FILE" in lines[0] and "sk-live" not in err

@@ -105,3 +105,43 @@ def test_the_command_line_says_the_passphrase_is_wrong(store, file_keyring, monk
     err = capsys.readouterr().err
     assert ("pctui: PCTUI_KEYRING_PASSPHRASE did not unlock the keyring: wrong passphrase for "
             "the encrypted keyring file\n") in err
+
+
+async def test_on_a_database_server_with_no_keyring_file_set_f9_says_what_to_set(
+    store, monkeypatch
+) -> None:
+    """PostgreSQL has no file to put the keyring beside: the dialog names PCTUI_KEYRING_FILE
+    and asks for no passphrase it could not use."""
+    monkeypatch.setenv("PCTUI_KEYRING", "file")
+    monkeypatch.delenv("PCTUI_KEYRING_FILE", raising=False)
+    secrets = SecretStore.for_database(None, store.database_id)  # as on PostgreSQL
+    app = PctuiApp(store=store, secrets=secrets, login="alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, KeyringUnlockModal)
+        text = str(app.screen.query_one("#dialog-message").render())
+        assert "no keyring file is set" in text and "PCTUI_KEYRING_FILE" in text
+        assert "None" not in text and "beside the database" not in text
+        assert not app.screen.query("#passphrase")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, KeyringUnlockModal)
+
+
+async def test_a_keyring_file_set_by_its_variable_is_not_said_to_be_beside_the_database(
+    store, tmp_path, monkeypatch
+) -> None:
+    shared = tmp_path / "shared" / "pctui.keyring.cfg"
+    shared.parent.mkdir()
+    monkeypatch.setenv("PCTUI_KEYRING", "file")
+    monkeypatch.setenv("PCTUI_KEYRING_FILE", str(shared))
+    monkeypatch.delenv("PCTUI_KEYRING_PASSPHRASE", raising=False)
+    secrets = SecretStore.for_database(None, store.database_id)
+    app = PctuiApp(store=store, secrets=secrets, login="alice")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        text = str(app.screen.query_one("#dialog-message").render())
+        assert "set by PCTUI_KEYRING_FILE" in text and str(shared) in text
+        assert "beside the database" not in text

@@ -119,6 +119,7 @@ def build_demo(store: Store, actor: Actor, secrets: SecretStore) -> dict[str, An
         use_key = key if key is not None and not secrets.locked else None
         if key is not None and use_key is None:
             summary["keys_skipped"] += 1
+            summary["keys_skipped_why"] = secrets.why_locked
         try:
             connections.save_connection(store, secrets, actor, draft, api_key=use_key)
         except KeyringLocked:
@@ -139,6 +140,6 @@ def describe(summary: dict[str, Any]) -> list[str]:
              f"overrides, {summary.get('claims', 0)} claims, {summary.get('eras', 0)} 835 payments, "
              f"{summary.get('claims_out', 0)} claims on their way out (PAYMENTS → Claims Out)."]
     if summary.get("keys_skipped"):
-        lines.append(f"{summary['keys_skipped']} demo API keys were not stored because the keyring "
-                     "is locked; set PCTUI_KEYRING_PASSPHRASE to store them.")
+        why = summary.get("keys_skipped_why") or "the keyring is locked"
+        lines.append(f"{summary['keys_skipped']} demo API keys were not stored: {why}.")
     return lines

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from pctui.secrets import KeyringLocked, SecretStore
+from pctui.secrets import FILE_ENV, KeyringLocked, SecretStore
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.text import plain
 
@@ -25,10 +25,21 @@ class KeyringUnlockModal(ModalScreen[bool]):
         self.secrets = secrets
 
     def compose(self) -> ComposeResult:
+        if self.secrets.file_path is None:  # a database on a server: no place is set
+            with Vertical(id="dialog"):
+                yield Static("Unlock keyring", id="dialog-title")
+                yield Static(plain(
+                    "No OS keyring is available here, and no keyring file is set: the database "
+                    f"is on a server, so API keys go in an encrypted file every pctui host can "
+                    f"reach. An admin sets {FILE_ENV} to that file (README: PostgreSQL) before "
+                    "starting pctui.\nEscape closes this."), id="dialog-message")
+            return
         first_time = not self.secrets.file_exists
+        where = (f"set by {FILE_ENV}" if self.secrets.file_is_explicit
+                 else "beside the database")
         intro = (
             "No OS keyring is available here, so API keys are kept in an encrypted file "
-            f"beside the database:\n{self.secrets.file_path}\n"
+            f"{where}:\n{self.secrets.file_path}\n"
             + ("It does not exist yet: the passphrase you enter now creates it. Everyone "
                "who uses this database will need the same passphrase."
                if first_time else "Enter its passphrase to save or replace API keys.")
@@ -46,7 +57,8 @@ class KeyringUnlockModal(ModalScreen[bool]):
                                 hint="Enter to create the keyring, Escape to cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#passphrase", Input).focus()
+        if self.query("#passphrase"):
+            self.query_one("#passphrase", Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
