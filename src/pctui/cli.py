@@ -1098,8 +1098,15 @@ def _iso_date(text: str) -> date:
 def cmd_migrate_data(args: argparse.Namespace) -> int:
     """Copy a whole database into an empty one (pctui.store.transfer). Opens both itself: the
     ``--db`` database plays no part."""
-    from pctui.store import transfer, users
+    from pathlib import Path
 
+    from pctui.store import transfer, users
+    from pctui.store.db import is_server_url
+
+    if not is_server_url(str(args.source)) and not Path(args.source).expanduser().exists():
+        _err(f"migrate-data: {args.source} does not exist (the database to copy from); "
+             "nothing was copied")
+        return EXIT_FAILED
     source = Store.open(args.source, create=False)
     try:
         target = Store.open(args.target)

@@ -195,3 +195,15 @@ def test_a_20000_claim_practice_moves_into_postgresql_to_the_cent(
     code2, ours, _ = run("--db", pg_url, "claims", "--json")
     assert code == code2 == 0
     assert json.loads(ours) == json.loads(theirs)
+
+
+def test_a_source_that_does_not_exist_is_named_as_the_database_to_copy_from(
+    run, tmp_path: Path, make_db
+) -> None:
+    target = make_db("moved.db", blank=True)
+    missing = tmp_path / "srv" / "nosuch.db"
+    code, out, err = run("migrate-data", str(missing), str(target))
+    assert (code, out) == (1, "")
+    assert err == (f"pctui: migrate-data: {missing} does not exist (the database to copy "
+                   "from); nothing was copied\n")
+    assert "--db" not in err and not missing.exists()

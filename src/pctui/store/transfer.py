@@ -96,7 +96,7 @@ def copy_database(source: Store, target: Store, actor: Actor,
     """Copy everything in ``source`` into the empty ``target`` (module notes).
 
     ``actor`` must be an admin of the source. Raises TransferRefused (nothing written)."""
-    actor.require_admin("copy the whole database elsewhere")
+    actor.require_admin("The database to copy")
     if source.label == target.label:
         raise TransferRefused("the source and the target are the same database")
     report = TransferReport(source.label, target.label)
