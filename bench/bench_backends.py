@@ -4,7 +4,10 @@
    835 of ``bench_release.py``), released with ``release_era`` on a SQLite file and on a
    PostgreSQL database holding the same data (copied there with ``pctui migrate-data``'s
    ``transfer.copy_database``). Figures: seconds on each, and PostgreSQL's time as a ratio of
-   SQLite's (the baseline, measured in the same run).
+   SQLite's (the baseline, measured in the same run). ``--fk-cost`` adds a diagnostic row: the
+   same release on PostgreSQL with the server's foreign-key checks switched off for the
+   session (``session_replication_role = replica``; superuser only, the throwaway cluster's
+   role is one) — what those checks cost. Never a way to run pctui.
 2. **Eight payments of different claims** (1,000 claims each by default): released one after
    another in one process (the serial baseline), then by eight processes at the same moment (a
    barrier), each releasing its own payment — on each backend, each time on a fresh copy of the
@@ -60,6 +63,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("PCTUI_KEYRING", "memory")
 
 import bench_release as single  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from tests import pgcluster  # noqa: E402
 
 from pctui.core.era import ClaimPayment, ProviderAdjustment, Remittance  # noqa: E402
@@ -277,6 +282,18 @@ class Backends:
 # -- 1. one big payment ---------------------------------------------------------------------------
 
 
+_NO_FK_CHECKS = {"on": False}
+
+
+@event.listens_for(Engine, "connect")
+def _no_fk_checks(dbapi_connection: Any, _record: Any) -> None:  # noqa: ANN401
+    """--fk-cost only: a PostgreSQL session whose foreign-key triggers do not fire."""
+    if _NO_FK_CHECKS["on"] and "psycopg" in type(dbapi_connection).__module__:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        dbapi_connection.commit()
+
+
 def _release_once(location: str, era_id: int, batch: str) -> tuple[float, Any]:
     store = Store.open(location)
     actor = users.identify(store, "bench")
@@ -288,23 +305,29 @@ def _release_once(location: str, era_id: int, batch: str) -> tuple[float, Any]:
     return seconds, result
 
 
-def bench_big(backends: Backends, sizes: list[int], runs: int) -> None:
+def bench_big(backends: Backends, sizes: list[int], runs: int, fk_cost: bool = False) -> None:
     print(f"\n1. One payment, released on each backend (fastest of {runs})")
     print(f"{'claims':>7} {'backend':>11} {'release s':>10} {'claims/s':>9} {'posted':>8} "
           f"{'vs SQLite':>10}")
     for size in sizes:
         prepared, era_id, _ = single._prepared(size, backends.work)
         baseline = None
-        for backend in backends.names:
+        shown = backends.names + (["postgresql"] if fk_cost and backends.admin_url else [])
+        for n, backend in enumerate(shown):
             best = None
+            _NO_FK_CHECKS["on"] = n == 2  # the diagnostic row
             for _ in range(runs):
                 location = backends.copy(prepared, backend)
-                seconds, result = _release_once(location, era_id, "BIG-1")
-                backends.drop(location)
+                try:
+                    seconds, result = _release_once(location, era_id, "BIG-1")
+                finally:
+                    backends.drop(location)
                 best = seconds if best is None else min(best, seconds)
+            _NO_FK_CHECKS["on"] = False
             assert best is not None
             baseline = baseline or best
-            print(f"{size:>7,} {backend:>11} {best:>10.2f} {size / best:>9,.0f} "
+            name = "pg, no FK" if n == 2 else backend
+            print(f"{size:>7,} {name:>11} {best:>10.2f} {size / best:>9,.0f} "
                   f"{result.claims_posted:>8,} {best / baseline:>9.2f}x")
         prepared.unlink()
 
@@ -444,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="claims in each of those payments")
     parser.add_argument("--runs", type=int, default=2, help="runs per figure; the fastest counts")
     parser.add_argument("--pg", metavar="URL", help="an existing PostgreSQL server to use")
+    parser.add_argument("--fk-cost", action="store_true",
+                        help="also release the big payment on PostgreSQL with foreign-key checks "
+                             "off (a diagnosis of what they cost; needs a superuser)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     counts = [int(n) for n in args.payments.split(",") if n.strip() and int(n) > 0]
@@ -452,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             backends = Backends(Path(tmp), admin, postmaster)
             if sizes:
-                bench_big(backends, sizes, max(args.runs, 1))
+                bench_big(backends, sizes, max(args.runs, 1), args.fk_cost)
             if counts:
                 bench_parallel(backends, counts, args.claims_each, max(args.runs, 1))
 
