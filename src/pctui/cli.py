@@ -1137,7 +1137,9 @@ def cmd_migrate_data(args: argparse.Namespace) -> int:
 
 
 def _copy_progress(table: str, rows: int) -> None:
-    sys.stderr.write(f"\rcopying {table}: {rows:,} rows\x1b[K")
+    from pctui.store.transfer import noun
+
+    sys.stderr.write(f"\rcopying {noun(table)}: {rows:,}\x1b[K")
     sys.stderr.flush()
 
 

@@ -9,6 +9,7 @@ trip a growing billing company makes), on [sqlite] into another SQLite file.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -90,6 +91,31 @@ def test_the_demo_practice_moves_whole_and_balances_to_the_cent(
     # the same database id: keys filed under it in the keyring are found from the copy
     assert rows(target, "select value from meta where key = 'database_id'") == rows(
         demo_db, "select value from meta where key = 'database_id'")
+
+
+def test_the_summary_names_what_was_copied_in_words_never_table_names(
+    run, demo_db: Path, make_db
+) -> None:
+    target = make_db("moved.db", blank=True)
+    code, out, err = run("migrate-data", str(demo_db), str(target))
+    assert (code, err) == (0, "")
+    counted = [line for line in out.splitlines() if line.startswith("  ")]  # what, how many
+    assert len(counted) > 10, out
+    for line in counted:
+        words, number = line.strip().rsplit(maxsplit=1)
+        assert number.replace(",", "").isdigit(), line
+        assert words in set(transfer.NOUNS.values()), line
+    # what a release leaves behind reads as words
+    for words in ("ledger entries", "posting records", "claim status changes", "releases"):
+        assert f"  {words} " in out, words
+    # table names that are no word of the summary's ("ledgerentry", "claimstatuschange", ...)
+    raw = [t.name for t in SQLModel.metadata.sorted_tables
+           if not any(re.search(rf"\b{t.name}\b", words) for words in transfer.NOUNS.values())]
+    assert "claimstatuschange" in raw and "ledgerentry" in raw
+    assert not [name for name in raw if re.search(rf"\b{name}\b", out)], out
+    # a table added later without words still never shows joined letters
+    assert transfer.noun("claim_thing") == "claim thing rows"
+    assert not [t.name for t in SQLModel.metadata.sorted_tables if t.name not in transfer.NOUNS]
 
 
 def test_the_copy_keeps_working_new_rows_get_new_ids(run, demo_db: Path, make_db) -> None:

@@ -48,7 +48,8 @@ TELLING = ("payer", "claim", "era", "user", "payerrule", "importedfile", "ledger
 
 TransferProgress = Callable[[str, int], None]  # (table, rows copied so far)
 
-# What a table holds, in a biller's words (a table not named here shows as its name).
+# What a table holds, in a biller's words: every table has its words here (a test checks),
+# so the summary never shows a raw table name.
 NOUNS = {
     "payer": "payers", "payerinboundid": "Inbound IDs", "payerrule": "payer rules",
     "payerrulelevel": "rule levels", "postingcode": "posting codes",
@@ -57,11 +58,20 @@ NOUNS = {
     "claim": "claims", "claimline": "claim lines", "release": "releases",
     "ledgerentry": "ledger entries", "plbentry": "PLB entries", "auditentry": "audit entries",
     "meta": "database facts", "batch": "batches",
+    "claimposting": "posting records", "claimstatuschange": "claim status changes",
+    "errorline": "error-report lines", "rework": "reworks", "claimconflict": "claim conflicts",
+    "importedfilechunk": "imported file parts", "compliancerule": "compliance edits",
+    "controlcounter": "control-number counters", "submission": "submissions",
+    "submissionclaim": "claims in submissions", "acknowledgment": "acknowledgments",
+    "acknowledgmentmatch": "acknowledgment matches", "mailboxfile": "mailbox files",
+    "mailboxcursor": "mailbox positions", "mailboxrun": "polls and sends",
 }
 
 
 def noun(table: str) -> str:
-    return NOUNS.get(table, table)
+    """A table's rows in words; a table missing from NOUNS still shows as words, never joined
+    letters (``claim_thing`` -> "claim thing rows")."""
+    return NOUNS.get(table) or f"{table.replace('_', ' ')} rows"
 
 
 class TransferRefused(Exception):
@@ -79,7 +89,7 @@ class TransferReport:
     def describe(self) -> list[str]:
         shown = [(name, count) for name, count in self.rows.items() if count]
         lines = [f"Copied {self.source} to {self.target}:"]
-        lines += [f"  {noun(name):<22} {count:>10,}" for name, count in shown]
+        lines += [f"  {noun(name):<24} {count:>10,}" for name, count in shown]
         lines.append(f"Checked on arrival: every table's row count, and {self.claims_checked:,} "
                      f"{'claim' if self.claims_checked == 1 else 'claims'} balanced to the cent "
                      "(charge = paid + adjusted + balances, and equal to the source's).")
