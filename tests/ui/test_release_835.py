@@ -734,6 +734,38 @@ async def test_the_release_dialog_names_a_bad_deposit_date_and_releases_nothing(
     assert eras.get_era(store, practice["ready"]).status is EraStatus.READY
 
 
+async def test_a_release_the_database_could_not_start_says_why_and_can_be_tried_again(
+        make_app, store, practice, monkeypatch) -> None:
+    """The server went away as ^S was pressed: the dialog says so (no spinner left running)
+    and, once the database is back, ^S releases."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, psycopg.OperationalError("server closed"))
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-READY")
+        await pilot.press("space", "r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#deposit-date").value = "2026-11-22"
+        with monkeypatch.context() as patched:
+            patched.setattr(release, "posting_order_of", gone)
+            await pilot.press("ctrl+s")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            text = screen_text(pilot)
+            assert "Not released: the connection to the database server" in text
+            assert eras.get_era(store, practice["ready"]).status is EraStatus.READY
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 of 1 released" in screen_text(pilot)
+    assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
+
+
 async def test_release_with_nothing_marked_says_what_to_do(make_app, practice) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
