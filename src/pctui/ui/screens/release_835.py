@@ -298,6 +298,7 @@ class Release835Section(Section):
         Binding("f", "filters", "Filters", id="release.filters"),
         Binding("i", "import_files", "Import", id="release.import"),
         Binding("v", "toggle_rejected", "Rejected files", id="release.rejected"),
+        Binding("escape", "leave_rejected", "Back to payments", id="release.rejected_back"),
         Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
         Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
         Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
@@ -701,6 +702,10 @@ class Release835Section(Section):
         self.focus_content()
         self.refresh_bindings()
 
+    def action_leave_rejected(self) -> None:
+        if self.showing_rejected:
+            self.action_toggle_rejected()
+
     def _show_rejected(self) -> None:
         refused = eras.rejected_files(self.pctui.store, include_duplicates=True)
         self.rejected_table.show(refused)
@@ -719,6 +724,8 @@ class Release835Section(Section):
         nothing there)."""
         if self.showing_rejected and action in PAYMENT_ACTIONS:
             return False
+        if action == "leave_rejected":
+            return self.showing_rejected  # only there; elsewhere Escape is not this section's
         return True
 
     def _in_payments(self) -> bool:
