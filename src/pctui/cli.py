@@ -1090,9 +1090,26 @@ def cmd_send(args: argparse.Namespace, store: Store) -> int:
 
 def _iso_date(text: str) -> date:
     try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":  # 20261130 is not YYYY-MM-DD
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+_LARGEST_ID = 2**63 - 1  # a database id (SQLite INTEGER, PostgreSQL BIGINT) is never larger
+
+
+def _record_id(text: str) -> int:
+    """An id on the command line: a whole number a database id could be."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if abs(value) > _LARGEST_ID:
+        shown = text if len(text) <= 30 else f"{text[:30]}…"
+        raise argparse.ArgumentTypeError(f"{shown} is larger than any id pctui gives")
+    return value
 
 
 def cmd_migrate_data(args: argparse.Namespace) -> int:
@@ -1237,7 +1254,7 @@ def build_parser() -> argparse.ArgumentParser:
     eras_cmd.add_argument("--paid-to", type=_iso_date, metavar="YYYY-MM-DD")
     eras_cmd.add_argument("--loaded-from", type=_iso_date, metavar="YYYY-MM-DD")
     eras_cmd.add_argument("--loaded-to", type=_iso_date, metavar="YYYY-MM-DD")
-    eras_cmd.add_argument("--limit", type=int, metavar="N", help="at most N rows")
+    eras_cmd.add_argument("--limit", type=_record_id, metavar="N", help="at most N rows")
     eras_cmd.add_argument("--rejected", action="store_true",
                           help="list rejected and duplicate files with their reasons instead")
     eras_cmd.add_argument("--csv", metavar="FILE",
@@ -1250,7 +1267,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Each payment is posted in one transaction: all of it or nothing. Exit 0 when every "
         "payment was released (with or without error-report lines), 1 when any was refused.",
     )  # fmt: skip
-    rel.add_argument("ids", nargs="+", type=int, metavar="ID", help="payment ids")
+    rel.add_argument("ids", nargs="+", type=_record_id, metavar="ID", help="payment ids")
     rel.add_argument("--deposit-date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     rel.add_argument("--batch", metavar="B",
                      help="batch number (default: the next free B<deposit date>-NN, taken "
@@ -1294,7 +1311,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it (they are named: void those first). Payments that depend on each other (each the "
         "earlier level on a claim of the other) are voided together: name them all.",
     )  # fmt: skip
-    void.add_argument("ids", type=int, nargs="+", metavar="ID",
+    void.add_argument("ids", type=_record_id, nargs="+", metavar="ID",
                       help="payment id (several: voided together, in one transaction)")
     void.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit log)")
     void.set_defaults(handler=cmd_void, creates=False)
@@ -1325,7 +1342,7 @@ def build_parser() -> argparse.ArgumentParser:
     errors_sub = errors_cmd.add_subparsers(dest="errors_command", metavar="ACTION")
     close = errors_sub.add_parser("close", parents=[json_parent],
                                   help="close an error-report line by hand, with a note")
-    close.add_argument("id", type=int, metavar="ID", help="error-report line id")
+    close.add_argument("id", type=_record_id, metavar="ID", help="error-report line id")
     close.add_argument("--note", required=True, metavar="TEXT", help="how it was worked")
     errors_cmd.set_defaults(handler=cmd_errors, creates=False)
 
@@ -1336,7 +1353,7 @@ def build_parser() -> argparse.ArgumentParser:
         "own transaction, recorded with the original payment, a batch and you. A line whose "
         "cause is not fixed yet stays open (exit 1).",
     )  # fmt: skip
-    rework_cmd.add_argument("ids", nargs="+", type=int, metavar="ID", help="error-report line ids")
+    rework_cmd.add_argument("ids", nargs="+", type=_record_id, metavar="ID", help="error-report line ids")
     rework_cmd.add_argument("--batch", metavar="B",
                             help="batch to record the rework in (default: the release's)")
     rework_cmd.set_defaults(handler=cmd_rework, creates=False)
@@ -1450,7 +1467,7 @@ def build_parser() -> argparse.ArgumentParser:
     for action, what in (("keep", "keep the claim on file; the new one is set aside"),
                          ("take", "take the new claim: it replaces the claim on file")):
         decide = conflicts_sub.add_parser(action, parents=[json_parent], help=what)
-        decide.add_argument("id", type=int, metavar="ID", help="the conflict's id")
+        decide.add_argument("id", type=_record_id, metavar="ID", help="the conflict's id")
     conflicts.set_defaults(handler=cmd_conflicts, creates=False)
 
     migrate = sub.add_parser(

@@ -365,3 +365,21 @@ def test_four_pctui_release_commands_at_once_post_once(
             assert result["message"].startswith(f"Already released by {winner} at ")
             assert err == f"pctui: payment #{era} was not released: {result['message']}\n"
     assert claims_json(run)["PCN100"]["paid"] == "130.00"
+
+
+@pytest.mark.parametrize("argv", [
+    ("void", "99999999999999999999999", "--reason", "x"),
+    ("rework", "99999999999999999999999"),
+    ("errors", "close", "99999999999999999999999", "--note", "x"),
+    ("release", "99999999999999999999999", "--deposit-date", "2026-11-20"),
+    ("release", "1", "--deposit-date", "20261120"),
+])
+def test_an_id_no_database_could_hold_or_a_date_not_written_yyyy_mm_dd_is_a_usage_error(
+    run, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as ended:
+        run(*argv)
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert "is larger than any id pctui gives" in err or "is not a date (YYYY-MM-DD)" in err
+    assert "internal error" not in err and "Overflow" not in err
