@@ -170,6 +170,34 @@ def test_one_rework_of_a_held_secondary_and_tertiary_posts_both_whatever_the_ord
     assert json.loads(biller.run("errors", "--json")[1]) == []
 
 
+def test_an_835_line_for_a_service_the_replacement_claim_removed_is_not_found(
+    biller: Biller,
+) -> None:
+    """The replacement (CLM05-3 = 7) kept only 99213; the payer still paid 97110 too. That
+    payment cannot land on the removed line: it is on the error report, and the rest posts."""
+    biller.configure(config())
+    original = claim_837(2, "K8", ["BCBS", "AETNA"], [("99213", "100.00", "1", None, None),
+                                                     ("97110", "50.00", "1", None, None)])
+    biller.import_file("original.837", file_837(original))
+    replacement = [seg.replace("11:B:1", "11:B:7") for seg in claim_837(
+        2, "K8", ["BCBS", "AETNA"], [("99213", "100.00", "1", None, None)])]
+    biller.import_file("replacement.837", file_837(replacement, control=5))
+    biller.import_file("bcbs.835", file_835("BC800", "100.00", [
+        "LX*1", "CLP*K8*1*150.00*100.00*15.00*12*BCICN8",
+        "SVC*HC:99213*100.00*70.00**1", "DTM*472*20261001", "CAS*CO*45*20.00",
+        "CAS*PR*1*10.00",
+        "SVC*HC:97110*50.00*30.00**1", "DTM*472*20261001", "CAS*CO*45*15.00",
+        "CAS*PR*1*5.00",
+    ]))
+
+    (result,) = release(biller, "BC800")
+
+    assert result["status"] == "released_with_errors"
+    assert any("97110" in line and "not found" in line for line in result["errors"]), result
+    # 99213: paid 70, CO-45 20, PR-1 10 moves to Aetna; the 30 for 97110 is not posted.
+    assert biller.claim("K8") == ("100.00", "70.00", "20.00", owes(secondary="10.00"))
+
+
 def test_releasing_the_primary_later_says_which_held_claims_can_now_be_reworked(
     biller: Biller,
 ) -> None:

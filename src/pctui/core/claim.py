@@ -204,6 +204,9 @@ class ServiceLine:
     extra: list[Segment] = field(default_factory=list)  # SV5, PWK, CR1, QTY, NTE, AMT, ...
     adjudications: list[list[Segment]] = field(default_factory=list)  # 2430 SVD loops
     forms: list[list[Segment]] = field(default_factory=list)  # 2440 LQ loops
+    # A replacement claim (CLM05-3 = 7) left this line out: its charge was taken off, and an
+    # 835 line can no longer be matched to it (it stays for the entries already on it).
+    removed: bool = False
 
     @property
     def ndc(self) -> str:

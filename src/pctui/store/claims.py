@@ -692,7 +692,7 @@ def load_claims(session: Session, pks: Iterable[int]) -> dict[int, ClaimModel]:
 _LINE_COLUMNS = (
     ClaimLine.claim_pk, ClaimLine.id, ClaimLine.line_number, ClaimLine.procedure,
     ClaimLine.modifiers, ClaimLine.charge_cents, ClaimLine.units, ClaimLine.service_date,
-    ClaimLine.control_number, ClaimLine.unit_code,
+    ClaimLine.control_number, ClaimLine.unit_code, ClaimLine.removed,
 )  # fmt: skip
 _ENTRY_COLUMNS = (
     LedgerEntry.claim_pk, LedgerEntry.id, LedgerEntry.line_id, LedgerEntry.kind,
@@ -860,6 +860,7 @@ def _service_line(
     service_date: date | None,
     control_number: str | None,
     unit_code: str,
+    removed: bool = False,
 ) -> ServiceLine:
     return ServiceLine(
         line_number=line_number,
@@ -870,6 +871,7 @@ def _service_line(
         service_date=service_date,
         control_number=control_number,
         unit_code=unit_code,
+        removed=bool(removed),
     )
 
 

@@ -10,6 +10,8 @@
 - Modifiers need not match (payers drop and reorder them): among equal candidates the one with
   the same modifiers (SVC06's when present, else SVC01's) wins, then the same charge, then line
   order. Each claim line is matched at most once per CLP.
+- A line a replacement claim (CLM05-3 = 7) left out is never matched: an 835 line for it is
+  "not found", as for any service the claim on file does not have.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def match_service_lines(
     ledger: ClaimLedger, clp: ClaimPayment
 ) -> tuple[list[tuple[ServicePayment, ServiceLine]], list[ServicePayment]]:
     """Pair each SVC with a claim line: REF*6R first, then procedure + date + units."""
-    free = list(ledger.lines)
+    free = [line for line in ledger.lines if not line.removed]  # a replacement took it away
     found: dict[int, ServiceLine] = {}
     for index, svc in enumerate(clp.service_lines):
         control = norm(svc.control_number)
