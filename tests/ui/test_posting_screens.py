@@ -365,6 +365,38 @@ async def test_payments_posted_together_that_depend_on_each_other_are_voided_tog
     assert owed(store, "PCN200") == owed(store, "PCN500") == {"primary": D("100.00")}
 
 
+async def test_escape_asks_before_throwing_away_a_typed_void_reason(
+        make_app, store, admin, crossover) -> None:
+    from pctui.ui.widgets.modals import ConfirmationModal
+
+    release.release_eras(store, admin, [crossover["bc"]], DEPOSIT)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_released(pilot)
+        await highlight(pilot, "CHK-BC")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        await type_text(pilot, "posted to the wrong practice")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmationModal)  # "Discard what you typed?"
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, VoidDialog)
+        assert app.screen.query_one("#void-reason").value == "posted to the wrong practice"
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, EraDetailScreen)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("escape")  # nothing typed: it just closes
+        await pilot.pause()
+        assert isinstance(app.screen, EraDetailScreen)
+    assert release.release_detail(store, crossover["bc"]).voided_at is None  # not voided
+
+
 async def test_a_biller_cannot_void(make_app, store, admin, crossover) -> None:
     release.release_eras(store, admin, [crossover["bc"]], DEPOSIT)
     app = make_app("bob")

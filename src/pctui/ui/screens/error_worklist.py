@@ -18,6 +18,7 @@ from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.store.release_views import ErrorLineView
 from pctui.ui.widgets.form_field import FormField
 from pctui.ui.widgets.list_table import Column, ListPanel, ListTable
+from pctui.ui.widgets.modals import leave_or_ask
 from pctui.ui.widgets.text import plain
 
 KIND_LABELS = {
@@ -89,7 +90,7 @@ class CloseLineDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        leave_or_ask(self, self.query_one("#close-note", Input).value, "the note")
 
 
 class ErrorWorklistScreen(ModalScreen[bool]):

@@ -17,6 +17,7 @@ from pctui.store.errors import NotFound, PermissionDenied, ValidationFailed
 from pctui.store.users import Actor
 from pctui.store.void import VoidRefused, VoidResult, void_releases
 from pctui.ui.widgets.form_field import FormField
+from pctui.ui.widgets.modals import leave_or_ask
 from pctui.ui.widgets.text import plain
 
 
@@ -109,7 +110,7 @@ class VoidDialog(ModalScreen[VoidResult | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         if not self.running:
-            self.dismiss(None)
+            leave_or_ask(self, self.query_one("#void-reason", Input).value, "the reason")
 
 
 def _standing(actor: Actor) -> str:

@@ -48,3 +48,16 @@ class ConfirmationModal(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+def leave_or_ask(dialog: ModalScreen, typed: str, what: str) -> None:  # type: ignore[type-arg]
+    """Escape in a one-field dialog: close it at once when nothing was typed; else ask first,
+    as the forms do, so a reason or note written out is not lost to a stray key."""
+    if not typed.strip():
+        dialog.dismiss(None)
+        return
+    dialog.app.push_screen(
+        ConfirmationModal("Discard what you typed?", f"You typed {what}. Leave without saving?",
+                          "Discard", "Keep editing"),
+        lambda ok: dialog.dismiss(None) if ok else None,
+    )
