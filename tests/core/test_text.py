@@ -51,3 +51,11 @@ def test_visible_text_never_holds_a_control_character(text):
     shown = visible(text)
     assert unsafe_characters(shown) == []
     assert visible(shown) == shown
+
+
+def test_a_date_that_is_not_one_is_told_why() -> None:
+    from pctui.core.text import why_not_a_date
+
+    assert why_not_a_date("2026-02-30") == "'2026-02-30' is not a day on the calendar"
+    assert why_not_a_date("20261130") == "'20261130' is not a date: use YYYY-MM-DD"
+    assert why_not_a_date("22/11/2026") == "'22/11/2026' is not a date: use YYYY-MM-DD"

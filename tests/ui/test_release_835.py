@@ -473,7 +473,7 @@ async def test_a_date_that_is_not_one_is_named_and_nothing_changes(make_app, pra
         await type_text(pilot, "2026-13-01")
         await pilot.press("enter")
         await pilot.pause()
-        assert "✗ Paid from: '2026-13-01' is not a date (use YYYY-MM-DD)" in screen_text(pilot)
+        assert "✗ Paid from: '2026-13-01' is not a day on the calendar" in screen_text(pilot)
         assert app.query_one("#paid_from").has_class("-invalid")
         assert len(rows(app)) == 3
 

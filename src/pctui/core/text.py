@@ -77,3 +77,13 @@ def _describe(ch: str) -> str:
     except ValueError:
         name = "control character" if unicodedata.category(ch) != "Cs" else "lone surrogate"
     return f"{name} ({_escape(ch)})"
+
+
+def why_not_a_date(text: str) -> str:
+    """Why ``text`` (already found not to be a date) is not one, in words: a YYYY-MM-DD that no
+    calendar has (2026-02-30), or not written YYYY-MM-DD at all."""
+    shape = len(text) == 10 and text[4] == "-" and text[7] == "-" and \
+        (text[:4] + text[5:7] + text[8:]).isdigit()
+    if shape:
+        return f"'{text}' is not a day on the calendar"
+    return f"'{text}' is not a date: use YYYY-MM-DD"

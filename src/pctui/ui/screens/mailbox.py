@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, Static
 
+from pctui.core.text import why_not_a_date
 from pctui.core.wording import plural
 from pctui.store import connections, mailbox
 from pctui.store.errors import NotFound
@@ -299,7 +300,7 @@ class MailboxFilterDialog(ModalScreen[MailboxFilter | None]):
             try:
                 days[key] = date.fromisoformat(text) if text else None
             except ValueError:
-                errors[key] = "a date as YYYY-MM-DD"
+                errors[key] = why_not_a_date(text)
                 days[key] = None
         if days["date_from"] and days["date_to"] and days["date_from"] > days["date_to"]:
             errors["date_to"] = "must not be before the from date"

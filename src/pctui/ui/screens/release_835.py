@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from pctui.core.money import ZERO, display
-from pctui.core.text import visible
+from pctui.core.text import visible, why_not_a_date
 from pctui.core.wording import local_time, plural
 from pctui.store import eras
 from pctui.store.eras import EraFilter, EraRow, EraStatus, RefusedFile
@@ -78,7 +78,7 @@ def parse_filter_date(text: str, what: str) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{what}: '{text}' is not a date (use YYYY-MM-DD)")
+    raise ValueError(f"{what}: {why_not_a_date(text)}")
 
 
 def payer_cell(row: EraRow) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 
 from pctui.core.money import ZERO, display
-from pctui.core.text import visible
+from pctui.core.text import visible, why_not_a_date
 from pctui.core.wording import plural
 from pctui.store import release
 from pctui.store.eras import EraRow
@@ -54,7 +54,7 @@ def parse_deposit_date(text: str) -> date:
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise ValueError(f"'{text}' is not a date: use YYYY-MM-DD") from None
+        raise ValueError(why_not_a_date(text)) from None
 
 
 def result_text(result: ReleaseResult, row: EraRow | None) -> Text:
