@@ -766,6 +766,32 @@ async def test_a_release_the_database_could_not_start_says_why_and_can_be_tried_
     assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
 
 
+async def test_a_typed_batch_of_another_deposit_date_is_named_before_anything_is_released(
+        make_app, store, admin, practice) -> None:
+    release.release_eras(store, admin, [practice["noclaim"]], date(2026, 11, 21), "DEP-21")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release_835(pilot, "CHK-READY")
+        await pilot.press("space", "r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#deposit-date").value = "2026-11-22"
+        app.screen.query_one("#batch").value = "DEP-21"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(pilot)
+        assert "batch DEP-21 is for deposit date 2026-11-21, not 2026-11-22" in text
+        assert "Not released: fix the fields above." in text
+        assert isinstance(app.screen, ReleaseDialog)
+        app.screen.query_one("#batch").value = ""  # generated instead: released
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 of 1 released" in screen_text(pilot)
+    assert eras.get_era(store, practice["ready"]).status is EraStatus.RELEASED
+
+
 async def test_release_with_nothing_marked_says_what_to_do(make_app, practice) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -85,6 +85,17 @@ def next_batch_number(store: Store, deposit_date: date) -> str:
         return _next_number(session, deposit_date)
 
 
+def batch_conflict(store: Store, number: str, deposit_date: date) -> str | None:
+    """Why a typed batch cannot take a payment deposited on ``deposit_date`` (it exists for
+    another deposit date), or None. A look before releasing; the release checks again."""
+    with store.read() as session:
+        existing = session.exec(select(Batch.deposit_date).where(Batch.number == number)).first()
+    if existing is None or existing == deposit_date:
+        return None
+    return (f"batch {number} is for deposit date {existing}, not {deposit_date}: use another "
+            "number, or leave it empty to have one generated")
+
+
 def take_batch(
     session: Session, number: str | None, deposit_date: date, user: str, now: datetime
 ) -> str:

@@ -23,6 +23,7 @@ from pctui.core.money import ZERO, display
 from pctui.core.text import visible, why_not_a_date
 from pctui.core.wording import plural
 from pctui.store import release
+from pctui.store.batches import batch_conflict
 from pctui.store.eras import EraRow
 from pctui.store.errors import PermissionDenied, ValidationFailed
 from pctui.store.release import ReleaseResult, ReleaseStatus
@@ -237,6 +238,11 @@ class ReleaseDialog(ModalScreen[list[ReleaseResult] | None]):
                 batch = release.check_batch(typed)
             except ValidationFailed as exc:
                 errors.update(exc.errors)
+            else:
+                if deposit is not None and "deposit_date" not in errors:
+                    conflict = batch_conflict(self.app.store, batch, deposit)  # type: ignore[attr-defined]
+                    if conflict:
+                        errors["batch"] = conflict
         for field in self.query(FormField):
             field.set_error(errors.get(field.field_name))
         if errors:
