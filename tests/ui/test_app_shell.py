@@ -85,3 +85,14 @@ async def test_keys_typed_right_after_tab_land_in_the_next_field(make_app) -> No
         await pilot.pause(0.3)
         assert app.screen.query_one("#code").value == "BCBS"
         assert app.screen.query_one("#name").value == "Blue"
+
+
+async def test_ctrl_c_says_which_key_quits_in_plain_words(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Press ") and m.endswith(" to quit pctui.") for m in said), said
+        assert not any("[b]" in m for m in said)
+        assert app.is_running

@@ -141,6 +141,15 @@ class PctuiApp(App[None]):
         super().notify(visible(message, keep_newlines=True), title=visible(title),
                        severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies in a field): say which key does. Textual's own words
+        carry markup, and every notification here is plain text."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                shown = self.get_key_display(active.binding)
+                self.notify(f"Press {shown} to quit pctui.", title="Do you want to quit?")
+                return
+
     def tell_fault(self, error: BaseException) -> bool:
         """Show a fault a user can meet as a notification; False when ``error`` is not one
         (an internal error, for ``_handle_exception``)."""
