@@ -200,7 +200,7 @@ def test_releasing_twice_exits_1_and_says_who_released_it(run, files: dict[str, 
         (["release", "1", "--deposit-date", "22/11/2026"], "is not a date (YYYY-MM-DD)"),
         (["release", "1"], "the following arguments are required: --deposit-date"),
         (["release", "--deposit-date", "2026-11-22"], "the following arguments are required: ID"),
-        (["release", "one", "--deposit-date", "2026-11-22"], "invalid int value: 'one'"),
+        (["release", "one", "--deposit-date", "2026-11-22"], "'one' is not a whole number"),
         (["release", "1", "--deposit-date", "2026-11-22", "--batch", " "], "--batch must not be"),
     ],
 )

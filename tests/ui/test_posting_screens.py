@@ -307,7 +307,7 @@ async def test_void_asks_a_reason_names_what_depends_on_it_and_makes_the_payment
         text = screen_text(pilot)
         assert f"payment #{crossover['aet']} (CHK-AET) on PCN200" in text
         assert "Void that payment first." in text
-        await pilot.press("escape", "escape")
+        await pilot.press("escape", "y", "escape")  # discard the reason typed, leave the detail
         await settle(pilot)
 
         await void_from_detail(pilot, "CHK-AET", "wrong deposit")

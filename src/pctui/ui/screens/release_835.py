@@ -298,7 +298,9 @@ class Release835Section(Section):
         Binding("f", "filters", "Filters", id="release.filters"),
         Binding("i", "import_files", "Import", id="release.import"),
         Binding("v", "toggle_rejected", "Rejected files", id="release.rejected"),
-        Binding("escape", "leave_rejected", "Back to payments", id="release.rejected_back"),
+        # not in the footer: v (shown) does the same, and Escape is what any view is left with
+        Binding("escape", "leave_rejected", "Back to payments", show=False,
+                id="release.rejected_back"),
         Binding("m", "mark_page", "Mark all Ready", id="release.mark_page"),
         Binding("u", "unmark_all", "Unmark all", id="release.unmark"),
         Binding("x", "clear_filters", "Clear filters", id="release.clear_filters"),
