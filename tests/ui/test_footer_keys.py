@@ -34,13 +34,8 @@ def demo_practice(store, admin, secrets) -> None:
     demo.build_demo(store, admin, secrets)
 
 
-def state(app, told: list[str]) -> tuple[object, ...]:
-    return (type(app.screen), len(told), app.focused, rendered(app))
-
-
-@pytest.mark.parametrize(("where", "keys"), VIEWS, ids=[v[0] for v in VIEWS])
-async def test_every_footer_key_does_something(make_app, demo_practice, where, keys) -> None:
-    app = make_app()
+def counting_notifications(app) -> list[str]:
+    """Every message the app notifies from now on, in order (the app still shows them)."""
     told: list[str] = []
     notify = app.notify
 
@@ -49,6 +44,17 @@ async def test_every_footer_key_does_something(make_app, demo_practice, where, k
         notify(message, **kwargs)
 
     app.notify = counting_notify  # type: ignore[method-assign]
+    return told
+
+
+def state(app, told: list[str]) -> tuple[object, ...]:
+    return (type(app.screen), len(told), app.focused, rendered(app))
+
+
+@pytest.mark.parametrize(("where", "keys"), VIEWS, ids=[v[0] for v in VIEWS])
+async def test_every_footer_key_does_something(make_app, demo_practice, where, keys) -> None:
+    app = make_app()
+    told = counting_notifications(app)
     async with app.run_test(size=(200, 50)) as pilot:  # wide: every footer key shows
         await pilot.press(*keys)
         await app.workers.wait_for_complete()
@@ -149,14 +155,7 @@ async def test_every_footer_key_of_every_dialog_does_something(
     """Each dialog a footer key opens: every key its footer shows is enabled, and pressing it
     changes what the user sees (a message, another dialog, the dialog closing, the form)."""
     app = make_app()
-    told: list[str] = []
-    notify = app.notify
-
-    def counting_notify(message: str, **kwargs) -> None:
-        told.append(message)
-        notify(message, **kwargs)
-
-    app.notify = counting_notify  # type: ignore[method-assign]
+    told = counting_notifications(app)
     async with app.run_test(size=(200, 50)) as pilot:
         await _to_view(app, pilot, keys)
         base = app.screen
